@@ -1,0 +1,34 @@
+// Bundles the entrypoints that run outside vitest: the `reef` CLI (which also hosts the bridge and
+// the local stack) and the runner (the execution entrypoint, self-contained so an image needs
+// nothing but node and this file). Lambda bundles are made by serverless-esbuild instead.
+import { build } from "esbuild";
+import { mkdir } from "node:fs/promises";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: "linked",
+  logLevel: "warning",
+  // CommonJS dependencies bundled into ESM still call require().
+  banner: { js: "import { createRequire as __reefCreateRequire } from 'node:module'; const require = __reefCreateRequire(import.meta.url);" },
+};
+
+await mkdir("dist", { recursive: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { reef: "./lib/cli/main.ts" },
+    outExtension: { ".js": ".mjs" },
+    outdir: "dist",
+    packages: "external",
+    banner: { js: "#!/usr/bin/env node\n" + common.banner.js },
+  }),
+  build({
+    ...common,
+    entryPoints: { runner: "./lib/runner/main.ts" },
+    outExtension: { ".js": ".mjs" },
+    outdir: "dist",
+  }),
+]);

@@ -1,0 +1,89 @@
+// The pipeline definition: the JSON value of a `pipelines` KV entry (CONTRACT.md §1).
+import { z } from "zod";
+import { InvalidDefinitionError, ID_RULE } from "./errors";
+
+export const ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const VERSION_RULE = "a version is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
+
+export const STATUSES = ["draft", "published", "paused"] as const;
+export type DesiredStatus = (typeof STATUSES)[number];
+
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+export function isValidVersion(version: string): boolean {
+  return VERSION_PATTERN.test(version);
+}
+
+export const definitionSchema = z
+  .object({
+    id: z.string({ error: "id is required and must be a string" }).regex(ID_PATTERN, { error: ID_RULE }),
+    name: z.string().optional(),
+    description: z.string().nullish(),
+    status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` }),
+    // Other clients may write a plain integer version; it means the same as its decimal string.
+    version: z
+      .union([z.string(), z.number().int().nonnegative().transform(String)], {
+        error: "version must be a string",
+      })
+      .pipe(z.string().regex(VERSION_PATTERN, { error: VERSION_RULE }))
+      .optional(),
+    replicas: z
+      .number({ error: "replicas must be an integer >= 0" })
+      .int({ error: "replicas must be an integer >= 0" })
+      .min(0, { error: "replicas must be an integer >= 0" })
+      .default(1),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  // Unknown fields are kept (and ignored) so a read-modify-write never drops another client's data.
+  .passthrough()
+  .superRefine((def, ctx) => {
+    if (def.status !== "draft" && def.version === undefined) {
+      ctx.addIssue({ code: "custom", path: ["version"], message: `version is required when ${def.status}` });
+    }
+  });
+
+export type PipelineDefinition = z.infer<typeof definitionSchema>;
+
+/**
+ * Decodes a KV value into a definition. Every problem becomes an InvalidDefinitionError whose
+ * message names the field, so it can go straight into the pipeline's status.
+ */
+export function parseDefinition(key: string, value: Uint8Array | string): PipelineDefinition {
+  const text = typeof value === "string" ? value : new TextDecoder().decode(value);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidDefinitionError(`definition of ${key} is not JSON: ${(err as Error).message}`, {
+      field: null,
+    });
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new InvalidDefinitionError(`definition of ${key} must be a JSON object`, { field: null });
+  }
+  const parsed = definitionSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join(".") || null;
+    throw new InvalidDefinitionError(`definition of ${key}: ${field ? `${field}: ` : ""}${issue.message}`, {
+      field,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  const def = parsed.data;
+  if (def.id !== key) {
+    throw new InvalidDefinitionError(
+      `definition of ${key}: id ${JSON.stringify(def.id)} does not match its key ${JSON.stringify(key)}`,
+      { field: "id" },
+    );
+  }
+  return def;
+}
+
+/** Encodes a definition as the KV value other clients read. */
+export function encodeDefinition(def: PipelineDefinition): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(def));
+}

@@ -1,0 +1,100 @@
+// Errors with stable codes. The `code` is what reaches a pipeline's status, the API and the CLI;
+// the message is for people. Names follow the Powertools convention (`…Error` + `code`).
+
+export type ErrorCode =
+  | "INVALID_DEFINITION"
+  | "INVALID_ID"
+  | "INVALID_EVENT"
+  | "CONFIG_NOT_FOUND"
+  | "INVALID_CONFIG"
+  | "DIGEST_MISMATCH"
+  | "ENGINE_NOT_FOUND"
+  | "ENGINE_FAILED"
+  | "EXECUTOR_ERROR"
+  | "NAME_CONFLICT"
+  | "NATS_ERROR";
+
+export class ReefError extends Error {
+  override name = "ReefError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  /** The `{ code, message }` shape stored in a pipeline's status. */
+  toStatusError(): StatusError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export interface StatusError {
+  code: string;
+  message: string;
+}
+
+/** The definition in the KV is not a valid pipeline definition. `details.field` names the culprit. */
+export class InvalidDefinitionError extends ReefError {
+  override name = "InvalidDefinitionError";
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("INVALID_DEFINITION", message, details);
+  }
+}
+
+/** A pipeline id that is not a DNS label (used where only an id is given, e.g. an API path). */
+export class InvalidIdError extends ReefError {
+  override name = "InvalidIdError";
+  constructor(id: string) {
+    super("INVALID_ID", `invalid pipeline id ${JSON.stringify(id)}: ${ID_RULE}`, { id });
+  }
+}
+
+export class ConfigNotFoundError extends ReefError {
+  override name = "ConfigNotFoundError";
+  constructor(id: string, version: string) {
+    super("CONFIG_NOT_FOUND", `config object ${id}/${version} not found in the configs bucket`, { id, version });
+  }
+}
+
+export class InvalidConfigError extends ReefError {
+  override name = "InvalidConfigError";
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("INVALID_CONFIG", message, details);
+  }
+}
+
+export class ExecutorError extends ReefError {
+  override name = "ExecutorError";
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("EXECUTOR_ERROR", message, details);
+  }
+}
+
+/** An object named like one of ours exists but carries none of reef's labels: it is never touched. */
+export class NameConflictError extends ReefError {
+  override name = "NameConflictError";
+  constructor(name: string) {
+    super("NAME_CONFLICT", `${name} exists but was not created by reef (no reef labels); it is left alone`, {
+      name,
+    });
+  }
+}
+
+export class EngineNotFoundError extends ReefError {
+  override name = "EngineNotFoundError";
+  constructor(message: string) {
+    super("ENGINE_NOT_FOUND", message);
+  }
+}
+
+export const ID_RULE =
+  "a pipeline id is a DNS label: 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
+
+/** Any thrown value as a status error: ReefErrors keep their code, the rest become `fallback`. */
+export function toStatusError(err: unknown, fallback: ErrorCode = "EXECUTOR_ERROR"): StatusError {
+  if (err instanceof ReefError) return err.toStatusError();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: fallback, message };
+}

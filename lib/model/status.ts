@@ -1,0 +1,26 @@
+// Observed status: the JSON value of a `pipeline-status` KV entry (CONTRACT.md §1).
+import { z } from "zod";
+
+export const PHASES = ["pending", "running", "stopped", "absent", "failed"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const EXECUTOR_KINDS = ["process", "docker", "ecs"] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
+
+export const statusSchema = z
+  .object({
+    id: z.string(),
+    phase: z.enum(PHASES),
+    desired: z.string().nullable(),
+    version: z.string().nullable(),
+    revision: z.number().int(),
+    executor: z.string(),
+    executions: z.array(
+      z.object({ id: z.string(), state: z.string(), version: z.string() }).passthrough(),
+    ),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    updatedAt: z.string(),
+  })
+  .passthrough();
+
+export type PipelineStatus = z.infer<typeof statusSchema>;

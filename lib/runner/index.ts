@@ -1,0 +1,3 @@
+export async function runFromEnv(): Promise<number> {
+  return 1;
+}

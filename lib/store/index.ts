@@ -1,0 +1,7 @@
+// lib/store: everything reef keeps in NATS JetStream.
+export { connectNats, natsOptionsFromEnv, natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
+export type { ConnectOptions } from "./connection";
+export { storeNamesFromEnv } from "./names";
+export type { StoreNames } from "./names";
+export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
+export type { StoreOptions, DefinitionEntry, StoredConfig } from "./store";

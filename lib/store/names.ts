@@ -1,0 +1,24 @@
+// Bucket and stream names (CONTRACT.md §1); every one can be overridden by env.
+
+export interface StoreNames {
+  pipelines: string;
+  configs: string;
+  status: string;
+  events: string;
+  /** Subjects of the events stream are `<eventsSubject>.<id>`. */
+  eventsSubject: string;
+  /** Internal: per-pipeline converge leases (entries expire by themselves). */
+  leases: string;
+}
+
+export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNames {
+  return {
+    pipelines: env.REEF_PIPELINES_BUCKET || "pipelines",
+    configs: env.REEF_CONFIGS_BUCKET || "pipeline-configs",
+    status: env.REEF_STATUS_BUCKET || "pipeline-status",
+    events: env.REEF_EVENTS_STREAM || "PIPELINE_EVENTS",
+    eventsSubject: env.REEF_EVENTS_SUBJECT || "reef.events",
+    leases: env.REEF_LEASES_BUCKET || "reef-leases",
+  };
+}
+

@@ -1,0 +1,68 @@
+// Shared test helpers: a connection to the test nats-server and unique bucket names per test.
+import { randomBytes } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats, Store, type StoreNames } from "../../lib/store";
+
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString("hex");
+}
+
+/** Bucket/stream names no other test uses, and the env that selects them. */
+export function uniqueNames(): { names: StoreNames; env: Record<string, string> } {
+  const s = uniqueSuffix();
+  const names: StoreNames = {
+    pipelines: `pipelines-${s}`,
+    configs: `configs-${s}`,
+    status: `status-${s}`,
+    events: `EVENTS_${s}`,
+    eventsSubject: `reef.events-${s}`,
+    leases: `leases-${s}`,
+  };
+  const env = {
+    NATS_URL: process.env.NATS_URL!,
+    REEF_PIPELINES_BUCKET: names.pipelines,
+    REEF_CONFIGS_BUCKET: names.configs,
+    REEF_STATUS_BUCKET: names.status,
+    REEF_EVENTS_STREAM: names.events,
+    REEF_EVENTS_SUBJECT: names.eventsSubject,
+    REEF_LEASES_BUCKET: names.leases,
+  };
+  return { names, env };
+}
+
+export interface TestStore {
+  nc: NatsConnection;
+  store: Store;
+  names: StoreNames;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function openTestStore(): Promise<TestStore> {
+  const { names, env } = uniqueNames();
+  const nc = await connectNats({ name: "reef-test" });
+  const store = await Store.open(nc, { names });
+  return { nc, store, names, env, close: () => nc.close() };
+}
+
+/** Waits until `probe` returns a truthy value, polling; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
