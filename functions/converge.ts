@@ -1,0 +1,17 @@
+// `converge`: invoked by the bridge with one change event; converges that pipeline to its
+// CURRENT definition (the event only says which pipeline to look at).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { converge, convergeDepsFromEnv, type ConvergeResult } from "../lib/converge";
+import { parseChangeEvent } from "../lib/model";
+
+const logger = new Logger({ serviceName: "reef" }) // level: POWERTOOLS_LOG_LEVEL;
+
+export async function convergeHandler(event: unknown): Promise<ConvergeResult> {
+  const change = parseChangeEvent(event);
+  const deps = await convergeDepsFromEnv(logger);
+  return converge(deps, change.key);
+}
+
+export const handler = middy(convergeHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,212 @@
+// The reconciler: the one place that turns a pipeline's desired state into actions.
+// Level-triggered: it reads the CURRENT definition and executions, whatever event woke it.
+import { parseDocument } from "yaml";
+import {
+  InvalidConfigError,
+  ConfigNotFoundError,
+  parseDefinition,
+  toStatusError,
+  type Execution,
+  type Phase,
+  type StatusError,
+} from "../model";
+import type { DefinitionEntry, Store } from "../store";
+import { describeAction, type Executor, type Plan } from "../executors/types";
+import { plan, type Desired } from "./plan";
+import { buildStatus } from "./status";
+
+/** Structured logger: Powertools' Logger fits, and so does a console adapter. */
+export interface Log {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
+
+export interface ConvergeDeps {
+  store: Store;
+  executor: Executor;
+  log?: Log;
+  /**
+   * After starting executions, how long to watch them settle (running, or failed at start such
+   * as ENGINE_NOT_FOUND) before reporting. Bounded; the next converge sees the rest.
+   */
+  settleMs?: number;
+}
+
+export interface ConvergeResult {
+  id: string;
+  /** The `pipelines` KV revision acted on; 0 when the key has no entry at all. */
+  revision: number;
+  operation: "PUT" | "DEL" | "PURGE" | "NONE";
+  desired: Desired["kind"];
+  actions: string[];
+  /** `deleted` when the status entry was removed with the definition. */
+  phase: Phase | "deleted";
+  error: StatusError | null;
+}
+
+interface Resolved {
+  desired: Desired;
+  desiredStatus: string | null;
+  version: string | null;
+}
+
+/** Converges one pipeline to its current definition. Safe to call repeatedly and concurrently. */
+export async function converge(deps: ConvergeDeps, id: string): Promise<ConvergeResult> {
+  return deps.store.withLease(id, () => convergeLocked(deps, id));
+}
+
+async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeResult> {
+  const { store, executor, log } = deps;
+  const entry = await store.getDefinitionEntry(id);
+  const resolved = await resolveDesired(store, id, entry);
+  const observed = await executor.list(id);
+  const thePlan = plan(id, resolved.desired, observed);
+
+  let applyError: StatusError | undefined;
+  try {
+    await executor.apply(thePlan);
+  } catch (err) {
+    applyError = toStatusError(err, "EXECUTOR_ERROR");
+    log?.error("executor failed", { pipeline: id, error: applyError });
+  }
+  const executions = await settle(deps, thePlan);
+
+  const revision = entry?.revision ?? 0;
+  const result: ConvergeResult = {
+    id,
+    revision,
+    operation: entry?.operation ?? "NONE",
+    desired: resolved.desired.kind,
+    actions: thePlan.actions.map(describeAction),
+    phase: "deleted",
+    error: applyError ?? null,
+  };
+
+  if (resolved.desired.kind === "deleted" && executions.length === 0 && !applyError) {
+    await store.deleteStatus(id);
+  } else {
+    const status = buildStatus({
+      id,
+      desired: resolved.desired,
+      desiredStatus: resolved.desiredStatus,
+      version: resolved.version,
+      revision,
+      executor: executor.kind,
+      executions,
+      applyError,
+    });
+    await store.writeStatus(status);
+    result.phase = status.phase;
+    result.error = status.error;
+  }
+  log?.info("converged", { ...result });
+  return result;
+}
+
+/** Reads what the definition asks for. Any problem becomes `invalid` with a precise error. */
+export async function resolveDesired(
+  store: Store,
+  id: string,
+  entry: DefinitionEntry | null,
+): Promise<Resolved> {
+  if (!entry || entry.operation !== "PUT") {
+    return { desired: { kind: "deleted" }, desiredStatus: null, version: null };
+  }
+  let def;
+  try {
+    def = parseDefinition(id, entry.value);
+  } catch (err) {
+    return {
+      desired: { kind: "invalid", error: toStatusError(err, "INVALID_DEFINITION") },
+      desiredStatus: rawStatusField(entry.value),
+      version: null,
+    };
+  }
+  const base = { desiredStatus: def.status, version: def.version ?? null };
+  if (def.status === "draft") return { ...base, desired: { kind: "draft" } };
+  if (def.status === "paused") return { ...base, desired: { kind: "paused", version: def.version } };
+
+  const version = def.version!; // the schema requires a version unless draft
+  try {
+    const config = await store.getConfig(id, version);
+    if (!config) throw new ConfigNotFoundError(id, version);
+    checkConfigYaml(id, version, config.bytes);
+    return {
+      ...base,
+      desired: { kind: "published", version, digest: config.digest, replicas: def.replicas },
+    };
+  } catch (err) {
+    return { ...base, desired: { kind: "invalid", error: toStatusError(err, "INVALID_CONFIG") } };
+  }
+}
+
+function checkConfigYaml(id: string, version: string, bytes: Uint8Array): void {
+  const doc = parseDocument(new TextDecoder().decode(bytes), { prettyErrors: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    throw new InvalidConfigError(`config ${id}/${version} is not valid YAML: ${problem.message}`);
+  }
+  const value = doc.toJS() as unknown;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidConfigError(`config ${id}/${version} must be a YAML mapping (input, pipeline, output…)`);
+  }
+}
+
+function rawStatusField(value: Uint8Array): string | null {
+  try {
+    const s = (JSON.parse(new TextDecoder().decode(value)) as { status?: unknown }).status;
+    return typeof s === "string" ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Lists the pipeline's executions, waiting (bounded) while started ones are still pending. */
+async function settle(deps: ConvergeDeps, thePlan: Plan): Promise<Execution[]> {
+  const started = thePlan.actions.some((a) => a.type === "start" || a.type === "resume");
+  const deadline = Date.now() + (started ? (deps.settleMs ?? 3_000) : 0);
+  for (;;) {
+    const executions = await deps.executor.list(thePlan.pipeline);
+    const pending = executions.some((e) => e.state === "pending");
+    if (!pending || Date.now() >= deadline) return executions;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface ReconcileResult {
+  results: ConvergeResult[];
+  /** Pipelines that had executions or a status but no definition: cleaned up. */
+  orphans: string[];
+  failures: { id: string; error: StatusError }[];
+}
+
+/**
+ * Converges every pipeline reef knows of: every defined key, plus every pipeline that still has
+ * labelled executions or a status entry without a definition (orphans, removed by the same rules).
+ */
+export async function reconcile(deps: ConvergeDeps, concurrency = 4): Promise<ReconcileResult> {
+  const defined = await deps.store.listDefinitionKeys();
+  const withExecutions = (await deps.executor.list()).map((e) => e.pipeline);
+  const withStatus = (await deps.store.listStatuses()).map((s) => s.id);
+  const definedSet = new Set(defined);
+  const orphans = [...new Set([...withExecutions, ...withStatus])].filter((id) => !definedSet.has(id)).sort();
+  const ids = [...defined, ...orphans];
+
+  const results: ConvergeResult[] = [];
+  const failures: ReconcileResult["failures"] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++];
+      try {
+        results.push(await converge(deps, id));
+      } catch (err) {
+        failures.push({ id, error: toStatusError(err) });
+        deps.log?.error("converge failed during reconcile", { pipeline: id, error: toStatusError(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  return { results, orphans, failures };
+}

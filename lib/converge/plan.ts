@@ -1,0 +1,78 @@
+// The planner: one pure function from (desired, observed executions) to a plan. All convergence
+// rules live here (DESIGN.md "Rules that make convergence correct"); it does no I/O.
+import type { Execution, ExecutionState, StatusError } from "../model";
+import type { Action, Plan, Target } from "../executors/types";
+
+/** What the current definition asks for, already resolved against the config store. */
+export type Desired =
+  | { kind: "published"; version: string; digest: string; replicas: number }
+  | { kind: "paused"; version?: string }
+  | { kind: "draft" }
+  /** Key deleted or purged (or never existed). */
+  | { kind: "deleted" }
+  /** The definition or its config is unusable: nothing new starts, nothing running stops. */
+  | { kind: "invalid"; error: StatusError };
+
+// Which execution to keep when a replica slot has several: the most alive one.
+const KEEP_ORDER: Record<ExecutionState, number> = { running: 0, pending: 1, stopped: 2, exited: 3, failed: 4 };
+
+export function plan(pipeline: string, desired: Desired, observed: Execution[]): Plan {
+  const mine = observed.filter((e) => e.pipeline === pipeline);
+  switch (desired.kind) {
+    case "invalid":
+      return { pipeline, target: { state: "unchanged" }, actions: [] };
+    case "draft":
+    case "deleted":
+      return {
+        pipeline,
+        target: { state: "absent" },
+        actions: mine.map((execution) => ({ type: "remove", execution })),
+      };
+    case "paused":
+      return {
+        pipeline,
+        target: { state: "stopped" },
+        actions: mine
+          .filter((e) => e.state === "running" || e.state === "pending")
+          .map((execution) => ({ type: "stop", execution })),
+      };
+    case "published":
+      return planPublished(pipeline, desired, mine);
+  }
+}
+
+function planPublished(
+  pipeline: string,
+  desired: Extract<Desired, { kind: "published" }>,
+  mine: Execution[],
+): Plan {
+  const target: Target = { state: "running", ...pick(desired, ["version", "digest", "replicas"]) };
+  const removals: Action[] = [];
+  const starts: Action[] = [];
+  const bySlot = new Map<number, Execution[]>();
+  for (const e of mine) {
+    const wanted = e.version === desired.version && e.digest === desired.digest && e.replica < desired.replicas;
+    if (!wanted) {
+      removals.push({ type: "remove", execution: e });
+      continue;
+    }
+    bySlot.set(e.replica, [...(bySlot.get(e.replica) ?? []), e]);
+  }
+  for (let replica = 0; replica < desired.replicas; replica++) {
+    const candidates = (bySlot.get(replica) ?? []).sort(
+      (a, b) => KEEP_ORDER[a.state] - KEEP_ORDER[b.state] || a.id.localeCompare(b.id),
+    );
+    const [keep, ...extra] = candidates;
+    for (const e of extra) removals.push({ type: "remove", execution: e });
+    if (!keep) {
+      starts.push({ type: "start", pipeline, replica, version: desired.version, digest: desired.digest });
+    } else if (keep.state !== "running" && keep.state !== "pending") {
+      starts.push({ type: "resume", execution: keep });
+    }
+  }
+  return { pipeline, target, actions: [...removals, ...starts] };
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]])) as Pick<T, K>;
+}

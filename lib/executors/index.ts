@@ -1,0 +1,31 @@
+// lib/executors: picks and builds the executor (CONTRACT.md §4). Each implementation is loaded
+// on demand so a bundle only pulls the one it uses (dockerode never reaches the ECS bundle).
+import { ReefError, type ExecutorKind } from "../model";
+import type { Executor } from "./types";
+
+export type { Executor, Action, Plan, Target, StartSpec } from "./types";
+export { describeAction } from "./types";
+export { runnerEnv, executionLabels, RUNNER_ENV } from "./env";
+
+export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Promise<Executor> {
+  const kind = await chooseExecutorKind(env);
+  switch (kind) {
+    case "process":
+      return (await import("./process")).createProcessExecutor(env);
+    case "docker":
+      return (await import("./docker")).createDockerExecutor(env);
+    case "ecs":
+      return (await import("./ecs")).createEcsExecutor(env);
+  }
+}
+
+/** REEF_EXECUTOR, else `docker` when a Docker daemon answers, else `process`. */
+export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): Promise<ExecutorKind> {
+  const wanted = env.REEF_EXECUTOR?.trim();
+  if (wanted) {
+    if (wanted === "process" || wanted === "docker" || wanted === "ecs") return wanted;
+    throw new ReefError("EXECUTOR_ERROR", `REEF_EXECUTOR must be process, docker or ecs (got ${JSON.stringify(wanted)})`);
+  }
+  const { dockerAnswers } = await import("./docker");
+  return (await dockerAnswers(env)) ? "docker" : "process";
+}
