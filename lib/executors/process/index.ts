@@ -1,0 +1,221 @@
+// The `process` executor: each execution is a detached runner process in its own process group,
+// with a record under REEF_STATE_DIR. Executions outlive the control plane; a new executor
+// instance adopts them from their records.
+import { spawn } from "node:child_process";
+import { existsSync, openSync, closeSync } from "node:fs";
+import { open, readFile, rm, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ExecutorError, LABELS, type Execution, type StatusError } from "../../model";
+import { executionLabels, runnerEnv, RUNNER_ENV } from "../env";
+import type { Action, Executor, Plan, StartSpec } from "../types";
+import { isAlive, processStartTime, terminate } from "./procs";
+import { RecordStore, type ProcessRecord } from "./records";
+
+export interface ProcessExecutorOptions {
+  stateDir: string;
+  /** The runner bundle (dist/runner.mjs). */
+  runnerPath: string;
+  /** Environment of executions: the runner env is added on top. */
+  env: NodeJS.ProcessEnv;
+  /** SIGTERM → SIGKILL grace period. */
+  stopTimeoutMs: number;
+}
+
+export function createProcessExecutor(env: NodeJS.ProcessEnv = process.env): ProcessExecutor {
+  return new ProcessExecutor({
+    stateDir: resolve(env.REEF_STATE_DIR || ".reef/state"),
+    runnerPath: resolve(env.REEF_RUNNER_PATH || "dist/runner.mjs"),
+    env,
+    stopTimeoutMs: Number(env.REEF_STOP_TIMEOUT || 10) * 1000,
+  });
+}
+
+export function processExecutionId(pipeline: string, replica: number): string {
+  return `reef-${pipeline}-${replica}`;
+}
+
+export class ProcessExecutor implements Executor {
+  readonly kind = "process" as const;
+  private readonly records: RecordStore;
+
+  constructor(private readonly opts: ProcessExecutorOptions) {
+    this.records = new RecordStore(opts.stateDir);
+  }
+
+  async list(pipeline?: string): Promise<Execution[]> {
+    const records = await this.records.list();
+    const mine = records.filter((r) => !pipeline || r.labels[LABELS.pipeline] === pipeline);
+    return Promise.all(mine.map((r) => this.observe(r)));
+  }
+
+  async apply(plan: Plan): Promise<void> {
+    for (const action of plan.actions) await this.run(action);
+  }
+
+  private async run(action: Action): Promise<void> {
+    switch (action.type) {
+      case "start":
+        return this.start(action);
+      case "resume":
+        return this.resume(action.execution.id);
+      case "stop":
+        return this.stop(action.execution.id);
+      case "remove":
+        return this.remove(action.execution.id);
+    }
+  }
+
+  private async start(spec: StartSpec): Promise<void> {
+    const id = processExecutionId(spec.pipeline, spec.replica);
+    const record: ProcessRecord = {
+      id,
+      labels: executionLabels(spec),
+      pid: null,
+      startTime: null,
+      desired: "running",
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+    };
+    if (!(await this.records.create(record))) {
+      // Another converge created it first: the next converge sees it and acts on what it is.
+      return;
+    }
+    await this.launch(record);
+  }
+
+  private async resume(id: string): Promise<void> {
+    const record = await this.records.read(id);
+    if (!record) throw new ExecutorError(`execution ${id} vanished before it could be resumed`);
+    if (isAlive(record.pid, record.startTime)) {
+      if (record.desired !== "running") await this.records.write({ ...record, desired: "running" });
+      return;
+    }
+    await this.launch(record);
+  }
+
+  private async launch(record: ProcessRecord): Promise<void> {
+    if (!existsSync(this.opts.runnerPath)) {
+      throw new ExecutorError(`runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`);
+    }
+    const statePath = this.records.runnerStatePath(record.id);
+    await rm(statePath, { force: true });
+    const spec: StartSpec = {
+      pipeline: record.labels[LABELS.pipeline],
+      version: record.labels[LABELS.version],
+      digest: record.labels[LABELS.digest],
+      replica: Number(record.labels[LABELS.replica]),
+    };
+    const log = openSync(this.records.logPath(record.id), "a");
+    try {
+      const child = spawn(process.execPath, [this.opts.runnerPath], {
+        detached: true, // own process group: stop signals reach the engine too
+        stdio: ["ignore", log, log],
+        env: { ...this.opts.env, ...runnerEnv(spec, this.opts.env), [RUNNER_ENV.stateFile]: statePath },
+      });
+      const pid = await new Promise<number>((resolvePid, reject) => {
+        child.once("error", reject);
+        child.once("spawn", () => resolvePid(child.pid!));
+      });
+      child.unref();
+      await this.records.write({
+        ...record,
+        pid,
+        startTime: processStartTime(pid),
+        desired: "running",
+        startedAt: new Date().toISOString(),
+      });
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  private async stop(id: string): Promise<void> {
+    const record = await this.records.read(id);
+    if (!record) return;
+    await this.records.write({ ...record, desired: "stopped" });
+    await this.kill(record);
+  }
+
+  private async remove(id: string): Promise<void> {
+    const record = await this.records.read(id);
+    if (!record) return;
+    await this.kill(record);
+    await this.records.remove(id);
+  }
+
+  private async kill(record: ProcessRecord): Promise<void> {
+    if (record.pid && !(await terminate(record.pid, record.startTime, this.opts.stopTimeoutMs))) {
+      throw new ExecutorError(`execution ${record.id} (pid ${record.pid}) did not stop after SIGKILL`);
+    }
+  }
+
+  private async observe(record: ProcessRecord): Promise<Execution> {
+    const base = {
+      id: record.id,
+      pipeline: record.labels[LABELS.pipeline],
+      version: record.labels[LABELS.version],
+      digest: record.labels[LABELS.digest],
+      replica: Number(record.labels[LABELS.replica]),
+    };
+    const alive = isAlive(record.pid, record.startTime);
+    const runner = await this.readRunnerState(record.id);
+    if (alive) {
+      // Stopping in progress counts as pending; running once the runner says its engine started.
+      if (record.desired === "stopped") return { ...base, state: "pending" };
+      return { ...base, state: runner?.state === "running" ? "running" : "pending" };
+    }
+    if (record.desired === "stopped") return { ...base, state: "stopped" };
+    if (record.pid === null) return { ...base, state: "pending" }; // created, launch under way
+    if (runner?.state === "exited") return { ...base, state: "exited" };
+    const error: StatusError = runner?.error ?? {
+      code: "ENGINE_FAILED",
+      message: `runner exited unexpectedly${runner?.exitCode !== undefined ? ` (code ${runner.exitCode})` : ""}: see ${this.records.logPath(record.id)}`,
+    };
+    return { ...base, state: "failed", error };
+  }
+
+  private async readRunnerState(
+    id: string,
+  ): Promise<{ state: string; exitCode?: number; error?: StatusError } | null> {
+    try {
+      return JSON.parse(await readFile(this.records.runnerStatePath(id), "utf8"));
+    } catch {
+      return null;
+    }
+  }
+
+  async *logs(
+    execution: Execution,
+    opts: { follow?: boolean; tail?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<string> {
+    const path = this.records.logPath(execution.id);
+    let text = "";
+    try {
+      text = await readFile(path, "utf8");
+    } catch {
+      if (!opts.follow) return;
+    }
+    let lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    if (opts.tail !== undefined) lines = lines.slice(-opts.tail);
+    yield* lines;
+    if (!opts.follow) return;
+    let offset = Buffer.byteLength(text);
+    let partial = "";
+    while (!opts.signal?.aborted) {
+      await new Promise((r) => setTimeout(r, 200));
+      const size = await stat(path).then((s) => s.size, () => 0);
+      if (size < offset) offset = 0; // rotated or recreated
+      if (size === offset) continue;
+      const fh = await open(path, "r");
+      const buf = Buffer.alloc(size - offset);
+      await fh.read(buf, 0, buf.length, offset);
+      await fh.close();
+      offset = size;
+      const chunk = partial + buf.toString("utf8");
+      const parts = chunk.split("\n");
+      partial = parts.pop() ?? "";
+      yield* parts;
+    }
+  }
+}

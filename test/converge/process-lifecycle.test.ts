@@ -1,0 +1,139 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { converge, reconcile } from "../../lib/converge";
+import { waitFor } from "../helpers/nats";
+import { openProcessWorld, putConfig, putDefinition, sampleConfig, type ProcessWorld } from "../helpers/pipelines";
+
+let w: ProcessWorld;
+beforeAll(async () => {
+  w = await openProcessWorld();
+});
+afterAll(async () => {
+  // leave no process behind: remove every execution this world started
+  for (const e of await w.executor.list()) await w.executor.apply({ pipeline: e.pipeline, target: { state: "absent" }, actions: [{ type: "remove", execution: e }] });
+  await w.close();
+});
+
+const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
+
+describe("converge with the process executor", () => {
+  it("goes through a full life: publish, v2, pause, resume, draft, delete", async () => {
+    const id = uid("life");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await putConfig(w, id, "2", sampleConfig("v2"));
+
+    // publish v1 → running, the runner really started the engine with v1's config
+    await putDefinition(w, { id, status: "published", version: "1" });
+    let r = await converge(w.deps, id);
+    expect(r.phase).toBe("running");
+    expect(w.engineConfig(id)).toContain('"v1"');
+    const status1 = await w.store.getStatus(id);
+    expect(status1).toMatchObject({ id, phase: "running", desired: "published", version: "1", executor: "process", error: null });
+    expect(status1!.executions).toEqual([expect.objectContaining({ state: "running", version: "1" })]);
+
+    // publish v2 → only v2 runs
+    await putDefinition(w, { id, status: "published", version: "2" });
+    r = await converge(w.deps, id);
+    expect(r.phase).toBe("running");
+    const afterV2 = await w.executor.list(id);
+    expect(afterV2.map((e) => [e.version, e.state])).toEqual([["2", "running"]]);
+    expect(w.engineConfig(id)).toContain('"v2"');
+
+    // pause → stopped, record kept
+    await putDefinition(w, { id, status: "paused", version: "2" });
+    r = await converge(w.deps, id);
+    expect(r.phase).toBe("stopped");
+    expect((await w.executor.list(id)).map((e) => e.state)).toEqual(["stopped"]);
+
+    // publish again → the same execution runs again
+    await putDefinition(w, { id, status: "published", version: "2" });
+    r = await converge(w.deps, id);
+    expect(r.phase).toBe("running");
+    expect(r.actions).toEqual([expect.stringMatching(/^resume /)]);
+
+    // draft → nothing left
+    await putDefinition(w, { id, status: "draft", version: "2" });
+    r = await converge(w.deps, id);
+    expect(r.phase).toBe("absent");
+    expect(await w.executor.list(id)).toEqual([]);
+
+    // delete → status deleted
+    await w.store.pipelines.delete(id);
+    r = await converge(w.deps, id);
+    expect(r.phase).toBe("deleted");
+    expect(await w.store.getStatus(id)).toBeNull();
+  });
+
+  it("is idempotent: converging again changes nothing", async () => {
+    const id = uid("idem");
+    await putConfig(w, id, "1", sampleConfig("x"));
+    await putDefinition(w, { id, status: "published", version: "1", replicas: 2 });
+    await converge(w.deps, id);
+    const before = await w.executor.list(id);
+    const again = await converge(w.deps, id);
+    expect(again.actions).toEqual([]);
+    expect(await w.executor.list(id)).toEqual(before);
+    await putDefinition(w, { id, status: "draft" });
+    await converge(w.deps, id);
+  });
+
+  it("never runs more than `replicas` executions under 10 concurrent converges", async () => {
+    const id = uid("race");
+    await putConfig(w, id, "1", sampleConfig("race"));
+    await putDefinition(w, { id, status: "published", version: "1", replicas: 2 });
+    await Promise.all(Array.from({ length: 10 }, () => converge(w.deps, id)));
+    const executions = await w.executor.list(id);
+    expect(executions).toHaveLength(2);
+    expect(executions.map((e) => e.replica).sort()).toEqual([0, 1]);
+    await putDefinition(w, { id, status: "draft" });
+    await converge(w.deps, id);
+  });
+
+  it("adopts executions started by an earlier executor instance", async () => {
+    const id = uid("adopt");
+    await putConfig(w, id, "1", sampleConfig("adopt"));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    await converge(w.deps, id);
+    const [original] = await w.executor.list(id);
+
+    const fresh = w.newExecutor(); // e.g. a restarted control plane
+    expect(await fresh.list(id)).toEqual([original]);
+    const again = await converge({ ...w.deps, executor: fresh }, id);
+    expect(again.actions).toEqual([]);
+    await putDefinition(w, { id, status: "draft" });
+    const gone = await converge({ ...w.deps, executor: fresh }, id);
+    expect(gone.phase).toBe("absent");
+    expect(await w.executor.list(id)).toEqual([]);
+  });
+
+  it("reconcile removes orphans: executions whose pipeline has no definition", async () => {
+    const id = uid("orphan");
+    await putConfig(w, id, "1", sampleConfig("orphan"));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    await converge(w.deps, id);
+    await w.store.pipelines.purge(id); // gone without any converge seeing it
+    const result = await reconcile(w.deps);
+    expect(result.orphans).toContain(id);
+    expect(await w.executor.list(id)).toEqual([]);
+    expect(await w.store.getStatus(id)).toBeNull();
+  });
+
+  it("reports an engine that fails at start in the status", async () => {
+    const id = uid("crash");
+    await putConfig(w, id, "1", sampleConfig("crash"));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    const deps = { ...w.deps, executor: (await openProcessWorldExecutor({ REEF_ENGINE: "/nonexistent/benthos" })) };
+    const r = await converge(deps, id);
+    expect(r.phase).toBe("failed");
+    expect(r.error?.code).toBe("ENGINE_NOT_FOUND");
+    const status = await waitFor(async () => (await w.store.getStatus(id))?.error, "status error");
+    expect(status.code).toBe("ENGINE_NOT_FOUND");
+    await putDefinition(w, { id, status: "draft" });
+    await converge(deps, id);
+  });
+});
+
+async function openProcessWorldExecutor(env: Record<string, string>) {
+  const { createProcessExecutor } = await import("../../lib/executors/process");
+  return createProcessExecutor({ ...w.env, ...env });
+}

@@ -1,0 +1,76 @@
+// Helpers to write pipelines the way any NATS client would: a KV definition and an Object Store config.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createProcessExecutor, type ProcessExecutor } from "../../lib/executors/process";
+import type { ConvergeDeps } from "../../lib/converge";
+import { openTestStore, type TestStore } from "./nats";
+
+export const FAKE_ENGINE = resolve("test/fixtures/fake-engine.mjs");
+
+export interface Definition {
+  id: string;
+  status: string;
+  version?: string;
+  replicas?: number;
+  name?: string;
+  [extra: string]: unknown;
+}
+
+export async function putDefinition(t: TestStore, def: Definition, key = def.id): Promise<number> {
+  return t.store.pipelines.put(key, JSON.stringify({ name: def.id, ...def }));
+}
+
+export async function putConfig(t: TestStore, id: string, version: string, yaml: string): Promise<void> {
+  await t.store.putConfig(id, version, new TextEncoder().encode(yaml));
+}
+
+export function sampleConfig(tag: string): string {
+  return `input:\n  generate:\n    mapping: 'root = "${tag}"'\n    interval: 1s\noutput:\n  drop: {}\n`;
+}
+
+/** A test store plus a process executor running the fake engine with its own state dir. */
+export interface ProcessWorld extends TestStore {
+  executor: ProcessExecutor;
+  deps: ConvergeDeps;
+  env: Record<string, string>;
+  engineDir: string;
+  stateDir: string;
+  /** The config the fake engine of a replica was started with, or null. */
+  engineConfig(id: string, replica?: number): string | null;
+  newExecutor(): ProcessExecutor;
+}
+
+export async function openProcessWorld(extraEnv: Record<string, string> = {}): Promise<ProcessWorld> {
+  const t = await openTestStore();
+  const engineDir = mkdtempSync(join(tmpdir(), "reef-engine-"));
+  const stateDir = mkdtempSync(join(tmpdir(), "reef-state-"));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...t.env,
+    REEF_ENGINE: FAKE_ENGINE,
+    FAKE_ENGINE_DIR: engineDir,
+    REEF_STATE_DIR: stateDir,
+    REEF_RUNNER_PATH: resolve("dist/runner.mjs"),
+    REEF_STOP_TIMEOUT: "5",
+    ...extraEnv,
+  };
+  const newExecutor = () => createProcessExecutor(env);
+  const executor = newExecutor();
+  return {
+    ...t,
+    env,
+    engineDir,
+    stateDir,
+    executor,
+    newExecutor,
+    deps: { store: t.store, executor, settleMs: 5_000 },
+    engineConfig(id, replica = 0) {
+      try {
+        return readFileSync(join(engineDir, `${id}.${replica}.yaml`), "utf8");
+      } catch {
+        return null;
+      }
+    },
+  };
+}
