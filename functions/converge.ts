@@ -6,7 +6,7 @@ import middy from "@middy/core";
 import { converge, convergeDepsFromEnv, type ConvergeResult } from "../lib/converge";
 import { parseChangeEvent } from "../lib/model";
 
-const logger = new Logger({ serviceName: "reef" }) // level: POWERTOOLS_LOG_LEVEL;
+const logger = new Logger({ serviceName: "reef" }); // level: POWERTOOLS_LOG_LEVEL;
 
 export async function convergeHandler(event: unknown): Promise<ConvergeResult> {
   const change = parseChangeEvent(event);

@@ -12,7 +12,9 @@ const common = {
   sourcemap: "linked",
   logLevel: "warning",
   // CommonJS dependencies bundled into ESM still call require().
-  banner: { js: "import { createRequire as __reefCreateRequire } from 'node:module'; const require = __reefCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __reefCreateRequire } from 'node:module'; const require = __reefCreateRequire(import.meta.url);",
+  },
 };
 
 await mkdir("dist", { recursive: true });

@@ -14,7 +14,9 @@ export function exitCodeFor(err: unknown): number {
 export function printError(err: unknown): void {
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`${color("red", "error")}${typeof code === "string" ? ` [${code}]` : ""}: ${message}\n`);
+  process.stderr.write(
+    `${color("red", "error")}${typeof code === "string" ? ` [${code}]` : ""}: ${message}\n`,
+  );
 }
 
 export function printJson(value: unknown): void {

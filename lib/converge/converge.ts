@@ -39,6 +39,8 @@ export interface ConvergeResult {
   revision: number;
   operation: "PUT" | "DEL" | "PURGE" | "NONE";
   desired: Desired["kind"];
+  /** The executions found before acting: with the definition, enough to re-plan this step later. */
+  observed: Execution[];
   actions: string[];
   /** `deleted` when the status entry was removed with the definition. */
   phase: Phase | "deleted";
@@ -78,6 +80,7 @@ async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeR
     revision,
     operation: entry?.operation ?? "NONE",
     desired: resolved.desired.kind,
+    observed,
     actions: thePlan.actions.map(describeAction),
     phase: "deleted",
     error: applyError ?? null,

@@ -14,7 +14,13 @@ export type Desired =
   | { kind: "invalid"; error: StatusError };
 
 // Which execution to keep when a replica slot has several: the most alive one.
-const KEEP_ORDER: Record<ExecutionState, number> = { running: 0, pending: 1, stopped: 2, exited: 3, failed: 4 };
+const KEEP_ORDER: Record<ExecutionState, number> = {
+  running: 0,
+  pending: 1,
+  stopped: 2,
+  exited: 3,
+  failed: 4,
+};
 
 export function plan(pipeline: string, desired: Desired, observed: Execution[]): Plan {
   const mine = observed.filter((e) => e.pipeline === pipeline);
@@ -51,7 +57,8 @@ function planPublished(
   const starts: Action[] = [];
   const bySlot = new Map<number, Execution[]>();
   for (const e of mine) {
-    const wanted = e.version === desired.version && e.digest === desired.digest && e.replica < desired.replicas;
+    const wanted =
+      e.version === desired.version && e.digest === desired.digest && e.replica < desired.replicas;
     if (!wanted) {
       removals.push({ type: "remove", execution: e });
       continue;

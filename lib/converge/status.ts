@@ -16,7 +16,10 @@ export interface StatusInput {
   now?: Date;
 }
 
-export function phaseOf(desired: Desired, executions: Execution[]): { phase: Phase; error: StatusError | null } {
+export function phaseOf(
+  desired: Desired,
+  executions: Execution[],
+): { phase: Phase; error: StatusError | null } {
   switch (desired.kind) {
     case "invalid":
       return { phase: "failed", error: desired.error };

@@ -24,7 +24,10 @@ export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): 
   const wanted = env.REEF_EXECUTOR?.trim();
   if (wanted) {
     if (wanted === "process" || wanted === "docker" || wanted === "ecs") return wanted;
-    throw new ReefError("EXECUTOR_ERROR", `REEF_EXECUTOR must be process, docker or ecs (got ${JSON.stringify(wanted)})`);
+    throw new ReefError(
+      "EXECUTOR_ERROR",
+      `REEF_EXECUTOR must be process, docker or ecs (got ${JSON.stringify(wanted)})`,
+    );
   }
   const { dockerAnswers } = await import("./docker");
   return (await dockerAnswers(env)) ? "docker" : "process";

@@ -49,7 +49,10 @@ export interface Executor {
    * An execution's log lines (stdout and stderr of the runner and engine); with `follow`, keeps
    * yielding new lines until `signal` aborts. Executors without local logs (ecs) omit it.
    */
-  logs?(execution: Execution, opts?: { follow?: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<string>;
+  logs?(
+    execution: Execution,
+    opts?: { follow?: boolean; tail?: number; signal?: AbortSignal },
+  ): AsyncIterable<string>;
   /** Releases clients (sockets, SDK clients). */
   close?(): Promise<void>;
 }

@@ -54,7 +54,10 @@ export class InvalidIdError extends ReefError {
 export class ConfigNotFoundError extends ReefError {
   override name = "ConfigNotFoundError";
   constructor(id: string, version: string) {
-    super("CONFIG_NOT_FOUND", `config object ${id}/${version} not found in the configs bucket`, { id, version });
+    super("CONFIG_NOT_FOUND", `config object ${id}/${version} not found in the configs bucket`, {
+      id,
+      version,
+    });
   }
 }
 

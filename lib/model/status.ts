@@ -15,9 +15,7 @@ export const statusSchema = z
     version: z.string().nullable(),
     revision: z.number().int(),
     executor: z.string(),
-    executions: z.array(
-      z.object({ id: z.string(), state: z.string(), version: z.string() }).passthrough(),
-    ),
+    executions: z.array(z.object({ id: z.string(), state: z.string(), version: z.string() }).passthrough()),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     updatedAt: z.string(),
   })

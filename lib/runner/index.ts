@@ -21,10 +21,19 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     const engine = chooseEngine(env);
     const config = await fetchConfig(env);
     const { text } = expandEnv(config, env);
-    state.write({ state: "running", engine: engine.kind === "binary" ? engine.path : "builtin", pid: process.pid });
+    state.write({
+      state: "running",
+      engine: engine.kind === "binary" ? engine.path : "builtin",
+      pid: process.pid,
+    });
     const code = await runEngine(engine, text, env);
     if (code === 0) state.write({ state: "exited", exitCode: 0 });
-    else state.write({ state: "failed", exitCode: code, error: { code: "ENGINE_FAILED", message: `engine exited with code ${code}` } });
+    else
+      state.write({
+        state: "failed",
+        exitCode: code,
+        error: { code: "ENGINE_FAILED", message: `engine exited with code ${code}` },
+      });
     return code;
   } catch (err) {
     const error: StatusError = toStatusError(err, "ENGINE_FAILED");
@@ -39,7 +48,10 @@ async function fetchConfig(env: NodeJS.ProcessEnv): Promise<string> {
   const id = env.PIPELINE_ID;
   const version = env.PIPELINE_VERSION;
   if (!id || !version) {
-    throw new ReefError("EXECUTOR_ERROR", "the runner needs PIPELINE_ID and PIPELINE_VERSION in its environment");
+    throw new ReefError(
+      "EXECUTOR_ERROR",
+      "the runner needs PIPELINE_ID and PIPELINE_VERSION in its environment",
+    );
   }
   const nc = await connectNats({ name: `reef-runner-${id}`, env });
   try {
@@ -47,7 +59,10 @@ async function fetchConfig(env: NodeJS.ProcessEnv): Promise<string> {
     const store = await new Objm(nc).open(bucket);
     const bytes = await store.getBlob(configObjectName(id, version));
     if (!bytes) {
-      throw new ReefError("CONFIG_NOT_FOUND", `config object ${configObjectName(id, version)} not found in ${bucket}`);
+      throw new ReefError(
+        "CONFIG_NOT_FOUND",
+        `config object ${configObjectName(id, version)} not found in ${bucket}`,
+      );
     }
     const digest = configDigest(bytes);
     if (env.PIPELINE_DIGEST && env.PIPELINE_DIGEST !== digest) {
@@ -79,7 +94,9 @@ async function runEngine(engine: EngineChoice, config: string, env: NodeJS.Proce
       child.once("error", (err) =>
         reject(new ReefError("ENGINE_NOT_FOUND", `cannot start engine ${engine.path}: ${err.message}`)),
       );
-      child.once("exit", (code, signal) => resolve(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)));
+      child.once("exit", (code, signal) =>
+        resolve(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)),
+      );
     }).finally(() => {
       process.off("SIGTERM", forward);
       process.off("SIGINT", forward);

@@ -21,4 +21,3 @@ export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNa
     leases: env.REEF_LEASES_BUCKET || "reef-leases",
   };
 }
-

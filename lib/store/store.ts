@@ -143,7 +143,9 @@ export class Store {
   async listConfigVersions(id: string): Promise<string[]> {
     const prefix = `${id}/`;
     const infos = await this.configs.list();
-    return infos.filter((i) => !i.deleted && i.name.startsWith(prefix)).map((i) => i.name.slice(prefix.length));
+    return infos
+      .filter((i) => !i.deleted && i.name.startsWith(prefix))
+      .map((i) => i.name.slice(prefix.length));
   }
 
   // ---- status ---------------------------------------------------------------------------------
@@ -208,7 +210,10 @@ export class Store {
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
         if (Date.now() > deadline) {
-          throw new LeaseBusyError("EXECUTOR_ERROR", `pipeline ${id} is busy: another converge holds its lease`);
+          throw new LeaseBusyError(
+            "EXECUTOR_ERROR",
+            `pipeline ${id} is busy: another converge holds its lease`,
+          );
         }
         await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       }

@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge } from "../../lib/converge";
-import { openProcessWorld, putConfig, putDefinition, sampleConfig, type ProcessWorld } from "../helpers/pipelines";
+import {
+  openProcessWorld,
+  putConfig,
+  putDefinition,
+  sampleConfig,
+  type ProcessWorld,
+} from "../helpers/pipelines";
 
 let w: ProcessWorld;
 let good: string; // a pipeline that must keep running whatever happens to the others
@@ -14,7 +20,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const e of await w.executor.list())
-    await w.executor.apply({ pipeline: e.pipeline, target: { state: "absent" }, actions: [{ type: "remove", execution: e }] });
+    await w.executor.apply({
+      pipeline: e.pipeline,
+      target: { state: "absent" },
+      actions: [{ type: "remove", execution: e }],
+    });
   await w.close();
 });
 
@@ -30,8 +40,18 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "value not JSON", write: (k) => raw(k, "{not json"), code: "INVALID_DEFINITION", message: /not JSON/ },
-  { name: "value a JSON array", write: (k) => raw(k, "[1,2]"), code: "INVALID_DEFINITION", message: /JSON object/ },
+  {
+    name: "value not JSON",
+    write: (k) => raw(k, "{not json"),
+    code: "INVALID_DEFINITION",
+    message: /not JSON/,
+  },
+  {
+    name: "value a JSON array",
+    write: (k) => raw(k, "[1,2]"),
+    code: "INVALID_DEFINITION",
+    message: /JSON object/,
+  },
   {
     name: "key ≠ id",
     write: (k) => raw(k, JSON.stringify({ id: "someone-else", status: "draft" })),
@@ -150,7 +170,10 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
   it("accepts what other clients may write: integer versions, unknown fields, no name", async () => {
     const id = uid();
     await putConfig(w, id, "3", sampleConfig("int"));
-    await raw(id, JSON.stringify({ id, status: "paused", version: 3, owner: "go-client", labels: { team: "x" } }));
+    await raw(
+      id,
+      JSON.stringify({ id, status: "paused", version: 3, owner: "go-client", labels: { team: "x" } }),
+    );
     const r = await converge(w.deps, id);
     expect(r).toMatchObject({ phase: "stopped", error: null });
     expect((await w.store.getStatus(id))?.version).toBe("3");

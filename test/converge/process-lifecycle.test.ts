@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile } from "../../lib/converge";
 import { waitFor } from "../helpers/nats";
-import { openProcessWorld, putConfig, putDefinition, sampleConfig, type ProcessWorld } from "../helpers/pipelines";
+import {
+  openProcessWorld,
+  putConfig,
+  putDefinition,
+  sampleConfig,
+  type ProcessWorld,
+} from "../helpers/pipelines";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -10,7 +16,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // leave no process behind: remove every execution this world started
-  for (const e of await w.executor.list()) await w.executor.apply({ pipeline: e.pipeline, target: { state: "absent" }, actions: [{ type: "remove", execution: e }] });
+  for (const e of await w.executor.list())
+    await w.executor.apply({
+      pipeline: e.pipeline,
+      target: { state: "absent" },
+      actions: [{ type: "remove", execution: e }],
+    });
   await w.close();
 });
 
@@ -28,7 +39,14 @@ describe("converge with the process executor", () => {
     expect(r.phase).toBe("running");
     expect(w.engineConfig(id)).toContain('"v1"');
     const status1 = await w.store.getStatus(id);
-    expect(status1).toMatchObject({ id, phase: "running", desired: "published", version: "1", executor: "process", error: null });
+    expect(status1).toMatchObject({
+      id,
+      phase: "running",
+      desired: "published",
+      version: "1",
+      executor: "process",
+      error: null,
+    });
     expect(status1!.executions).toEqual([expect.objectContaining({ state: "running", version: "1" })]);
 
     // publish v2 → only v2 runs
@@ -122,7 +140,10 @@ describe("converge with the process executor", () => {
     const id = uid("crash");
     await putConfig(w, id, "1", sampleConfig("crash"));
     await putDefinition(w, { id, status: "published", version: "1" });
-    const deps = { ...w.deps, executor: (await openProcessWorldExecutor({ REEF_ENGINE: "/nonexistent/benthos" })) };
+    const deps = {
+      ...w.deps,
+      executor: await openProcessWorldExecutor({ REEF_ENGINE: "/nonexistent/benthos" }),
+    };
     const r = await converge(deps, id);
     expect(r.phase).toBe("failed");
     expect(r.error?.code).toBe("ENGINE_NOT_FOUND");

@@ -41,7 +41,9 @@ describe("Store", () => {
     const put = await t.store.putConfig("p1", "1", bytes);
     expect(put.digest).toMatch(/^[0-9a-f]{64}$/);
     expect((await t.store.getConfig("p1", "1"))?.digest).toBe(put.digest);
-    await expect(t.store.putConfig("p1", "1", new TextEncoder().encode("other"))).rejects.toThrow(/immutable/);
+    await expect(t.store.putConfig("p1", "1", new TextEncoder().encode("other"))).rejects.toThrow(
+      /immutable/,
+    );
     await t.store.putConfig("p1", "1", bytes); // same content: fine
     expect(await t.store.listConfigVersions("p1")).toEqual(["1"]);
     expect(await t.store.getConfig("p1", "2")).toBeNull();

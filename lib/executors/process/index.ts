@@ -95,7 +95,9 @@ export class ProcessExecutor implements Executor {
 
   private async launch(record: ProcessRecord): Promise<void> {
     if (!existsSync(this.opts.runnerPath)) {
-      throw new ExecutorError(`runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`);
+      throw new ExecutorError(
+        `runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`,
+      );
     }
     const statePath = this.records.runnerStatePath(record.id);
     await rm(statePath, { force: true });
@@ -204,7 +206,10 @@ export class ProcessExecutor implements Executor {
     let partial = "";
     while (!opts.signal?.aborted) {
       await new Promise((r) => setTimeout(r, 200));
-      const size = await stat(path).then((s) => s.size, () => 0);
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size < offset) offset = 0; // rotated or recreated
       if (size === offset) continue;
       const fh = await open(path, "r");
