@@ -5,3 +5,28 @@ export { storeNamesFromEnv } from "./names";
 export type { StoreNames } from "./names";
 export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
 export type { StoreOptions, DefinitionEntry, StoredConfig } from "./store";
+export {
+  appendEvent,
+  readEvents,
+  iterateEvents,
+  verifyChains,
+  isFailed,
+  recordHash,
+  canonicalJson,
+  eventsRetentionFromEnv,
+  parseDurationMs,
+  EventAppendError,
+  InvalidSettingError,
+} from "./events";
+export type {
+  EventRecordInput,
+  EventRecord,
+  RecordedResult,
+  StoredEvent,
+  EventFilter,
+  AppendOptions,
+  VerifyReport,
+  ChainProblem,
+  ChainProblemKind,
+  ChainSummary,
+} from "./events";
