@@ -1,0 +1,1454 @@
+// Hand-written parser for Bloblang V1 that compiles straight into executable closures (Fn / Statement).
+// It follows the structure of the Go combinator parser so that whitespace/newline rules, literal
+// folding and error positions behave the same; comments name the Go parser each part mirrors.
+import type { Fn, MapDef, Statement } from "./runtime";
+import { NONE } from "./runtime";
+import type { Value, ValueObject } from "./value";
+import { DELETE, NOTHING, getKey, isObject, setKey, typeOf } from "./value";
+import type { Op } from "./ops";
+import { arithmetic, literal } from "./ops";
+import { BloblangCompileError, BloblangError, QueryError, errFrom, rtErr, typeError } from "./errors";
+import { iCompare } from "./coerce";
+import { goFmtV } from "./format";
+import { goTypeName } from "./value";
+import { lookupFunction, lookupMethod, buildCall } from "./registry";
+import type { Ctx } from "./runtime";
+import { assignPath, deletePath } from "./paths";
+
+/** A parse failure: soft (try the next alternative) unless `fatal`. */
+export class ParseFail {
+  constructor(
+    readonly pos: number,
+    readonly expected: string[],
+    readonly err: string | null = null,
+  ) {}
+  get fatal(): boolean {
+    return this.err !== null;
+  }
+}
+
+class FatalParse extends Error {
+  constructor(readonly fail: ParseFail) {
+    super(fail.err ?? "parse error");
+  }
+}
+
+export interface ParserOpts {
+  importer?: (path: string) => string;
+}
+
+const isWordChar = (c: string) =>
+  (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_";
+const isSnakeChar = (c: string) => (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c === "_";
+
+export class Parser {
+  pos = 0;
+  named: string[] = [];
+  furthest: ParseFail | null = null;
+
+  constructor(
+    readonly src: string,
+    readonly maps: Record<string, MapDef>,
+    readonly opts: ParserOpts = {},
+  ) {}
+
+  // ---------- low-level helpers ----------
+  peek(n = 0): string {
+    return this.src[this.pos + n] ?? "";
+  }
+  eof(): boolean {
+    return this.pos >= this.src.length;
+  }
+  startsWith(s: string): boolean {
+    return this.src.startsWith(s, this.pos);
+  }
+  soft(expected: string[], pos = this.pos): ParseFail {
+    const f = new ParseFail(pos, expected);
+    if (!this.furthest || pos >= this.furthest.pos) this.furthest = f;
+    return f;
+  }
+  fatal(msg: string, pos = this.pos, expected: string[] = []): never {
+    throw new FatalParse(new ParseFail(pos, expected, msg));
+  }
+  /** SpacesAndTabs: at least one; returns whether any were consumed. */
+  spaces(): boolean {
+    const s = this.pos;
+    while (this.peek() === " " || this.peek() === "\t") this.pos++;
+    return this.pos > s;
+  }
+  /** NewlineAllowComment */
+  newlineOrComment(): boolean {
+    const c = this.peek();
+    if (c === "\n") {
+      this.pos++;
+      return true;
+    }
+    if (c === "\r" && this.peek(1) === "\n") {
+      this.pos += 2;
+      return true;
+    }
+    if (c === "#") {
+      while (!this.eof() && this.peek() !== "\n") this.pos++;
+      if (this.peek() === "\n") this.pos++;
+      return true;
+    }
+    return false;
+  }
+  /** DiscardedWhitespaceNewlineComments */
+  wsnl(): void {
+    for (;;) {
+      if (this.spaces()) continue;
+      if (this.newlineOrComment()) continue;
+      break;
+    }
+  }
+  word(): string {
+    const s = this.pos;
+    while (!this.eof() && isWordChar(this.src[this.pos])) this.pos++;
+    return this.src.slice(s, this.pos);
+  }
+  snake(): string {
+    const s = this.pos;
+    while (!this.eof() && isSnakeChar(this.src[this.pos])) this.pos++;
+    return this.src.slice(s, this.pos);
+  }
+  term(t: string): boolean {
+    if (this.src.startsWith(t, this.pos)) {
+      this.pos += t.length;
+      return true;
+    }
+    return false;
+  }
+
+  /** QuotedString (Go strconv.Unquote semantics); null if not at a quote. */
+  quoted(): string | null {
+    if (this.peek() !== '"') return null;
+    const start = this.pos;
+    let escaped = false;
+    for (let i = this.pos + 1; i < this.src.length; i++) {
+      const c = this.src[i];
+      if (c === '"' && !escaped) {
+        const raw = this.src.slice(start + 1, i);
+        const v = unquote(raw);
+        if (v === null) this.fatal("failed to unescape quoted string contents: invalid syntax", start);
+        this.pos = i + 1;
+        return v;
+      }
+      if (c === "\\") escaped = !escaped;
+      else escaped = false;
+    }
+    this.fatal("required", this.src.length, ["end quote"]);
+  }
+  tripleQuoted(): string | null {
+    if (!this.startsWith('"""')) return null;
+    const end = this.src.indexOf('"""', this.pos + 3);
+    if (end < 0) this.fatal("required", this.src.length, ["end triple-quote"]);
+    const v = this.src.slice(this.pos + 3, end);
+    this.pos = end + 3;
+    return v;
+  }
+
+  // ---------- queries ----------
+  /** queryParser: arithmetic over terms. Returns null on a soft failure (position restored). */
+  query(): Fn | null {
+    const start = this.pos;
+    this.spaces();
+    const fns: Fn[] = [];
+    const ops: Op[] = [];
+    for (;;) {
+      const termStart = this.pos;
+      let neg = false;
+      if (this.peek() === "-") {
+        this.pos++;
+        this.wsnl();
+        neg = true;
+      }
+      let fn = this.withTails();
+      if (!fn) {
+        if (fns.length === 0) {
+          this.pos = start;
+          return null;
+        }
+        this.pos = termStart;
+        throw new FatalParse(this.soft(["query"]));
+      }
+      if (neg) fn = this.foldOrFatal(() => arithmetic([literal(0n), fn!], ["-"]), termStart);
+      fns.push(fn);
+      const save = this.pos;
+      this.spaces();
+      const op = this.operator();
+      if (!op) {
+        this.pos = save;
+        break;
+      }
+      ops.push(op);
+      this.wsnl();
+    }
+    return this.foldOrFatal(() => arithmetic(fns, ops), start);
+  }
+  foldOrFatal(f: () => Fn, pos: number): Fn {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BloblangError) this.fatal(e.message, pos);
+      throw e;
+    }
+  }
+  operator(): Op | null {
+    const two = this.src.slice(this.pos, this.pos + 2);
+    if (["&&", "||", "==", "!=", ">=", "<="].includes(two)) {
+      this.pos += 2;
+      return two as Op;
+    }
+    const c = this.peek();
+    if ("+-/*%><|".includes(c) && c !== "") {
+      this.pos++;
+      return c as Op;
+    }
+    return null;
+  }
+
+  /** parseWithTails: optional `!`, a root, then `.field` / `.method()` / `.(expr)` tails. */
+  withTails(): Fn | null {
+    const start = this.pos;
+    let not = false;
+    if (this.peek() === "!") {
+      this.pos++;
+      this.spaces();
+      not = true;
+    }
+    let fn = this.rootExpr();
+    if (!fn) {
+      this.pos = start;
+      return null;
+    }
+    while (this.peek() === ".") {
+      this.pos++;
+      this.wsnl();
+      const tail = this.tail(fn);
+      if (!tail) throw new FatalParse(this.soft(["method", "field path"]));
+      fn = tail;
+    }
+    if (not) fn = notFn(fn);
+    return fn;
+  }
+
+  tail(target: Fn): Fn | null {
+    const start = this.pos;
+    // map expression `.( … )`
+    if (this.peek() === "(") {
+      this.pos++;
+      this.wsnl();
+      const q = this.query();
+      if (q) {
+        this.wsnl();
+        if (this.peek() === ")") {
+          this.pos++;
+          return mapExpression(target, q);
+        }
+      }
+      this.pos = start;
+    }
+    // method
+    const name = this.snake();
+    if (name && this.peek() === "(") {
+      const afterName = this.pos;
+      const args = this.args();
+      return this.buildOrFatal(() => lookupMethod(name, target, args, this.named), afterName, name, "method");
+    }
+    this.pos = start;
+    // field
+    const seg = this.word();
+    if (seg) return getPath(target, [seg]);
+    const q = this.quoted();
+    if (q !== null) return getPath(target, [q]);
+    this.pos = start;
+    return null;
+  }
+
+  buildOrFatal(f: () => Fn, pos: number, _name: string, _kind: string): Fn {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BloblangError) this.fatal(e.message, pos);
+      throw e;
+    }
+  }
+
+  /** functionArgsParser: `( arg, name: arg, … )` */
+  args(): Arg[] {
+    this.pos++; // (
+    this.wsnl();
+    const out: Arg[] = [];
+    if (this.peek() === ")") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      const s = this.pos;
+      const nm = this.snake();
+      let arg: Arg | null = null;
+      if (nm && this.peek() === ":") {
+        this.pos++;
+        this.spaces();
+        const q = this.query();
+        if (!q) throw new FatalParse(this.soft(["argument value"]));
+        arg = { name: nm, fn: q };
+      } else {
+        this.pos = s;
+        const q = this.query();
+        if (!q) throw new FatalParse(this.soft(["function argument"]));
+        arg = { fn: q };
+      }
+      out.push(arg);
+      const save = this.pos;
+      this.spaces();
+      if (this.peek() === ",") {
+        this.pos++;
+        this.wsnl();
+        if (this.peek() === ")") {
+          this.pos++;
+          return out;
+        }
+        continue;
+      }
+      this.pos = save;
+      this.wsnl();
+      if (this.peek() === ")") {
+        this.pos++;
+        return out;
+      }
+      throw new FatalParse(this.soft(["comma", "closing bracket"]));
+    }
+  }
+
+  /** The OneOf of root expressions in queryParser. */
+  rootExpr(): Fn | null {
+    return (
+      this.matchExpr() ??
+      this.ifExpr() ??
+      this.lambdaExpr() ??
+      this.bracketExpr() ??
+      this.literalExpr() ??
+      this.functionExpr() ??
+      this.metaRef() ??
+      this.varRef() ??
+      this.fieldRoot()
+    );
+  }
+
+  matchExpr(): Fn | null {
+    const start = this.pos;
+    if (!this.term("match") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    let subject: Fn | null = null;
+    const beforeSubject = this.pos;
+    try {
+      subject = this.query();
+    } catch (e) {
+      if (!(e instanceof FatalParse) || e.fail.fatal) throw e;
+      subject = null;
+    }
+    if (!subject) this.pos = beforeSubject;
+    this.wsnl();
+    if (this.peek() !== "{") throw new FatalParse(this.soft(["{"]));
+    this.pos++;
+    this.wsnl();
+    const cases: { pat: Fn | null; res: Fn }[] = [];
+    while (this.peek() !== "}") {
+      if (this.eof()) throw new FatalParse(this.soft(["}"]));
+      let pat: Fn | null = null;
+      const cs = this.pos;
+      let wildcard = false;
+      if (this.peek() === "_") {
+        this.pos++;
+        this.spaces();
+        if (this.term("=>")) wildcard = true;
+        else this.pos = cs;
+      }
+      if (!wildcard) {
+        pat = this.query();
+        if (!pat) throw new FatalParse(this.soft(["match case"]));
+        this.spaces();
+        if (!this.term("=>")) throw new FatalParse(this.soft(["=>"]));
+      }
+      this.spaces();
+      const res = this.query();
+      if (!res) throw new FatalParse(this.soft(["query"]));
+      cases.push({ pat, res });
+      const save = this.pos;
+      this.spaces();
+      if (this.peek() === ",") {
+        this.pos++;
+        this.wsnl();
+        continue;
+      }
+      if (this.newlineOrComment()) {
+        this.wsnl();
+        continue;
+      }
+      this.pos = save;
+      this.wsnl();
+      if (this.peek() !== "}") throw new FatalParse(this.soft(["}"]));
+    }
+    this.pos++;
+    return matchFn(subject, cases);
+  }
+
+  ifExpr(): Fn | null {
+    const start = this.pos;
+    if (!this.term("if") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    const branches: { cond: Fn | null; body: Fn }[] = [];
+    const block = (cond: Fn | null) => {
+      this.wsnl();
+      if (this.peek() !== "{") throw new FatalParse(this.soft(["{"]));
+      this.pos++;
+      this.wsnl();
+      const body = this.query();
+      if (!body) throw new FatalParse(this.soft(["query"]));
+      this.wsnl();
+      if (this.peek() !== "}") throw new FatalParse(this.soft(["}"]));
+      this.pos++;
+      branches.push({ cond, body });
+    };
+    const c = this.query();
+    if (!c) throw new FatalParse(this.soft(["query"]));
+    block(c);
+    for (;;) {
+      const save = this.pos;
+      this.wsnl();
+      if (this.term("else if")) {
+        if (!this.spaces()) {
+          this.pos = save;
+          break;
+        }
+        const c2 = this.query();
+        if (!c2) throw new FatalParse(this.soft(["query"]));
+        block(c2);
+        continue;
+      }
+      if (this.term("else")) {
+        block(null);
+        break;
+      }
+      this.pos = save;
+      break;
+    }
+    return ifFn(branches);
+  }
+
+  lambdaExpr(): Fn | null {
+    const start = this.pos;
+    const name = this.word();
+    if (!name || !this.spaces() || !this.term("->") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    if (name !== "_") {
+      if (this.named.includes(name)) this.fatal(`context label \`${name}\` would shadow a parent context`, start);
+      if (name === "root" || name === "this") this.fatal(`context label \`${name}\` is not allowed`, start);
+    }
+    const prevNamed = this.named;
+    if (name !== "_") this.named = [...this.named, name];
+    let body: Fn | null;
+    try {
+      body = this.query();
+    } finally {
+      this.named = prevNamed;
+    }
+    if (!body) throw new FatalParse(this.soft(["query"]));
+    if (body.named !== undefined)
+      this.fatal(
+        `it would be in poor taste to capture the same context under both '${name}' and '${body.named}'`,
+        start,
+      );
+    return namedContextFn(name, body);
+  }
+
+  bracketExpr(): Fn | null {
+    if (this.peek() !== "(") return null;
+    const start = this.pos;
+    this.pos++;
+    this.wsnl();
+    const q = this.query();
+    if (!q) {
+      this.pos = start;
+      return null;
+    }
+    this.wsnl();
+    if (this.peek() !== ")") throw new FatalParse(this.soft(["closing bracket"]));
+    this.pos++;
+    return q;
+  }
+
+  literalExpr(): Fn | null {
+    const start = this.pos;
+    if (this.term("true")) return literal(true);
+    if (this.term("false")) return literal(false);
+    const c = this.peek();
+    if ((c >= "0" && c <= "9") || (c === "-" && /[0-9]/.test(this.peek(1)))) return this.number();
+    const t = this.tripleQuoted();
+    if (t !== null) return literal(t);
+    const q = this.quoted();
+    if (q !== null) return literal(q);
+    if (this.term("null")) return literal(null);
+    if (c === "[") return this.arrayLit();
+    if (c === "{") return this.objectLit();
+    this.pos = start;
+    return null;
+  }
+
+  number(): Fn {
+    const start = this.pos;
+    let neg = false;
+    if (this.peek() === "-") {
+      neg = true;
+      this.pos++;
+    }
+    const ds = this.pos;
+    while (/[0-9]/.test(this.peek())) this.pos++;
+    let str = this.src.slice(ds, this.pos);
+    if (this.peek() === "." && /[0-9]/.test(this.peek(1))) {
+      this.pos++;
+      const fs = this.pos;
+      while (/[0-9]/.test(this.peek())) this.pos++;
+      str += "." + this.src.slice(fs, this.pos);
+      const f = Number(str);
+      return literal(neg ? -f : f);
+    }
+    const n = BigInt(str);
+    if (n > 9223372036854775807n)
+      this.fatal(
+        `failed to parse '${str}' as integer: strconv.ParseInt: parsing "${str}": value out of range`,
+        start,
+      );
+    return literal(neg ? -n : n);
+  }
+
+  arrayLit(): Fn | null {
+    const start = this.pos;
+    this.pos++;
+    this.wsnl();
+    const items: Fn[] = [];
+    try {
+      while (this.peek() !== "]") {
+        const q = this.query();
+        if (!q) {
+          this.pos = start;
+          return null;
+        }
+        items.push(q);
+        const save = this.pos;
+        this.spaces();
+        if (this.peek() === ",") {
+          this.pos++;
+          this.wsnl();
+          continue;
+        }
+        this.pos = save;
+        this.wsnl();
+        if (this.peek() !== "]") {
+          this.soft(["]"]);
+          this.pos = start;
+          return null;
+        }
+      }
+    } catch (e) {
+      if (e instanceof FatalParse && !e.fail.fatal) {
+        this.pos = start;
+        return null;
+      }
+      throw e;
+    }
+    this.pos++;
+    return arrayLiteral(items);
+  }
+
+  objectLit(): Fn | null {
+    const start = this.pos;
+    this.pos++;
+    this.wsnl();
+    const entries: [string | Fn, Fn][] = [];
+    try {
+      while (this.peek() !== "}") {
+        let key: string | Fn | null = this.quoted();
+        if (key === null) {
+          key = this.query();
+          if (!key) {
+            this.pos = start;
+            return null;
+          }
+        }
+        this.spaces();
+        if (this.peek() !== ":") {
+          this.soft([":"]);
+          this.pos = start;
+          return null;
+        }
+        this.pos++;
+        this.wsnl();
+        const v = this.query();
+        if (!v) {
+          this.pos = start;
+          return null;
+        }
+        entries.push([key, v]);
+        const save = this.pos;
+        this.spaces();
+        if (this.peek() === ",") {
+          this.pos++;
+          this.wsnl();
+          continue;
+        }
+        this.pos = save;
+        this.wsnl();
+        if (this.peek() !== "}") {
+          this.soft(["}"]);
+          this.pos = start;
+          return null;
+        }
+      }
+    } catch (e) {
+      if (e instanceof FatalParse && !e.fail.fatal) {
+        this.pos = start;
+        return null;
+      }
+      throw e;
+    }
+    this.pos++;
+    for (const [k] of entries) {
+      if (typeof k !== "string" && k.lit && typeof k.lit.value !== "string")
+        this.fatal(`object keys must be strings, received: ${goTypeName(k.lit.value)}`, start);
+    }
+    return objectLiteral(entries);
+  }
+
+  functionExpr(): Fn | null {
+    const start = this.pos;
+    const name = this.snake();
+    if (!name || this.peek() !== "(") {
+      this.pos = start;
+      return null;
+    }
+    const afterName = this.pos;
+    const args = this.args();
+    return this.buildOrFatal(() => lookupFunction(name, args, this.named), afterName, name, "function");
+  }
+
+  metaRef(): Fn | null {
+    if (this.peek() !== "@") return null;
+    this.pos++;
+    let key = this.word();
+    if (!key) {
+      const q = this.quoted();
+      if (q !== null) key = q;
+    }
+    return metaFn(key);
+  }
+
+  varRef(): Fn | null {
+    if (this.peek() !== "$") return null;
+    const start = this.pos;
+    this.pos++;
+    const name = this.word();
+    if (!name) {
+      this.pos = start;
+      return null;
+    }
+    return varFn(name);
+  }
+
+  fieldRoot(): Fn | null {
+    const name = this.word();
+    if (!name) return null;
+    if (name === "this") return fieldFn("this", "", []);
+    if (name === "root") return fieldFn("root", "", []);
+    if (this.named.includes(name)) return fieldFn("named", name, []);
+    return fieldFn("this", "", [name]);
+  }
+
+  // ---------- statements ----------
+  lineOf(pos: number): number {
+    let line = 1;
+    for (let i = 0; i < pos && i < this.src.length; i++) if (this.src[i] === "\n") line++;
+    return line;
+  }
+
+  /** mappingStatement: import | map | let | meta | assignment | root-level if */
+  statement(topLevel: boolean, metaEnabled: boolean): Statement | null | "none" {
+    const start = this.pos;
+    if (topLevel) {
+      if (this.importStmt()) return "none";
+      if (this.mapStmt()) return "none";
+    }
+    return (
+      this.letStmt() ??
+      this.metaStmt(metaEnabled) ??
+      this.assignStmt() ??
+      this.ifStmt(metaEnabled) ??
+      ((this.pos = start), null)
+    );
+  }
+
+  importStmt(): boolean {
+    const start = this.pos;
+    if (!this.term("import") || !this.spaces()) {
+      this.pos = start;
+      return false;
+    }
+    const path = this.quoted();
+    if (path === null) throw new FatalParse(new ParseFail(this.pos, ["filepath"], "required"));
+    if (!this.opts.importer) this.fatal("failed to read import: imports are not available", start);
+    let content: string;
+    try {
+      content = this.opts.importer(path);
+    } catch (e) {
+      this.fatal(`failed to read import: ${(e as Error).message}`, start);
+    }
+    const sub = new Parser(content, {}, this.opts);
+    let res: Statement[];
+    try {
+      res = sub.executor();
+    } catch (e) {
+      if (e instanceof FatalParse)
+        this.fatal(`failed to parse import '${path}': ${sub.describe(e.fail)}`, start);
+      throw e;
+    }
+    void res;
+    const names = Object.keys(sub.maps);
+    if (names.length === 0) this.fatal(`no maps to import from '${path}'`, start);
+    const collisions: string[] = [];
+    for (const k of names) {
+      if (Object.hasOwn(this.maps, k)) collisions.push(k);
+      else this.maps[k] = sub.maps[k];
+    }
+    if (collisions.length) this.fatal(`map name collisions from import '${path}': [${collisions.join(" ")}]`, start);
+    return true;
+  }
+
+  mapStmt(): boolean {
+    const start = this.pos;
+    if (!this.term("map") || !this.spaces()) {
+      this.pos = start;
+      return false;
+    }
+    let name = this.quoted();
+    if (name === null) name = this.word();
+    if (!name) throw new FatalParse(new ParseFail(this.pos, ["map name"], "required"));
+    if (!this.spaces() || this.peek() !== "{") {
+      this.pos = start;
+      return false;
+    }
+    const stmts = this.block(false);
+    if (Object.hasOwn(this.maps, name)) this.fatal(`map name collision: ${name}`, start);
+    this.maps[name] = { name, statements: stmts };
+    return true;
+  }
+
+  /** `{ statements }` separated by newlines. */
+  block(metaEnabled: boolean): Statement[] {
+    this.pos++; // {
+    this.wsnl();
+    const out: Statement[] = [];
+    while (this.peek() !== "}") {
+      if (this.eof()) throw new FatalParse(this.soft(["}"]));
+      const s = this.statement(false, metaEnabled);
+      if (s === null) throw new FatalParse(this.soft(["assignment", "}"]));
+      if (s !== "none") out.push(s);
+      this.spaces();
+      if (this.peek() === "}") break;
+      if (!this.newlineOrComment()) throw new FatalParse(this.soft(["line break", "}"]));
+      this.wsnl();
+    }
+    this.pos++;
+    return out;
+  }
+
+  letStmt(): Statement | null {
+    const start = this.pos;
+    if (!this.term("let") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    let name = this.quoted();
+    if (name === null) name = this.word();
+    if (!name) throw new FatalParse(new ParseFail(this.pos, ["variable name"], "required"));
+    if (!this.spaces() || !this.term("=")) {
+      this.pos = start;
+      return null;
+    }
+    if (!this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    const q = this.query();
+    if (!q) {
+      this.pos = start;
+      return null;
+    }
+    const line = this.lineOf(start);
+    const varName = name;
+    return {
+      line,
+      exec(ctx, as) {
+        const v = q.exec(ctx);
+        if (v === NOTHING) return;
+        if (v === DELETE) delete as.vars[varName];
+        else as.vars[varName] = v;
+      },
+    };
+  }
+
+  metaStmt(enabled: boolean): Statement | null {
+    const start = this.pos;
+    if (!this.term("meta") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    let key: string | null = this.quoted();
+    if (key === null) {
+      const w = this.word();
+      key = w ? w : null;
+    }
+    this.spaces();
+    if (!this.term("=") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    const q = this.query();
+    if (!q) {
+      this.pos = start;
+      return null;
+    }
+    if (!enabled) this.fatal("setting meta fields is not allowed within this block", start);
+    const line = this.lineOf(start);
+    return {
+      line,
+      exec(ctx, as) {
+        let v = q.exec(ctx);
+        if (v === NOTHING) return;
+        if (!as.meta) throw rtErr("unable to assign metadata in the current context");
+        const meta = as.meta;
+        const deleted = v === DELETE;
+        if (!deleted) v = cloneVal(v);
+        if (key === null) {
+          if (deleted) {
+            for (const k of Object.keys(meta)) delete meta[k];
+          } else if (isObject(v)) {
+            for (const k of Object.keys(meta)) delete meta[k];
+            for (const k of Object.keys(v)) setKey(meta, k, v[k]);
+          } else {
+            throw rtErr(`setting root meta object requires object value, received: ${goTypeName(v)}`);
+          }
+          return;
+        }
+        if (deleted) delete meta[key];
+        else setKey(meta, key, v);
+      },
+    };
+  }
+
+  assignStmt(): Statement | null {
+    const start = this.pos;
+    const first = this.word();
+    if (!first) {
+      this.pos = start;
+      return null;
+    }
+    const path = [first];
+    while (this.peek() === ".") {
+      this.pos++;
+      const q = this.quoted();
+      if (q !== null) {
+        path.push(q);
+        continue;
+      }
+      const w = this.word();
+      if (!w) {
+        this.pos = start;
+        return null;
+      }
+      path.push(w);
+    }
+    if (!this.spaces() || !this.term("=") || !this.spaces()) {
+      this.soft(["whitespace"]);
+      this.pos = start;
+      return null;
+    }
+    const q = this.query();
+    if (!q) {
+      this.pos = start;
+      return null;
+    }
+    if (path[0] === "root") path.shift();
+    return assignment(path, q, this.lineOf(start));
+  }
+
+  ifStmt(metaEnabled: boolean): Statement | null {
+    const start = this.pos;
+    if (!this.term("if") || !this.spaces()) {
+      this.pos = start;
+      return null;
+    }
+    const pairs: { cond: Fn | null; stmts: Statement[] }[] = [];
+    const cond = this.query();
+    if (!cond) throw new FatalParse(new ParseFail(this.pos, ["query"], "required"));
+    this.wsnl();
+    if (this.peek() !== "{") throw new FatalParse(this.soft(["{"]));
+    pairs.push({ cond, stmts: this.block(metaEnabled) });
+    for (;;) {
+      const save = this.pos;
+      this.wsnl();
+      if (this.term("else if") && this.spaces()) {
+        const c2 = this.query();
+        if (!c2) throw new FatalParse(new ParseFail(this.pos, ["query"], "required"));
+        this.wsnl();
+        if (this.peek() !== "{") throw new FatalParse(this.soft(["{"]));
+        pairs.push({ cond: c2, stmts: this.block(metaEnabled) });
+        continue;
+      }
+      this.pos = save;
+      this.wsnl();
+      if (this.term("else")) {
+        this.wsnl();
+        if (this.peek() !== "{") throw new FatalParse(this.soft(["{"]));
+        pairs.push({ cond: null, stmts: this.block(metaEnabled) });
+        break;
+      }
+      this.pos = save;
+      break;
+    }
+    const line = this.lineOf(start);
+    return {
+      line,
+      exec(ctx, as) {
+        for (let i = 0; i < pairs.length; i++) {
+          const p = pairs[i];
+          if (p.cond) {
+            let v: Value;
+            try {
+              v = p.cond.exec(ctx);
+            } catch (e) {
+              throw wrapMsg(e, `failed to check if condition ${i + 1}: `);
+            }
+            if (typeof v !== "boolean")
+              throw rtErr(`${p.cond.ann} resolved to a non-boolean value ${goFmtV(v)} (${goTypeName(v)})`);
+            if (!v) continue;
+          }
+          for (const s of p.stmts) s.exec(ctx, as);
+          return;
+        }
+      },
+    };
+  }
+
+  /** parseExecutor: statements separated by newlines. */
+  executor(): Statement[] {
+    const out: Statement[] = [];
+    this.wsnl();
+    if (this.eof()) return out;
+    const first = this.statement(true, true);
+    if (first === null) throw new FatalParse(this.furthestOr(["assignment"]));
+    if (first !== "none") out.push(first);
+    for (;;) {
+      this.spaces();
+      if (this.eof()) break;
+      if (!this.newlineOrComment()) throw new FatalParse(this.soft(["line break"]));
+      this.wsnl();
+      if (this.eof()) break;
+      const s = this.statement(true, true);
+      if (s === null) throw new FatalParse(this.furthestOr(["assignment"]));
+      if (s !== "none") out.push(s);
+    }
+    return out;
+  }
+
+  furthestOr(expected: string[]): ParseFail {
+    if (this.furthest && this.furthest.pos > this.pos) return this.furthest;
+    return new ParseFail(this.pos, expected);
+  }
+
+  describe(f: ParseFail): string {
+    const [line, col] = lineCol(this.src, f.pos);
+    let msg = f.err ?? "";
+    if (f.expected.length) {
+      const exp = [...new Set(f.expected)];
+      let e: string;
+      if (exp.length === 1) e = `expected ${exp[0]}`;
+      else e = "expected " + exp.slice(0, -1).join(", ") + (exp.length > 2 ? "," : "") + " or " + exp[exp.length - 1];
+      msg = msg ? `${msg}: ${e}` : e;
+    }
+    if (!msg) msg = f.pos >= this.src.length ? "encountered unexpected end of input" : "encountered unexpected input";
+    return `line ${line} char ${col}: ${msg}`;
+  }
+}
+
+export function lineCol(src: string, pos: number): [number, number] {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < pos && i < src.length; i++) {
+    if (src[i] === "\n") {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return [line, col];
+}
+
+export interface Arg {
+  name?: string;
+  fn: Fn;
+}
+
+// ---------- compiled program ----------
+export interface Program {
+  statements: Statement[];
+  maps: Record<string, MapDef>;
+  src: string;
+}
+
+/** ParseMapping: `from "file"` | statements | a single bare query (shorthand for `root = …`). */
+export function parseMapping(src: string, opts: ParserOpts = {}): Program {
+  const maps: Record<string, MapDef> = {};
+  // from "path"
+  {
+    const p = new Parser(src, maps, opts);
+    p.wsnl();
+    if (p.term("from") && p.spaces()) {
+      const path = p.quoted();
+      if (path !== null) {
+        p.wsnl();
+        if (!p.eof()) throw new BloblangCompileError(p.describe(new ParseFail(0, [], `unexpected content after single root import: ${src.slice(p.pos)}`)));
+        if (!opts.importer) throw new BloblangCompileError("line 1 char 1: failed to read import: imports are not available");
+        let content: string;
+        try {
+          content = opts.importer(path);
+        } catch (e) {
+          throw new BloblangCompileError(`line 1 char 1: failed to read import: ${(e as Error).message}`);
+        }
+        return parseMapping(content, opts);
+      }
+    }
+  }
+  const p = new Parser(src, maps, opts);
+  let execErr: ParseFail | null = null;
+  try {
+    const statements = p.executor();
+    return { statements, maps, src };
+  } catch (e) {
+    if (!(e instanceof FatalParse)) throw e;
+    if (e.fail.fatal) throw new BloblangCompileError(p.describe(e.fail));
+    execErr = e.fail;
+  }
+  // single root query
+  const p2 = new Parser(src, {}, opts);
+  try {
+    p2.wsnl();
+    const q = p2.query();
+    if (q) {
+      const qEnd = p2.pos;
+      p2.wsnl();
+      if (p2.eof()) {
+        return { statements: [assignment([], q, 1)], maps: {}, src };
+      }
+      let text = src.slice(0, qEnd).replace(/^[\s]+/, "");
+      if (text.length > 12) text = text.slice(0, 12) + "...";
+      const f = new ParseFail(p2.pos, [
+        `the mapping to end here as the beginning is shorthand for \`root = ${text}\`, but this shorthand form cannot be followed with more assignments`,
+      ]);
+      if (f.pos > (execErr?.pos ?? -1)) throw new BloblangCompileError(p2.describe(f));
+    }
+  } catch (e) {
+    if (!(e instanceof FatalParse)) throw e;
+    if (e.fail.pos > (execErr?.pos ?? -1)) throw new BloblangCompileError(p2.describe(e.fail));
+  }
+  throw new BloblangCompileError(p.describe(execErr!));
+}
+
+/** A single query (for interpolations and tests). */
+export function parseQuery(src: string): Fn {
+  const p = new Parser(src, {});
+  try {
+    const q = p.query();
+    if (!q) throw new FatalParse(p.furthestOr(["query"]));
+    return q;
+  } catch (e) {
+    if (e instanceof FatalParse) throw new BloblangCompileError(p.describe(e.fail));
+    throw e;
+  }
+}
+
+// ---------- expression builders ----------
+import { clone as cloneVal } from "./value";
+
+function wrapMsg(e: unknown, prefix: string): unknown {
+  if (e instanceof BloblangError) {
+    e.message = prefix + e.message;
+    return e;
+  }
+  return e;
+}
+
+export function fieldFn(kind: "this" | "root" | "named", name: string, path: string[]): Fn {
+  let base = kind === "root" ? "root" : kind === "named" ? name : "this";
+  if (path.length) base += "." + path.map(escapeSeg).join(".");
+  const ann = "field `" + base + "`";
+  const n = path.length;
+  const p0 = path[0];
+  let exec: (ctx: Ctx) => Value;
+  const getTarget = (ctx: Ctx): Value => {
+    if (kind === "root") {
+      if (!ctx.root) throw rtErr("unable to reference `root` from this context");
+      return ctx.root.v;
+    }
+    if (kind === "named") {
+      const v = ctx.namedValue(name);
+      if (!v) throw rtErr(`named context ${name} was not found`);
+      return v.v;
+    }
+    const v = ctx.current();
+    if (v === NONE) {
+      const e = rtErr(n > 0 ? `context was undefined, unable to reference \`${path.join(".")}\`` : "context was undefined");
+      (e as QueryError & { noContext?: string }).noContext = path.join(".");
+      throw e;
+    }
+    return v;
+  };
+  if (n === 0) exec = getTarget;
+  else if (n === 1)
+    exec = (ctx) => {
+      const t = getTarget(ctx);
+      if (isObject(t)) {
+        const v = getKey(t, p0);
+        return v === undefined ? null : v;
+      }
+      return searchPath(t, path);
+    };
+  else exec = (ctx) => searchPath(getTarget(ctx), path);
+  return { ann, exec, field: { kind, name, path } };
+}
+
+function escapeSeg(s: string): string {
+  return s.replace(/~/g, "~0").replace(/\./g, "~1");
+}
+
+/** gabs Search semantics: objects by key, arrays by numeric index, anything else → null. */
+export function searchPath(v: Value, path: string[]): Value {
+  let cur = v;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isObject(cur)) {
+      const nv = getKey(cur, seg);
+      if (nv === undefined) return null;
+      cur = nv;
+    } else if (Array.isArray(cur)) {
+      if (seg === "*") {
+        const rest = path.slice(i + 1);
+        const out: Value[] = [];
+        for (const el of cur) {
+          const r = rest.length ? searchPath(el, rest) : el;
+          if (r !== null) out.push(r);
+        }
+        return out;
+      }
+      if (!/^[+-]?[0-9]+$/.test(seg)) return null;
+      const idx = Number(seg);
+      if (idx < 0 || idx >= cur.length) return null;
+      cur = cur[idx];
+    } else return null;
+  }
+  return cur === undefined ? null : cur;
+}
+
+export function getPath(target: Fn, path: string[]): Fn {
+  if (target.field) {
+    const f = target.field;
+    return fieldFn(f.kind, f.name, [...f.path, ...path]);
+  }
+  let t = target;
+  let full = path;
+  if (target.getPath) {
+    t = target.getPath.target;
+    full = [...target.getPath.path, ...path];
+  }
+  const tt = t;
+  const p = full;
+  return {
+    ann: "path `" + p.map(escapeSeg).join(".") + "`",
+    exec: (ctx) => searchPath(tt.exec(ctx), p),
+    getPath: { target: tt, path: p },
+  };
+}
+
+function notFn(fn: Fn): Fn {
+  return {
+    ann: "not " + fn.ann,
+    exec(ctx) {
+      const v = fn.exec(ctx);
+      if (typeof v !== "boolean") {
+        const e = typeError(v, "bool");
+        e.setFrom(fn.ann);
+        throw e;
+      }
+      return !v;
+    },
+  };
+}
+
+export function mapExpression(target: Fn, q: Fn): Fn {
+  return {
+    ann: q.ann,
+    exec: (ctx) => q.exec(ctx.withValue(target.exec(ctx))),
+  };
+}
+
+function matchFn(subject: Fn | null, cases: { pat: Fn | null; res: Fn }[]): Fn {
+  const compiled = cases.map(({ pat, res }) => {
+    let test: (ctx: Ctx) => Value;
+    if (!pat) test = () => true;
+    else if (pat.lit) {
+      const lv = pat.lit.value;
+      test = (ctx) => {
+        const v = ctx.current();
+        if (v === NONE) return false;
+        return iCompare(v, lv);
+      };
+    } else test = (ctx) => pat.exec(ctx);
+    return { test, res };
+  });
+  return {
+    ann: "match expression",
+    exec(ctx) {
+      let sv: Value;
+      if (subject) sv = subject.exec(ctx);
+      else {
+        const c = ctx.current();
+        sv = c === NONE ? null : c;
+      }
+      const cctx = ctx.withValue(sv);
+      for (let i = 0; i < compiled.length; i++) {
+        let r: Value;
+        try {
+          r = compiled[i].test(cctx);
+        } catch (e) {
+          throw wrapMsg(e, `failed to check match case ${i}: `);
+        }
+        if (r === true) return compiled[i].res.exec(cctx);
+      }
+      return NOTHING;
+    },
+  };
+}
+
+function ifFn(branches: { cond: Fn | null; body: Fn }[]): Fn {
+  return {
+    ann: "if expression",
+    exec(ctx) {
+      for (let i = 0; i < branches.length; i++) {
+        const b = branches[i];
+        if (!b.cond) return b.body.exec(ctx);
+        let v: Value;
+        try {
+          v = b.cond.exec(ctx);
+        } catch (e) {
+          throw wrapMsg(e, i === 0 ? "failed to check if condition: " : `failed to check if condition ${i}: `);
+        }
+        if (typeof v !== "boolean") {
+          if (v === null) continue;
+          throw rtErr(`${b.cond.ann} resolved to a non-boolean value ${goFmtV(v)} (${goTypeName(v)})`);
+        }
+        if (v) return b.body.exec(ctx);
+      }
+      return NOTHING;
+    },
+  };
+}
+
+function namedContextFn(name: string, body: Fn): Fn {
+  return {
+    ann: body.ann,
+    named: name,
+    exec(ctx) {
+      const [v, next] = ctx.pop();
+      if (v === NONE) throw rtErr(`failed to capture context ${name}: context was undefined`);
+      return body.exec(name === "_" ? next : next.withNamed(name, v));
+    },
+  };
+}
+
+function arrayLiteral(items: Fn[]): Fn {
+  if (items.every((i) => i.lit)) {
+    const vals = items.map((i) => i.lit!.value).filter((v) => v !== DELETE && v !== NOTHING);
+    // literal arrays are cloned on use by assignments, so sharing is safe
+    return { ann: "array literal", exec: () => cloneVal(vals), lit: undefined };
+  }
+  return {
+    ann: "array literal",
+    exec(ctx) {
+      const out: Value[] = [];
+      for (const it of items) {
+        const v = it.exec(ctx);
+        if (v === DELETE || v === NOTHING) continue;
+        out.push(v);
+      }
+      return out;
+    },
+  };
+}
+
+function objectLiteral(entries: [string | Fn, Fn][]): Fn {
+  return {
+    ann: "object literal",
+    exec(ctx) {
+      const out: ValueObject = {};
+      for (const [k, vf] of entries) {
+        let key: string;
+        if (typeof k === "string") key = k;
+        else {
+          const kv = k.exec(ctx);
+          if (typeof kv !== "string") {
+            throw errFrom(rtErr(`mapping returned invalid key type: ${typeOf(kv)}`), k.ann);
+          }
+          key = kv;
+        }
+        const v = vf.exec(ctx);
+        if (v === DELETE || v === NOTHING) continue;
+        setKey(out, key, v);
+      }
+      return out;
+    },
+  };
+}
+
+export function metaFn(key: string): Fn {
+  if (key) {
+    return {
+      ann: "meta field " + key,
+      exec(ctx) {
+        if (!ctx.meta) throw rtErr("metadata cannot be queried in this context");
+        const v = getKey(ctx.meta, key);
+        return v === undefined ? null : v;
+      },
+    };
+  }
+  return {
+    ann: "meta object",
+    exec(ctx) {
+      if (!ctx.meta) throw rtErr("metadata cannot be queried in this context");
+      return { ...ctx.meta };
+    },
+  };
+}
+
+export function varFn(name: string): Fn {
+  return {
+    ann: "variable " + name,
+    exec(ctx) {
+      const v = ctx.vars[name];
+      if (v === undefined && !Object.hasOwn(ctx.vars, name)) throw rtErr(`variable '${name}' undefined`);
+      return v;
+    },
+  };
+}
+
+function assignment(path: string[], q: Fn, line: number): Statement {
+  return {
+    line,
+    exec(ctx, as) {
+      const v = q.exec(ctx);
+      if (v === NOTHING) return;
+      if (path.length === 0) {
+        as.root.v = v === DELETE ? v : cloneVal(v);
+        return;
+      }
+      if (v === DELETE) {
+        if (as.root.v === NOTHING || as.root.v === null || as.root.v === undefined) as.root.v = {};
+        deletePath(as.root, path);
+        return;
+      }
+      assignPath(as.root, path, cloneVal(v));
+    },
+  };
+}
+
+/** Go's strconv.Unquote for a double-quoted string body. */
+export function unquote(body: string): string | null {
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "\n") return null;
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const n = body[++i];
+    switch (n) {
+      case "a":
+        out += "\x07";
+        break;
+      case "b":
+        out += "\b";
+        break;
+      case "f":
+        out += "\f";
+        break;
+      case "n":
+        out += "\n";
+        break;
+      case "r":
+        out += "\r";
+        break;
+      case "t":
+        out += "\t";
+        break;
+      case "v":
+        out += "\v";
+        break;
+      case "\\":
+        out += "\\";
+        break;
+      case '"':
+        out += '"';
+        break;
+      case "'":
+        return null;
+      case "x": {
+        const h = body.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) return null;
+        out += String.fromCharCode(parseInt(h, 16));
+        i += 2;
+        break;
+      }
+      case "u":
+      case "U": {
+        const len = n === "u" ? 4 : 8;
+        const h = body.slice(i + 1, i + 1 + len);
+        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) return null;
+        const cp = parseInt(h, 16);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) return null;
+        out += String.fromCodePoint(cp);
+        i += len;
+        break;
+      }
+      default:
+        if (n >= "0" && n <= "7") {
+          const o = body.slice(i, i + 3);
+          if (!/^[0-7]{3}$/.test(o)) return null;
+          const v = parseInt(o, 8);
+          if (v > 255) return null;
+          out += String.fromCharCode(v);
+          i += 2;
+          break;
+        }
+        return null;
+    }
+  }
+  return out;
+}
+
+export { QueryError };

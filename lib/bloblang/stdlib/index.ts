@@ -1,0 +1,4 @@
+// Registers every built-in function and method (import for side effects).
+import "./functions";
+import "./general";
+import "./structured";
