@@ -1,0 +1,24 @@
+// `reconcile`: runs on a schedule (cloud) and on demand (the bridge at start and every
+// REEF_RESYNC_INTERVAL locally). Converges every defined pipeline and removes orphaned executions;
+// safe to run concurrently with converges (each pipeline is converged under its lease).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { convergeDepsFromEnv, reconcile, type ReconcileResult } from "../lib/converge";
+
+const logger = new Logger({ serviceName: "reef" });
+
+/** The event is ignored (a schedule event, or `{}` from the bridge): reconcile looks at everything. */
+export async function reconcileHandler(_event?: unknown): Promise<ReconcileResult> {
+  const deps = await convergeDepsFromEnv(logger);
+  const concurrency = Number(process.env.REEF_RECONCILE_CONCURRENCY) || 4;
+  const result = await reconcile(deps, concurrency);
+  logger.info("reconciled", {
+    pipelines: result.results.length,
+    orphans: result.orphans,
+    failures: result.failures,
+  });
+  return result;
+}
+
+export const handler = middy(reconcileHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,128 @@
+// How the bridge calls the functions: through the Lambda Invoke API (AWS, or serverless-offline's
+// lambda port locally), or in-process (lib/converge directly) for tests and benchmarks.
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { converge, convergeDepsFromEnv, reconcile } from "../converge";
+import type { ConvergeDeps, ConvergeResult, ReconcileResult } from "../converge";
+import type { ChangeEvent } from "../model";
+import type { BridgeConfig } from "./config";
+import { BridgeError } from "./errors";
+
+export interface Invoker {
+  readonly kind: "lambda" | "in-process";
+  /** Converges the event's pipeline; throws a coded error when the call or the function failed. */
+  converge(event: ChangeEvent): Promise<ConvergeResult>;
+  reconcile(): Promise<ReconcileResult>;
+  close(): Promise<void>;
+}
+
+export function functionName(stage: string, fn: string): string {
+  return `reef-${stage}-${fn}`;
+}
+
+export type LambdaInvokerOptions = Pick<
+  BridgeConfig,
+  "stage" | "lambdaEndpoint" | "region" | "convergeTimeoutMs" | "reconcileTimeoutMs"
+>;
+
+export class LambdaInvoker implements Invoker {
+  readonly kind = "lambda" as const;
+  private readonly client: LambdaClient;
+  private readonly reconcileClient: LambdaClient;
+
+  constructor(
+    private readonly opts: LambdaInvokerOptions,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const local = Boolean(opts.lambdaEndpoint);
+    const base = {
+      region: opts.region,
+      endpoint: opts.lambdaEndpoint,
+      // serverless-offline checks no signature, but the SDK insists on signing with something
+      credentials:
+        local && !env.AWS_ACCESS_KEY_ID
+          ? { accessKeyId: "reef-local", secretAccessKey: "reef-local" }
+          : undefined,
+      // retries are the bridge's (capped backoff, then recorded as failed)
+      maxAttempts: 1,
+    };
+    const handler = (requestTimeout: number) => ({
+      requestHandler: { connectionTimeout: 5_000, requestTimeout },
+    });
+    this.client = new LambdaClient({ ...base, ...handler(opts.convergeTimeoutMs) });
+    this.reconcileClient = new LambdaClient({ ...base, ...handler(opts.reconcileTimeoutMs) });
+  }
+
+  converge(event: ChangeEvent): Promise<ConvergeResult> {
+    return this.invoke<ConvergeResult>(this.client, "converge", event);
+  }
+
+  reconcile(): Promise<ReconcileResult> {
+    return this.invoke<ReconcileResult>(this.reconcileClient, "reconcile", { source: "reef.bridge" });
+  }
+
+  private async invoke<T>(client: LambdaClient, fn: string, payload: unknown): Promise<T> {
+    const name = functionName(this.opts.stage, fn);
+    let out;
+    try {
+      out = await client.send(
+        new InvokeCommand({
+          FunctionName: name,
+          InvocationType: "RequestResponse",
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+    } catch (err) {
+      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: ${(err as Error)?.message ?? String(err)}`);
+    }
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
+    // A handler error is HTTP 200 with FunctionError set: never mistake it for a result.
+    if (out.FunctionError) {
+      throw new BridgeError("FUNCTION_ERROR", `${name} failed: ${describeFunctionError(text)}`);
+    }
+    if (out.StatusCode !== undefined && (out.StatusCode < 200 || out.StatusCode > 299)) {
+      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: status ${out.StatusCode}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: answer is not JSON: ${text.slice(0, 200)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+    this.reconcileClient.destroy();
+  }
+}
+
+/** `errorType: errorMessage` of a Lambda error payload (AWS and serverless-offline shapes). */
+function describeFunctionError(text: string): string {
+  try {
+    const p = JSON.parse(text) as { errorType?: string; errorMessage?: string; Message?: string };
+    const message = p.errorMessage ?? p.Message ?? text;
+    return p.errorType && p.errorType !== "Error" ? `${p.errorType}: ${message}` : message;
+  } catch {
+    return text.slice(0, 500) || "unknown error";
+  }
+}
+
+/** Calls lib/converge in this process: no Lambda, same semantics (tests, benchmarks). */
+export class InProcessInvoker implements Invoker {
+  readonly kind = "in-process" as const;
+  constructor(private readonly deps: () => Promise<ConvergeDeps>) {}
+
+  async converge(event: ChangeEvent): Promise<ConvergeResult> {
+    return converge(await this.deps(), event.key);
+  }
+
+  async reconcile(): Promise<ReconcileResult> {
+    return reconcile(await this.deps());
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function createInvoker(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Invoker {
+  if (config.invoker === "in-process") return new InProcessInvoker(() => convergeDepsFromEnv(undefined, env));
+  return new LambdaInvoker(config, env);
+}
