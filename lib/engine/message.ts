@@ -69,7 +69,7 @@ export class Message {
   copy(): Message {
     const m = new Message(undefined, { ...this.metadata });
     m.bytes = this.bytes;
-    m.value = this.hasValue ? structuredCloneSafe(this.value) : undefined;
+    m.value = this.hasValue ? cloneValue(this.value) : undefined;
     m.hasValue = this.hasValue;
     m.error = this.error;
     m.syncResponse = this.syncResponse;
@@ -77,13 +77,15 @@ export class Message {
   }
 }
 
-function structuredCloneSafe(v: unknown): unknown {
+/** Copies arrays and plain objects; other objects (bytes, Bloblang timestamps) are immutable and shared. */
+export function cloneValue(v: unknown): unknown {
   if (v === null || typeof v !== "object") return v;
-  try {
-    return structuredClone(v);
-  } catch {
-    return v;
-  }
+  if (Array.isArray(v)) return v.map(cloneValue);
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = cloneValue(x);
+  return out;
 }
 
 export type Batch = Message[];

@@ -13,15 +13,18 @@ export function expandEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): { text: string; missing: MissingEnvVar[] } {
   const missing: MissingEnvVar[] = [];
-  const out = text.replace(ENV_RE, (whole, escape: string, name: string, def: string | undefined, offset: number) => {
-    if (escape) return whole.slice(1);
-    const value = env[name];
-    if (value !== undefined && value !== "") return value;
-    if (def !== undefined) return def;
-    const { line, column } = lineColumn(text, offset);
-    missing.push({ name, line, column });
-    return "";
-  });
+  const out = text.replace(
+    ENV_RE,
+    (whole, escape: string, name: string, def: string | undefined, offset: number) => {
+      if (escape) return whole.slice(1);
+      const value = env[name];
+      if (value !== undefined && value !== "") return value;
+      if (def !== undefined) return def;
+      const { line, column } = lineColumn(text, offset);
+      missing.push({ name, line, column });
+      return "";
+    },
+  );
   return { text: out, missing };
 }
 

@@ -1,0 +1,238 @@
+// NATS inputs: `nats` (core subscription, optional queue group), `nats_jetstream` (pull consumer,
+// durable or ephemeral, acked after delivery), `nats_kv` (bucket watcher).
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { Kvm, type KvWatchEntry } from "@nats-io/kv";
+import { nanos, type NatsConnection, type QueuedIterator, type Subscription } from "@nats-io/transport-node";
+import { parseDuration } from "../../duration";
+import { Message, type Transaction } from "../../message";
+import type { BuildContext } from "../../runtime/context";
+import { headersToMeta, type NatsComponentConf } from "../../runtime/nats";
+import type { Input } from "../../runtime/types";
+import { QueueInput } from "./queue";
+
+class NatsInput extends QueueInput {
+  private sub?: Subscription;
+  constructor(
+    private readonly conf: NatsComponentConf & { subject: string; queue?: string },
+    private readonly ctx: BuildContext,
+  ) {
+    super();
+  }
+
+  async connect(): Promise<void> {
+    const nc = await this.ctx.nats.get(this.conf);
+    this.sub = nc.subscribe(this.conf.subject, {
+      queue: this.conf.queue || undefined,
+      callback: (err, m) => {
+        if (err) {
+          this.ctx.logger.error(`nats subscription error: ${err.message}`);
+          return;
+        }
+        const meta: Record<string, unknown> = { nats_subject: m.subject };
+        if (m.reply) meta.nats_reply_subject = m.reply;
+        headersToMeta(m.headers, meta);
+        // Core NATS has no acknowledgement: a nack is replayed in process (auto_replay_nacks).
+        this.queue.offer({ batch: [new Message(m.data, meta)], ack: async () => {} });
+      },
+    });
+    await nc.flush();
+  }
+
+  override async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+    await super.stop();
+  }
+}
+
+interface JetStreamConf extends NatsComponentConf {
+  subject?: string;
+  queue?: string;
+  durable?: string;
+  stream?: string;
+  bind?: boolean;
+  deliver: "all" | "last" | "last_per_subject" | "new";
+  ack_wait: string;
+  max_ack_pending: number;
+}
+
+const DELIVER: Record<JetStreamConf["deliver"], DeliverPolicy> = {
+  all: DeliverPolicy.All,
+  last: DeliverPolicy.Last,
+  last_per_subject: DeliverPolicy.LastPerSubject,
+  new: DeliverPolicy.New,
+};
+
+class JetStreamInput implements Input {
+  private messages?: ConsumerMessages;
+  private iter?: AsyncIterator<JsMsg>;
+  private stopped = false;
+  private ephemeral?: { stream: string; name: string; nc: NatsConnection };
+
+  constructor(
+    private readonly conf: JetStreamConf,
+    private readonly ctx: BuildContext,
+  ) {}
+
+  async connect(): Promise<void> {
+    const c = this.conf;
+    const nc = await this.ctx.nats.get(c);
+    const jsm = await jetstreamManager(nc);
+    const stream = c.stream || (await jsm.streams.find(c.subject!));
+    // Competing replicas share one durable consumer: `durable`, else the `queue` name.
+    const durable = c.durable || c.queue || undefined;
+    let name: string;
+    if (c.bind) {
+      name = durable!;
+      await jsm.consumers.info(stream, name);
+    } else {
+      const cfg = {
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DELIVER[c.deliver],
+        ack_wait: nanos(parseDuration(c.ack_wait)),
+        max_ack_pending: c.max_ack_pending,
+        ...(c.subject ? { filter_subject: c.subject } : {}),
+      };
+      if (durable) {
+        let exists = false;
+        try {
+          await jsm.consumers.info(stream, durable);
+          exists = true;
+        } catch {
+          exists = false;
+        }
+        if (exists) {
+          // Keep the durable's position; only the mutable settings are updated.
+          await jsm.consumers
+            .update(stream, durable, { ack_wait: cfg.ack_wait, max_ack_pending: cfg.max_ack_pending })
+            .catch(() => undefined);
+        } else {
+          await jsm.consumers.add(stream, { ...cfg, durable_name: durable });
+        }
+        name = durable;
+      } else {
+        const info = await jsm.consumers.add(stream, { ...cfg, inactive_threshold: nanos(30_000) });
+        name = info.name;
+        this.ephemeral = { stream, name, nc };
+      }
+    }
+    const consumer = await jetstream(nc).consumers.get(stream, name);
+    this.messages = await consumer.consume({ max_messages: Math.min(c.max_ack_pending, 1024) });
+    this.iter = this.messages[Symbol.asyncIterator]();
+  }
+
+  async read(): Promise<Transaction | null> {
+    if (this.stopped || !this.iter) return null;
+    const r = await this.iter.next();
+    if (r.done || this.stopped) {
+      // A message pulled after stop is handed back for redelivery.
+      if (!r.done) r.value.nak();
+      return null;
+    }
+    const m = r.value;
+    const meta: Record<string, unknown> = {
+      nats_subject: m.subject,
+      nats_sequence_stream: String(m.info.streamSequence),
+      nats_sequence_consumer: String(m.info.deliverySequence),
+      nats_num_delivered: String(m.info.deliveryCount),
+      nats_num_pending: String(m.info.pending),
+      nats_domain: m.info.domain,
+      nats_timestamp_unix_nano: String(m.info.timestampNanos),
+    };
+    headersToMeta(m.headers, meta);
+    return {
+      batch: [new Message(m.data, meta)],
+      ack: async (err) => {
+        if (err) m.nak();
+        else m.ack();
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.ephemeral) {
+      const { nc, stream, name } = this.ephemeral;
+      await jetstreamManager(nc)
+        .then((jsm) => jsm.consumers.delete(stream, name))
+        .catch(() => undefined);
+    }
+  }
+}
+
+interface KvConf extends NatsComponentConf {
+  bucket: string;
+  key: string;
+  ignore_deletes: boolean;
+  include_history: boolean;
+  meta_only: boolean;
+}
+
+class KvInput implements Input {
+  private watcher?: QueuedIterator<KvWatchEntry>;
+  private iter?: AsyncIterator<KvWatchEntry>;
+  private stopped = false;
+
+  constructor(
+    private readonly conf: KvConf,
+    private readonly ctx: BuildContext,
+  ) {}
+
+  async connect(): Promise<void> {
+    const nc = await this.ctx.nats.get(this.conf);
+    const kv = await new Kvm(nc).open(this.conf.bucket);
+    this.watcher = await kv.watch({
+      key: this.conf.key,
+      ignoreDeletes: this.conf.ignore_deletes,
+      include: this.conf.include_history ? "history" : undefined,
+      headers_only: this.conf.meta_only,
+    });
+    this.iter = this.watcher[Symbol.asyncIterator]();
+  }
+
+  async read(): Promise<Transaction | null> {
+    if (this.stopped || !this.iter) return null;
+    const r = await this.iter.next();
+    if (r.done || this.stopped) return null;
+    const e = r.value;
+    const meta: Record<string, unknown> = {
+      nats_kv_key: e.key,
+      nats_kv_bucket: e.bucket,
+      nats_kv_revision: String(e.revision),
+      nats_kv_delta: String(e.delta ?? 0),
+      nats_kv_operation: e.operation,
+      nats_kv_created: e.created.toISOString(),
+    };
+    return {
+      batch: [new Message(this.conf.meta_only ? new Uint8Array() : e.value, meta)],
+      ack: async () => {},
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.stop();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+  }
+}
+
+export const natsInput = (
+  c: NatsComponentConf & { subject: string; queue?: string },
+  ctx: BuildContext,
+): Input => new NatsInput(c, ctx);
+export const jetStreamInput = (c: JetStreamConf, ctx: BuildContext): Input => new JetStreamInput(c, ctx);
+export const kvInput = (c: KvConf, ctx: BuildContext): Input => new KvInput(c, ctx);

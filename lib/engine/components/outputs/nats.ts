@@ -1,0 +1,112 @@
+// NATS outputs: `nats` (publish, confirmed by a coalesced flush), `nats_jetstream` (publish with
+// PubAck), `nats_kv` (put).
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { toJson } from "../../../bloblang";
+import { InterpolatedString } from "../../blobl";
+import type { Batch } from "../../message";
+import type { BuildContext } from "../../runtime/context";
+import { metadataFilter, type NatsComponentConf } from "../../runtime/nats";
+import type { Output } from "../../runtime/types";
+
+interface PublishConf extends NatsComponentConf {
+  subject: string;
+  headers: Record<string, string>;
+  metadata: { include_prefixes: string[]; include_patterns: string[] };
+  max_in_flight: number;
+}
+
+/** Builds per-message subject and headers from interpolations and the metadata filter. */
+function publisher(conf: PublishConf) {
+  const subject = new InterpolatedString(conf.subject);
+  const hdrs = Object.entries(conf.headers).map(([k, v]) => [k, new InterpolatedString(v)] as const);
+  const include = metadataFilter(conf.metadata);
+  const anyMeta = conf.metadata.include_prefixes.length > 0 || conf.metadata.include_patterns.length > 0;
+  return (batch: Batch, i: number): { subject: string; headers?: MsgHdrs } => {
+    const s = subject.render(batch, i);
+    if (!hdrs.length && !anyMeta) return { subject: s };
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(batch[i].metadata))
+      if (include(k)) h.set(k, typeof v === "string" ? v : toJson(v));
+    for (const [k, v] of hdrs) h.set(k, v.render(batch, i));
+    return { subject: s, headers: h };
+  };
+}
+
+/** Many concurrent writes share one flush; a write after a flush started waits for the next one. */
+class FlushCoalescer {
+  private scheduled?: Promise<void>;
+  private inFlight?: Promise<void>;
+  constructor(private readonly nc: NatsConnection) {}
+  request(): Promise<void> {
+    if (this.scheduled) return this.scheduled;
+    this.scheduled = (async () => {
+      await this.inFlight?.catch(() => undefined);
+      this.scheduled = undefined;
+      this.inFlight = this.nc.flush();
+      return this.inFlight;
+    })();
+    return this.scheduled;
+  }
+}
+
+export function natsOutput(conf: PublishConf, ctx: BuildContext): Output {
+  const target = publisher(conf);
+  let nc: NatsConnection;
+  let flusher: FlushCoalescer;
+  return {
+    maxInFlight: conf.max_in_flight,
+    async connect() {
+      nc = await ctx.nats.get(conf);
+      flusher = new FlushCoalescer(nc);
+    },
+    async write(batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const t = target(batch, i);
+        nc.publish(t.subject, batch[i].content, t.headers ? { headers: t.headers } : undefined);
+      }
+      // Delivered = the server has read it: a PING/PONG after the publishes confirms that.
+      await flusher.request();
+    },
+    async close() {},
+  };
+}
+
+export function jetStreamOutput(conf: PublishConf, ctx: BuildContext): Output {
+  const target = publisher(conf);
+  let js: JetStreamClient;
+  return {
+    maxInFlight: conf.max_in_flight,
+    async connect() {
+      js = jetstream(await ctx.nats.get(conf));
+    },
+    async write(batch) {
+      await Promise.all(
+        batch.map((m, i) => {
+          const t = target(batch, i);
+          return js.publish(t.subject, m.content, t.headers ? { headers: t.headers } : undefined);
+        }),
+      );
+    },
+    async close() {},
+  };
+}
+
+export function kvOutput(
+  conf: NatsComponentConf & { bucket: string; key: string; max_in_flight: number },
+  ctx: BuildContext,
+): Output {
+  const key = new InterpolatedString(conf.key);
+  let kv: KV;
+  return {
+    maxInFlight: conf.max_in_flight,
+    async connect() {
+      kv = await new Kvm(await ctx.nats.get(conf)).open(conf.bucket);
+    },
+    async write(batch) {
+      await Promise.all(batch.map((m, i) => kv.put(key.render(batch, i), m.content)));
+    },
+    async close() {},
+  };
+}

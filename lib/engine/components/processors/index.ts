@@ -1,0 +1,126 @@
+// Builds processors from their normalised configs.
+import type { ComponentConfig } from "../../config/types";
+import type { BuildContext } from "../../runtime/context";
+import type { Processor } from "../../runtime/types";
+import { mappingProcessor } from "./bloblang";
+import { commandProcessor, subprocessProcessor } from "./exec";
+import {
+  Branch,
+  branchProcessor,
+  catchProcessor,
+  switchProcessor,
+  tryProcessor,
+  type BranchConf,
+} from "./flow";
+import {
+  dedupeProcessor,
+  groupByValueProcessor,
+  logProcessor,
+  noopProcessor,
+  rateLimitProcessor,
+  sleepProcessor,
+  splitProcessor,
+  syncResponseProcessor,
+} from "./misc";
+import { workflowProcessor } from "./workflow";
+
+export { runProcessors } from "./run";
+
+/** A built processor, with its Branch when it is a `branch` (workflow uses branch resources). */
+export type BuiltProcessor = Processor & { branch?: Branch };
+
+export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltProcessor {
+  const build = (confs: ComponentConfig[]) => confs.map((c) => buildProcessor(c, ctx));
+  const c = conf.config;
+  let p: BuiltProcessor;
+  switch (conf.type) {
+    case "mapping":
+    case "bloblang":
+      p = mappingProcessor(c, "mapping");
+      break;
+    case "mutation":
+      p = mappingProcessor(c, "mutation");
+      break;
+    case "log":
+      p = logProcessor(c, ctx);
+      break;
+    case "switch":
+      p = switchProcessor(c, build);
+      break;
+    case "branch": {
+      p = branchProcessor(new Branch(c as BranchConf, build));
+      break;
+    }
+    case "catch":
+      p = catchProcessor(c, build);
+      break;
+    case "try":
+      p = tryProcessor(c, build);
+      break;
+    case "split":
+      p = splitProcessor(c);
+      break;
+    case "sleep":
+      p = sleepProcessor(c, ctx);
+      break;
+    case "dedupe":
+      p = dedupeProcessor(c, ctx);
+      break;
+    case "rate_limit":
+      p = rateLimitProcessor(c, ctx);
+      break;
+    case "command":
+      p = commandProcessor(c, ctx);
+      break;
+    case "subprocess":
+      p = subprocessProcessor(c, ctx);
+      break;
+    case "workflow": {
+      const branches = new Map<string, Branch>();
+      for (const [name, bc] of Object.entries(c.branches as Record<string, BranchConf>))
+        branches.set(name, new Branch(bc, build));
+      for (const name of c.branch_resources as string[]) {
+        const r = ctx.resources.processor(name) as BuiltProcessor;
+        if (!r.branch)
+          throw new Error(`workflow branch_resources: resource ${name} is not a branch processor`);
+        branches.set(name, r.branch);
+      }
+      p = workflowProcessor(c, branches);
+      break;
+    }
+    case "sync_response":
+      p = syncResponseProcessor();
+      break;
+    case "group_by_value":
+      p = groupByValueProcessor(c);
+      break;
+    case "noop":
+      p = noopProcessor();
+      break;
+    case "resource":
+      return ctx.resources.processor(c);
+    default:
+      throw new Error(`processor ${conf.type} is not supported by the built-in engine`);
+  }
+  return instrument(p, conf, ctx);
+}
+
+/** Counts messages in/out/errored and time per batch under the component's label or path. */
+function instrument(p: BuiltProcessor, conf: ComponentConfig, ctx: BuildContext): BuiltProcessor {
+  const m = ctx.metrics.get(conf.label || conf.path);
+  return {
+    branch: p.branch,
+    close: p.close?.bind(p),
+    async process(batch) {
+      const t0 = performance.now();
+      m.received += batch.length;
+      const out = await p.process(batch);
+      m.observe(performance.now() - t0);
+      for (const b of out) {
+        m.sent += b.length;
+        for (const msg of b) if (msg.error) m.errors++;
+      }
+      return out;
+    },
+  };
+}

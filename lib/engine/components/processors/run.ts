@@ -1,0 +1,56 @@
+// Running a list of processors over batches, and the per-message helper most processors use.
+import { errorMessage } from "../../errors";
+import type { Batch, Message } from "../../message";
+import type { Processor } from "../../runtime/types";
+
+/** Runs processors in order; each may split, filter or rebatch. Empty batches are dropped. */
+export async function runProcessors(procs: Processor[], batches: Batch[]): Promise<Batch[]> {
+  let current = batches;
+  for (const p of procs) {
+    const next: Batch[] = [];
+    for (const b of current) {
+      const out = await p.process(b);
+      for (const o of out) if (o.length) next.push(o);
+    }
+    current = next;
+    if (!current.length) break;
+  }
+  return current;
+}
+
+export function flagError(msg: Message, err: unknown): void {
+  msg.error = err instanceof Error ? err : new Error(errorMessage(err));
+}
+
+/**
+ * A processor that handles messages one at a time: return the message (changed or not), an array
+ * (split), or null (drop). A throw flags the error on the original message, which continues.
+ */
+export function perMessage(
+  fn: (
+    msg: Message,
+    batch: Batch,
+    index: number,
+  ) => Message | Message[] | null | Promise<Message | Message[] | null>,
+  close?: () => Promise<void>,
+): Processor {
+  return {
+    async process(batch) {
+      const out: Message[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const msg = batch[i];
+        try {
+          const r = await fn(msg, batch, i);
+          if (r === null) continue;
+          if (Array.isArray(r)) out.push(...r);
+          else out.push(r);
+        } catch (err) {
+          flagError(msg, err);
+          out.push(msg);
+        }
+      }
+      return [out];
+    },
+    close,
+  };
+}

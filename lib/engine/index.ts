@@ -1,0 +1,8 @@
+// reef's built-in Benthos-compatible stream engine: config loading and lint, running streams,
+// and config unit tests. Everything else in lib/engine is internal.
+export { lint, loadConfig } from "./config";
+export type { ComponentConfig, EngineConfig, LintIssue } from "./config";
+export { startStream, type RunningStream, type StreamOptions } from "./runtime/stream";
+export type { ComponentMetrics } from "./runtime/metrics";
+export { runConfigTests, type TestCaseResult, type TestFileResult, type TestReport } from "./testing";
+export { EngineConfigError, EngineError, RejectedError } from "./errors";

@@ -1,0 +1,65 @@
+// `buffer: memory`: input messages are acked once held in memory (up to `limit` bytes), decoupling
+// the input from the pipeline; a nacked batch goes back to the front.
+import { copyBatch, type Batch, type Transaction } from "../message";
+import { AsyncQueue } from "./async";
+import type { Input } from "./types";
+
+export class MemoryBuffer implements Input {
+  private readonly queue = new AsyncQueue<Batch>();
+  private used = 0;
+  private spaceWaiters: (() => void)[] = [];
+  private pump?: Promise<void>;
+
+  constructor(
+    private readonly inner: Input,
+    private readonly limit: number,
+  ) {}
+
+  async connect(): Promise<void> {
+    await this.inner.connect();
+    this.pump = (async () => {
+      for (;;) {
+        const tx = await this.inner.read();
+        if (!tx) break;
+        const size = sizeOf(tx.batch);
+        while (this.used > 0 && this.used + size > this.limit)
+          await new Promise<void>((r) => this.spaceWaiters.push(r));
+        this.used += size;
+        this.queue.offer(copyBatch(tx.batch));
+        await tx.ack();
+      }
+      this.queue.close();
+    })();
+  }
+
+  async read(): Promise<Transaction | null> {
+    const batch = await this.queue.pop();
+    if (!batch) return null;
+    const size = sizeOf(batch);
+    const original = copyBatch(batch);
+    return {
+      batch,
+      ack: async (err) => {
+        if (err) {
+          this.queue.unshift(original);
+          return;
+        }
+        this.used -= size;
+        for (const w of this.spaceWaiters.splice(0)) w();
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.inner.stop();
+    await this.pump;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function sizeOf(b: Batch): number {
+  return b.reduce((n, m) => n + m.content.length, 0);
+}

@@ -1,0 +1,123 @@
+// Shared NATS connections for the components of one stream, with Benthos auth fields and the
+// reef env fallback (NATS_CREDS / NATS_TOKEN / NATS_USER+NATS_PASSWORD) when a component sets none.
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  jwtAuthenticator,
+  nkeyAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from "@nats-io/transport-node";
+
+export interface NatsComponentConf {
+  urls: string[];
+  name?: string;
+  auth?: {
+    nkey_file?: string;
+    nkey?: string;
+    user_credentials_file?: string;
+    user_jwt?: string;
+    user_nkey_seed?: string;
+  };
+}
+
+export function natsOptions(conf: NatsComponentConf, env: NodeJS.ProcessEnv): ConnectionOptions {
+  const servers: string[] = [];
+  const opts: ConnectionOptions = {};
+  for (const raw of conf.urls
+    .flatMap((u) => u.split(","))
+    .map((u) => u.trim())
+    .filter(Boolean)) {
+    // Credentials in the URL (nats://user:pass@host, nats://token@host), as Benthos accepts them.
+    try {
+      const u = new URL(raw);
+      if (u.username && u.password) {
+        opts.user = decodeURIComponent(u.username);
+        opts.pass = decodeURIComponent(u.password);
+      } else if (u.username) opts.token = decodeURIComponent(u.username);
+      servers.push(`${u.protocol}//${u.host}`);
+    } catch {
+      servers.push(raw);
+    }
+  }
+  opts.servers = servers;
+  const a = conf.auth ?? {};
+  if (a.user_credentials_file) opts.authenticator = credsAuthenticator(readFileSync(a.user_credentials_file));
+  else if (a.user_jwt && a.user_nkey_seed)
+    opts.authenticator = jwtAuthenticator(a.user_jwt, new TextEncoder().encode(a.user_nkey_seed));
+  else if (a.nkey_file)
+    opts.authenticator = nkeyAuthenticator(
+      new TextEncoder().encode(readFileSync(a.nkey_file, "utf8").trim()),
+    );
+  else if (a.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(a.nkey));
+  else if (!opts.user && !opts.token) {
+    if (env.NATS_CREDS) opts.authenticator = credsAuthenticator(readFileSync(env.NATS_CREDS));
+    else if (env.NATS_TOKEN) opts.token = env.NATS_TOKEN;
+    else if (env.NATS_USER) {
+      opts.user = env.NATS_USER;
+      opts.pass = env.NATS_PASSWORD ?? "";
+    }
+  }
+  return opts;
+}
+
+/** One connection per distinct (servers, auth), reference counted, closed with the stream. */
+export class NatsPool {
+  private readonly conns = new Map<string, { nc: Promise<NatsConnection>; refs: number }>();
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  async get(conf: NatsComponentConf): Promise<NatsConnection> {
+    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? ""]);
+    let e = this.conns.get(key);
+    if (!e) {
+      const opts = natsOptions(conf, this.env);
+      const nc = connect({
+        ...opts,
+        name: conf.name || "reef-engine",
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        timeout: 5_000,
+      });
+      e = { nc, refs: 0 };
+      this.conns.set(key, e);
+      nc.catch(() => this.conns.delete(key));
+    }
+    e.refs++;
+    return e.nc;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.conns.values()];
+    this.conns.clear();
+    await Promise.all(
+      all.map(async (e) => {
+        try {
+          const nc = await e.nc;
+          await nc.drain().catch(() => nc.close());
+        } catch {
+          /* never connected */
+        }
+      }),
+    );
+  }
+}
+
+/** NATS headers → metadata (first value of each), and metadata → headers by the output filter. */
+export function headersToMeta(
+  h: { keys(): string[]; get(k: string): string } | undefined,
+  into: Record<string, unknown>,
+): void {
+  if (!h) return;
+  for (const k of h.keys()) into[k] = h.get(k);
+}
+
+export function metadataFilter(conf: {
+  include_prefixes: string[];
+  include_patterns: string[];
+}): (key: string) => boolean {
+  const pats = conf.include_patterns.map((p) => new RegExp(p));
+  const prefixes = conf.include_prefixes;
+  if (!pats.length && !prefixes.length) return () => false;
+  return (k) => prefixes.some((p) => k.startsWith(p)) || pats.some((r) => r.test(k));
+}

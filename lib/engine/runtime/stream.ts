@@ -1,0 +1,167 @@
+// A running stream: input → (buffer) → pipeline threads → output, with at-least-once delivery:
+// a transaction is acked at the input only after the output accepted every batch derived from it.
+import { availableParallelism } from "node:os";
+import { buildInput } from "../components/inputs";
+import { buildOutput } from "../components/outputs";
+import { buildProcessor, runProcessors } from "../components/processors";
+import type { EngineConfig } from "../config/types";
+import { EngineError, errorMessage } from "../errors";
+import type { Transaction } from "../message";
+import { Semaphore } from "./async";
+import { MemoryBuffer } from "./buffer";
+import type { BuildContext } from "./context";
+import { HttpServerRegistry } from "./http";
+import { makeLogger, type LogFn } from "./logger";
+import { MetricsRegistry, type ComponentMetrics } from "./metrics";
+import { NatsPool } from "./nats";
+import { ResourceSet } from "./resources";
+import type { Input, Output, Processor } from "./types";
+
+export interface RunningStream {
+  /** Resolves when the stream has ended (input finished or stop()) and everything is closed. */
+  done: Promise<void>;
+  /** Graceful stop: no new reads, in-flight work drains within timeoutMs, then everything closes. */
+  stop(timeoutMs?: number): Promise<void>;
+  metrics(): Record<string, ComponentMetrics>;
+}
+
+export interface StreamOptions {
+  logger?: LogFn;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startStream(config: EngineConfig, opts: StreamOptions = {}): Promise<RunningStream> {
+  const logger = makeLogger(config.logger, opts.logger);
+  const metrics = new MetricsRegistry();
+  const hardStop = new AbortController();
+  const env = opts.env ?? process.env;
+  let ready = false;
+  const http = new HttpServerRegistry({
+    "/ping": (_req, res) => res.end("pong"),
+    "/ready": (_req, res) => {
+      res.statusCode = ready ? 200 : 503;
+      res.end(ready ? "OK" : "not ready");
+    },
+    "/metrics": (_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(metrics.snapshot()));
+    },
+  });
+  const nats = new NatsPool(env);
+  const resources = new ResourceSet(config, {
+    input: buildInput,
+    processor: buildProcessor,
+    output: buildOutput,
+  });
+  const ctx: BuildContext = { config, resources, logger, metrics, signal: hardStop.signal, nats, http, env };
+  resources.ctx = ctx;
+
+  let input: Input | undefined;
+  let output: Output | undefined;
+  let procs: Processor[] = [];
+  const cleanup = async () => {
+    await Promise.allSettled([...procs.map((p) => p.close?.()), output?.close()]);
+    await resources.closeAll();
+    await Promise.allSettled([input?.close(), ...resources.inputs.map((i) => i.close())]);
+    await http.closeAll();
+    await nats.closeAll();
+  };
+
+  try {
+    input = buildInput(config.input, ctx);
+    if (config.buffer.type === "memory") input = new MemoryBuffer(input, config.buffer.config.limit);
+    procs = config.pipeline.processors.map((p) => buildProcessor(p, ctx));
+    output = buildOutput(config.output, ctx);
+    await output.connect();
+    await input.connect();
+    if (config.http.explicit && config.http.enabled)
+      await http.route(config.http.address, "/ping", (_q, r) => r.end("pong"), true);
+  } catch (err) {
+    await cleanup();
+    throw new EngineError(`cannot start stream: ${errorMessage(err)}`, "STREAM_START", { cause: err });
+  }
+  ready = true;
+  logger.info("stream started", { input: config.input.type, output: config.output.type });
+
+  const threads = config.pipeline.threads > 0 ? config.pipeline.threads : availableParallelism();
+  // Bounds unacked transactions: backpressure stops reads when the output is slow.
+  const maxPending = Math.max(64, output.maxInFlight + threads);
+  const slots = new Semaphore(maxPending);
+  const pending = new Set<Promise<void>>();
+  const inp = input;
+  const out = output;
+
+  const deliver = async (tx: Transaction) => {
+    try {
+      const batches = procs.length ? await runProcessors(procs, [tx.batch]) : [tx.batch];
+      await Promise.all(batches.map((b) => out.write(b)));
+      await tx.ack();
+    } catch (err) {
+      logger.error(`failed to send message: ${errorMessage(err)}`);
+      await tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+    } finally {
+      slots.release();
+    }
+  };
+
+  const worker = async () => {
+    for (;;) {
+      await slots.acquire();
+      let tx: Transaction | null;
+      try {
+        tx = await inp.read();
+      } catch (err) {
+        logger.error(`input read failed: ${errorMessage(err)}`);
+        tx = null;
+      }
+      if (!tx) {
+        slots.release();
+        return;
+      }
+      const p = deliver(tx);
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+      // Let the processors of this transaction start before reading the next one (keeps order).
+      await Promise.resolve();
+    }
+  };
+
+  const workers = Promise.all(Array.from({ length: threads }, worker));
+  const drained = workers.then(async () => {
+    while (pending.size) await Promise.allSettled([...pending]);
+  });
+
+  let stopping: Promise<void> | undefined;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const stop = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info("stopping stream", { timeout_ms: timeoutMs });
+      await inp.stop().catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        logger.warn(
+          `shutdown timeout: ${pending.size} transactions still in flight are abandoned (they will be redelivered where the source supports it)`,
+        );
+        hardStop.abort();
+      }
+      ready = false;
+      await cleanup();
+      logger.info("stream stopped");
+    })().finally(() => finished()));
+
+  // The stream also ends by itself when a finite input is exhausted.
+  void drained.then(() => stop());
+  if (opts.signal) {
+    if (opts.signal.aborted) void stop();
+    else opts.signal.addEventListener("abort", () => void stop(), { once: true });
+  }
+
+  return { done, stop, metrics: () => metrics.snapshot() };
+}

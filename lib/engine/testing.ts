@@ -1,0 +1,361 @@
+// `reef test`: Benthos config unit tests, from a config's own `tests:` or from a sibling
+// `<name>_benthos_test.yaml`, run against the config's processors without any input or output.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { compile, execInput } from "./blobl";
+import { buildInput } from "./components/inputs";
+import { buildOutput } from "./components/outputs";
+import { buildProcessor, runProcessors } from "./components/processors";
+import { loadConfig } from "./config";
+import type { ComponentConfig, EngineConfig } from "./config/types";
+import { errorMessage } from "./errors";
+import { Message, type Batch } from "./message";
+import type { BuildContext } from "./runtime/context";
+import { HttpServerRegistry } from "./runtime/http";
+import { makeLogger } from "./runtime/logger";
+import { MetricsRegistry } from "./runtime/metrics";
+import { NatsPool } from "./runtime/nats";
+import { ResourceSet } from "./runtime/resources";
+import type { Processor } from "./runtime/types";
+
+export interface TestCaseResult {
+  name: string;
+  ok: boolean;
+  failures: string[];
+}
+
+export interface TestFileResult {
+  /** The config under test. */
+  config: string;
+  /** Where the tests were defined (the config itself or its _benthos_test.yaml). */
+  definition: string;
+  ok: boolean;
+  error?: string;
+  tests: TestCaseResult[];
+}
+
+export interface TestReport {
+  ok: boolean;
+  passed: number;
+  failed: number;
+  files: TestFileResult[];
+}
+
+interface InputPart {
+  content?: string;
+  json_content?: unknown;
+  file_content?: string;
+  metadata?: Record<string, unknown>;
+}
+
+type Condition = Record<string, unknown>;
+
+interface TestDef {
+  name?: string;
+  target_processors?: string;
+  target_mapping?: string;
+  environment?: Record<string, string>;
+  mocks?: unknown;
+  input_batch?: InputPart[];
+  input_batches?: InputPart[][];
+  output_batches?: Condition[][];
+}
+
+const TEST_SUFFIX = /_benthos_test\.ya?ml$/;
+
+/** Runs the tests found at a config file, a `_benthos_test.yaml` file, or every YAML file under a directory. */
+export async function runConfigTests(pathOrDir: string): Promise<TestReport> {
+  const targets = collect(resolve(pathOrDir));
+  const files: TestFileResult[] = [];
+  for (const t of targets) files.push(await runFile(t.config, t.definition));
+  const all = files.flatMap((f) => f.tests);
+  const passed = all.filter((t) => t.ok).length;
+  const failed = all.length - passed + files.filter((f) => f.error).length;
+  return { ok: failed === 0, passed, failed, files };
+}
+
+function collect(path: string): { config: string; definition: string }[] {
+  const out: { config: string; definition: string }[] = [];
+  const consider = (file: string, explicit: boolean) => {
+    if (TEST_SUFFIX.test(file)) {
+      const base = file.replace(TEST_SUFFIX, "");
+      const config = [".yaml", ".yml"].map((e) => base + e).find((f) => existsSync(f)) ?? base + ".yaml";
+      out.push({ config, definition: file });
+      return;
+    }
+    if (!/\.ya?ml$/.test(file)) return;
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, "utf8"));
+    } catch {
+      if (explicit) out.push({ config: file, definition: file });
+      return;
+    }
+    if (doc && typeof doc === "object" && Array.isArray((doc as { tests?: unknown }).tests))
+      out.push({ config: file, definition: file });
+    else if (explicit) {
+      const sibling = [
+        file.replace(/\.ya?ml$/, "_benthos_test.yaml"),
+        file.replace(/\.ya?ml$/, "_benthos_test.yml"),
+      ].find(existsSync);
+      if (sibling) out.push({ config: file, definition: sibling });
+    }
+  };
+  if (statSync(path).isDirectory()) {
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      )) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== "node_modules" && !e.name.startsWith(".")) walk(full);
+        } else consider(full, false);
+      }
+    };
+    walk(path);
+  } else consider(path, true);
+  return out;
+}
+
+async function runFile(configPath: string, definitionPath: string): Promise<TestFileResult> {
+  const result: TestFileResult = { config: configPath, definition: definitionPath, ok: true, tests: [] };
+  let defs: TestDef[];
+  let configText: string;
+  try {
+    configText = readFileSync(configPath, "utf8");
+    const defDoc = parseYaml(readFileSync(definitionPath, "utf8")) as { tests?: TestDef[] } | null;
+    defs = defDoc?.tests ?? [];
+    if (!Array.isArray(defs)) throw new Error("tests must be an array");
+  } catch (err) {
+    return { ...result, ok: false, error: errorMessage(err) };
+  }
+  for (const [i, def] of defs.entries()) {
+    const tc = await runCase(def, configText, configPath, dirname(definitionPath)).catch(
+      (err): TestCaseResult => ({ name: def.name ?? `test ${i}`, ok: false, failures: [errorMessage(err)] }),
+    );
+    if (!tc.name) tc.name = `test ${i}`;
+    result.tests.push(tc);
+  }
+  result.ok = result.tests.every((t) => t.ok);
+  return result;
+}
+
+async function runCase(
+  def: TestDef,
+  configText: string,
+  configPath: string,
+  baseDir: string,
+): Promise<TestCaseResult> {
+  const name = def.name ?? "";
+  if (def.mocks && Object.keys(def.mocks as object).length)
+    return { name, ok: false, failures: ["mocks are not supported by the built-in engine"] };
+  const env = { ...process.env, ...(def.environment ?? {}) };
+  const config = loadConfig(configText, { env, path: configPath });
+  const hardStop = new AbortController();
+  const resources = new ResourceSet(config, {
+    input: buildInput,
+    processor: buildProcessor,
+    output: buildOutput,
+  });
+  const ctx: BuildContext = {
+    config,
+    resources,
+    logger: makeLogger(config.logger, () => {}),
+    metrics: new MetricsRegistry(),
+    signal: hardStop.signal,
+    nats: new NatsPool(env),
+    http: new HttpServerRegistry(),
+    env,
+  };
+  resources.ctx = ctx;
+
+  const procs = def.target_mapping
+    ? [mappingFromFile(join(baseDir, def.target_mapping))]
+    : targetProcessors(config, def.target_processors ?? "/pipeline/processors").map((c) =>
+        buildProcessor(c, ctx),
+      );
+  const inputs: InputPart[][] = def.input_batches ?? (def.input_batch ? [def.input_batch] : []);
+  const outputs: Batch[] = [];
+  try {
+    for (const parts of inputs) {
+      const batch = parts.map((p) => inputMessage(p, baseDir));
+      outputs.push(...(await runProcessors(procs, [batch])));
+    }
+  } finally {
+    hardStop.abort();
+    await Promise.allSettled(procs.map((p) => p.close?.()));
+    await resources.closeAll();
+    await ctx.nats.closeAll();
+  }
+
+  const failures: string[] = [];
+  const expected = def.output_batches ?? [];
+  if (expected.length !== outputs.length)
+    failures.push(`wrong batch count, expected ${expected.length}, got ${outputs.length}`);
+  for (let b = 0; b < Math.min(expected.length, outputs.length); b++) {
+    if (expected[b].length !== outputs[b].length)
+      failures.push(`batch ${b}: wrong batch size, expected ${expected[b].length}, got ${outputs[b].length}`);
+    for (let m = 0; m < Math.min(expected[b].length, outputs[b].length); m++) {
+      for (const f of checkConditions(expected[b][m], outputs[b], m, baseDir))
+        failures.push(`batch ${b} message ${m}: ${f}`);
+    }
+  }
+  return { name, ok: failures.length === 0, failures };
+}
+
+function mappingFromFile(path: string): Processor {
+  const m = compile(readFileSync(path, "utf8"));
+  return {
+    async process(batch: Batch): Promise<Batch[]> {
+      const out: Batch = [];
+      batch.forEach((msg, i) => {
+        const res = m.exec(execInput(batch, i));
+        if (res.deleted) return;
+        msg.metadata = res.metadata;
+        if (res.value instanceof Uint8Array) msg.setContent(res.value);
+        else if (res.value !== undefined) msg.setValue(res.value);
+        out.push(msg);
+      });
+      return [out];
+    },
+  };
+}
+
+function inputMessage(p: InputPart, baseDir: string): Message {
+  const meta = { ...(p.metadata ?? {}) };
+  if (p.file_content !== undefined)
+    return new Message(new Uint8Array(readFileSync(join(baseDir, p.file_content))), meta);
+  if (p.json_content !== undefined) return new Message(JSON.stringify(p.json_content), meta);
+  return new Message(p.content ?? "", meta);
+}
+
+/** `target_processors`: a JSON pointer into the config (`/pipeline/processors`, `/pipeline/processors/1`, …) or a processor label. */
+export function targetProcessors(config: EngineConfig, target: string): ComponentConfig[] {
+  const all: ComponentConfig[] = [];
+  const visit = (v: unknown) => {
+    if (!v || typeof v !== "object") return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Record<string, unknown>;
+    if (typeof o.type === "string" && typeof o.path === "string" && Array.isArray(o.processors))
+      all.push(o as unknown as ComponentConfig);
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit({ ...config, tests: [] });
+  if (!target.startsWith("/")) {
+    const hit = all.find((c) => c.label === target);
+    if (!hit) throw new Error(`no processor labelled ${target}`);
+    return [hit];
+  }
+  const path = target
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .join(".");
+  const exact = all.find((c) => c.path === path && /\.\d+$/.test(path));
+  if (exact) return [exact];
+  const re = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)$`);
+  const list = all
+    .filter((c) => re.test(c.path))
+    .sort((a, b) => Number(re.exec(a.path)![1]) - Number(re.exec(b.path)![1]));
+  if (!list.length && !/processors$/.test(path))
+    throw new Error(`target_processors ${target} does not point at processors`);
+  return list;
+}
+
+function checkConditions(cond: Condition, batch: Batch, i: number, baseDir: string): string[] {
+  const msg = batch[i];
+  const fails: string[] = [];
+  const parse = (): unknown => {
+    try {
+      return JSON.parse(msg.text);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const [kind, want] of Object.entries(cond)) {
+    switch (kind) {
+      case "content_equals":
+        if (msg.text !== String(want))
+          fails.push(
+            `content_equals: content mismatch\n  expected: ${String(want)}\n  received: ${msg.text}`,
+          );
+        break;
+      case "content_matches":
+        if (!new RegExp(String(want)).test(msg.text))
+          fails.push(`content_matches: ${msg.text} does not match ${String(want)}`);
+        break;
+      case "json_equals": {
+        const got = parse();
+        if (!isDeepStrictEqual(got, want))
+          fails.push(
+            `json_equals: JSON content mismatch\n  expected: ${JSON.stringify(want)}\n  received: ${msg.text}`,
+          );
+        break;
+      }
+      case "json_contains": {
+        const got = parse();
+        if (!contains(got, want))
+          fails.push(
+            `json_contains: JSON superset mismatch\n  expected to contain: ${JSON.stringify(want)}\n  received: ${msg.text}`,
+          );
+        break;
+      }
+      case "metadata_equals":
+        for (const [k, v] of Object.entries((want ?? {}) as Record<string, unknown>)) {
+          const got = msg.metadata[k];
+          if (!(isDeepStrictEqual(got, v) || (got !== undefined && String(got) === String(v))))
+            fails.push(
+              `metadata_equals: metadata key '${k}' mismatch\n  expected: ${JSON.stringify(v)}\n  received: ${JSON.stringify(got)}`,
+            );
+        }
+        break;
+      case "bloblang": {
+        let v: unknown;
+        try {
+          v = compile(String(want)).query(execInput(batch, i));
+        } catch (err) {
+          fails.push(`bloblang: ${errorMessage(err)}`);
+          break;
+        }
+        if (v !== true)
+          fails.push(`bloblang: ${String(want).trim()} was ${JSON.stringify(v)}, expected true`);
+        break;
+      }
+      case "file_equals": {
+        const exp = readFileSync(join(baseDir, String(want)), "utf8");
+        if (msg.text !== exp) fails.push(`file_equals: content differs from ${basename(String(want))}`);
+        break;
+      }
+      case "file_json_equals": {
+        const exp = JSON.parse(readFileSync(join(baseDir, String(want)), "utf8"));
+        if (!isDeepStrictEqual(parse(), exp))
+          fails.push(`file_json_equals: JSON differs from ${basename(String(want))}`);
+        break;
+      }
+      case "file_json_contains": {
+        const exp = JSON.parse(readFileSync(join(baseDir, String(want)), "utf8"));
+        if (!contains(parse(), exp))
+          fails.push(`file_json_contains: JSON does not contain ${basename(String(want))}`);
+        break;
+      }
+      default:
+        fails.push(`condition ${kind} is not supported`);
+    }
+  }
+  return fails;
+}
+
+/** JSON superset check: every field of `want` is present with a containing value in `got`. */
+function contains(got: unknown, want: unknown): boolean {
+  if (want === null || typeof want !== "object") return isDeepStrictEqual(got, want);
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got)) return false;
+    return want.every((w) => got.some((g) => contains(g, w)));
+  }
+  if (!got || typeof got !== "object" || Array.isArray(got)) return false;
+  return Object.entries(want).every(
+    ([k, v]) => k in (got as object) && contains((got as Record<string, unknown>)[k], v),
+  );
+}
