@@ -1,0 +1,450 @@
+// The ECS executor: one Fargate service per pipeline, one task-definition revision per
+// (version, digest, settings). It applies a plan's TARGET declaratively and never waits for a
+// deployment to settle: list() reports what ECS says now, and the next converge sees the rest.
+import { createHash } from "node:crypto";
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type Service,
+} from "@aws-sdk/client-ecs";
+import { ExecutorError, LABELS, NameConflictError, ReefError, type Execution } from "../../model";
+import type { Executor, Plan } from "../types";
+import type { EcsConfig } from "./config";
+import {
+  familyName,
+  familyOfArn,
+  fromTagList,
+  pipelineTags,
+  serviceName,
+  serviceNameOfArn,
+  SPEC_TAG,
+  toTagList,
+} from "./names";
+import { serviceExecutions, servicePipeline, type TaskDefinitionIdentity } from "./observe";
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from "./retry";
+import { taskDefinitionRequest } from "./taskdef";
+
+export interface EcsExecutorOptions {
+  client: ECSClient;
+  config: EcsConfig;
+  /** The control plane's env: the source of the runners' env (runnerEnv). */
+  env?: NodeJS.ProcessEnv;
+  retry?: Partial<RetryOptions>;
+}
+
+/** The AWS error name behind an error (also through the ExecutorError that wraps it). */
+export function awsErrorName(err: unknown): string | undefined {
+  if (err instanceof ReefError) return err.details?.awsError as string | undefined;
+  return (err as Error | undefined)?.name;
+}
+
+// DescribeServices takes at most 10 services per call.
+const DESCRIBE_BATCH = 10;
+
+export class EcsExecutor implements Executor {
+  readonly kind = "ecs" as const;
+  private readonly client: ECSClient;
+  private readonly config: EcsConfig;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly retry: RetryOptions;
+  // Task-definition revisions never change, so what their tags say can be kept for the process's life.
+  private readonly identities = new Map<string, TaskDefinitionIdentity | null>();
+
+  constructor(opts: EcsExecutorOptions) {
+    this.client = opts.client;
+    this.config = opts.config;
+    this.env = opts.env ?? process.env;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+  }
+
+  async list(pipeline?: string): Promise<Execution[]> {
+    const services = pipeline ? [await this.describeService(pipeline)] : await this.describeAllServices();
+    const ours = services.filter(
+      (s): s is Service => !!s && !!servicePipeline(s) && serviceName(servicePipeline(s)!) === s.serviceName,
+    );
+    await this.resolveIdentities(ours);
+    return ours.flatMap((s) =>
+      serviceExecutions(s, (arn) => (arn ? (this.identities.get(arn) ?? undefined) : undefined)),
+    );
+  }
+
+  async apply(plan: Plan): Promise<void> {
+    // Nothing to do means converged: no ECS call at all (reconcile runs every minute).
+    if (plan.actions.length === 0) return;
+    const { pipeline, target } = plan;
+    switch (target.state) {
+      case "unchanged":
+        return;
+      case "running":
+        return this.ensureRunning(pipeline, target.version, target.digest, target.replicas);
+      case "stopped":
+        return this.ensureStopped(pipeline);
+      case "absent":
+        return this.ensureAbsent(pipeline);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  // --- targets -------------------------------------------------------------------------------
+
+  private async ensureRunning(
+    pipeline: string,
+    version: string,
+    digest: string,
+    replicas: number,
+  ): Promise<void> {
+    let service = await this.ownedService(pipeline);
+    // A deleted service drains before its name can be used again: the next converge creates it.
+    if (service?.status === "DRAINING") return;
+    const taskDefinition = await this.ensureTaskDefinition(pipeline, version, digest, service);
+    if (!service) {
+      service = await this.createService(pipeline, taskDefinition, replicas);
+      if (!service || service.status === "DRAINING") return;
+    }
+    if (service.taskDefinition !== taskDefinition || service.desiredCount !== replicas) {
+      const updated = await this.updateService(pipeline, {
+        taskDefinition,
+        desiredCount: replicas,
+        ...(service.taskDefinition !== taskDefinition
+          ? { networkConfiguration: this.networkConfiguration() }
+          : {}),
+      });
+      if (!updated) {
+        // Deleted meanwhile (another converge, or by hand): start over once from what ECS says now.
+        const again = await this.ownedService(pipeline);
+        if (!again) await this.createService(pipeline, taskDefinition, replicas);
+        return;
+      }
+      service = updated;
+    }
+    const tags = fromTagList(service.tags);
+    if (tags[LABELS.version] !== version || tags[LABELS.digest] !== digest) {
+      await this.call("TagResource", () =>
+        this.client.send(
+          new TagResourceCommand({
+            resourceArn: service!.serviceArn,
+            tags: toTagList(pipelineTags(pipeline, version, digest)),
+          }),
+        ),
+      );
+    }
+  }
+
+  private async ensureStopped(pipeline: string): Promise<void> {
+    const service = await this.ownedService(pipeline);
+    if (!service || service.status !== "ACTIVE" || service.desiredCount === 0) return;
+    await this.updateService(pipeline, { desiredCount: 0 });
+  }
+
+  private async ensureAbsent(pipeline: string): Promise<void> {
+    const service = await this.ownedService(pipeline);
+    if (service?.status === "ACTIVE") {
+      await this.call(
+        "DeleteService",
+        () =>
+          this.client.send(
+            new DeleteServiceCommand({
+              cluster: this.config.cluster,
+              service: serviceName(pipeline),
+              force: true,
+            }),
+          ),
+        ["ServiceNotFoundException", "ServiceNotActiveException"],
+      );
+    }
+    await this.removeTaskDefinitions(pipeline);
+  }
+
+  // --- services ------------------------------------------------------------------------------
+
+  /** The pipeline's service (ACTIVE or DRAINING), undefined if none; a same-named foreign one is a conflict. */
+  private async ownedService(pipeline: string): Promise<Service | undefined> {
+    const service = await this.describeService(pipeline);
+    if (!service) return undefined;
+    if (servicePipeline(service) !== pipeline)
+      throw new NameConflictError(`ECS service ${serviceName(pipeline)}`);
+    return service;
+  }
+
+  private async describeService(pipeline: string): Promise<Service | undefined> {
+    const [service] = await this.describeServices([serviceName(pipeline)]);
+    return service;
+  }
+
+  private async describeServices(names: string[]): Promise<Service[]> {
+    const out = await this.call("DescribeServices", () =>
+      this.client.send(
+        new DescribeServicesCommand({ cluster: this.config.cluster, services: names, include: ["TAGS"] }),
+      ),
+    );
+    return (out?.services ?? []).filter((s) => s.status !== "INACTIVE");
+  }
+
+  private async describeAllServices(): Promise<Service[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call("ListServices", () =>
+        this.client.send(
+          new ListServicesCommand({ cluster: this.config.cluster, maxResults: 100, nextToken }),
+        ),
+      );
+      for (const arn of page?.serviceArns ?? []) {
+        const name = serviceNameOfArn(arn);
+        if (name.startsWith("reef-")) names.push(name);
+      }
+      nextToken = page?.nextToken;
+    } while (nextToken);
+    const out: Service[] = [];
+    for (let i = 0; i < names.length; i += DESCRIBE_BATCH) {
+      out.push(...(await this.describeServices(names.slice(i, i + DESCRIBE_BATCH))));
+    }
+    return out;
+  }
+
+  private networkConfiguration() {
+    return {
+      awsvpcConfiguration: {
+        subnets: this.config.subnets,
+        ...(this.config.securityGroups.length ? { securityGroups: this.config.securityGroups } : {}),
+        assignPublicIp: this.config.assignPublicIp ? ("ENABLED" as const) : ("DISABLED" as const),
+      },
+    };
+  }
+
+  /** Creates the service; undefined when it turned out to be draining. Safe to repeat (clientToken). */
+  private async createService(
+    pipeline: string,
+    taskDefinition: string,
+    replicas: number,
+  ): Promise<Service | undefined> {
+    const name = serviceName(pipeline);
+    const identity = this.identities.get(taskDefinition);
+    const token = createHash("sha256")
+      .update(`${this.config.cluster}|${name}|${taskDefinition}|${replicas}`)
+      .digest("hex")
+      .slice(0, 32);
+    try {
+      const out = await this.call("CreateService", () =>
+        this.client.send(
+          new CreateServiceCommand({
+            cluster: this.config.cluster,
+            serviceName: name,
+            taskDefinition,
+            desiredCount: replicas,
+            launchType: "FARGATE",
+            networkConfiguration: this.networkConfiguration(),
+            // Like the planner's "removals first": the old version stops before the new one starts,
+            // so two versions never write to the same sink; a failing rollout stops (no rollback:
+            // reef, not ECS, decides which version should run).
+            deploymentConfiguration: {
+              minimumHealthyPercent: 0,
+              maximumPercent: 100,
+              deploymentCircuitBreaker: { enable: true, rollback: false },
+            },
+            propagateTags: "TASK_DEFINITION",
+            enableECSManagedTags: true,
+            tags: toTagList(pipelineTags(pipeline, identity?.version ?? "", identity?.digest ?? "")),
+            clientToken: token,
+          }),
+        ),
+      );
+      return out?.service;
+    } catch (err) {
+      // Same name, other parameters (a concurrent create) or still draining: look again.
+      if (awsErrorName(err) !== "InvalidParameterException") throw err;
+      const service = await this.ownedService(pipeline);
+      if (!service) throw err;
+      return service;
+    }
+  }
+
+  /** Updates the service; undefined when it no longer exists or is being deleted. */
+  private async updateService(
+    pipeline: string,
+    changes: {
+      taskDefinition?: string;
+      desiredCount?: number;
+      networkConfiguration?: ReturnType<EcsExecutor["networkConfiguration"]>;
+    },
+  ): Promise<Service | undefined> {
+    const out = await this.call(
+      "UpdateService",
+      () =>
+        this.client.send(
+          new UpdateServiceCommand({
+            cluster: this.config.cluster,
+            service: serviceName(pipeline),
+            ...changes,
+          }),
+        ),
+      ["ServiceNotFoundException", "ServiceNotActiveException"],
+    );
+    return out?.service;
+  }
+
+  // --- task definitions ----------------------------------------------------------------------
+
+  /** The ARN of a revision for exactly this (version, digest, settings); registers one only if none exists. */
+  private async ensureTaskDefinition(
+    pipeline: string,
+    version: string,
+    digest: string,
+    service: Service | undefined,
+  ): Promise<string> {
+    const request = taskDefinitionRequest(this.config, pipeline, version, digest, this.env);
+    const matches = (arn: string) => {
+      const id = this.identities.get(arn);
+      return !!id && id.digest === digest && id.version === version && id.spec === request.spec;
+    };
+    // Most converges (scale, resume) keep the service's current revision: check it first.
+    const current = service?.taskDefinition;
+    if (current) {
+      await this.identify(current);
+      if (matches(current)) return current;
+    }
+    for (const arn of await this.familyRevisions(pipeline, "ACTIVE")) {
+      await this.identify(arn);
+      if (matches(arn)) return arn;
+    }
+    const out = await this.call("RegisterTaskDefinition", () =>
+      this.client.send(new RegisterTaskDefinitionCommand(request.input)),
+    );
+    const arn = out?.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+      throw new ExecutorError(`ECS RegisterTaskDefinition returned no ARN for ${familyName(pipeline)}`);
+    this.identities.set(arn, { pipeline, version, digest, spec: request.spec });
+    return arn;
+  }
+
+  /** Revisions of the pipeline's family (newest first), exact family name only. */
+  private async familyRevisions(pipeline: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
+    const family = familyName(pipeline);
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call("ListTaskDefinitions", () =>
+        this.client.send(
+          new ListTaskDefinitionsCommand({
+            familyPrefix: family,
+            status,
+            sort: "DESC",
+            maxResults: 100,
+            nextToken,
+          }),
+        ),
+      );
+      arns.push(...(page?.taskDefinitionArns ?? []).filter((arn) => familyOfArn(arn) === family));
+      nextToken = page?.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  /** Deregisters, then deletes, every revision of the family that carries the pipeline's tag. */
+  private async removeTaskDefinitions(pipeline: string): Promise<void> {
+    const ours = async (arn: string) => (await this.identify(arn))?.pipeline === pipeline;
+    for (const arn of await this.familyRevisions(pipeline, "ACTIVE")) {
+      if (!(await ours(arn))) continue;
+      await this.call(
+        "DeregisterTaskDefinition",
+        () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
+        // Already deregistered by a concurrent converge.
+        ["ClientException"],
+      );
+    }
+    const inactive: string[] = [];
+    for (const arn of await this.familyRevisions(pipeline, "INACTIVE"))
+      if (await ours(arn)) inactive.push(arn);
+    const failures: string[] = [];
+    for (let i = 0; i < inactive.length; i += 10) {
+      const out = await this.call("DeleteTaskDefinitions", () =>
+        this.client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: inactive.slice(i, i + 10) })),
+      );
+      for (const f of out?.failures ?? []) failures.push(`${f.arn ?? "?"}: ${f.reason ?? "failed"}`);
+      for (const arn of inactive.slice(i, i + 10)) this.identities.delete(arn);
+    }
+    if (failures.length) {
+      throw new ExecutorError(
+        `ECS could not delete task definitions of ${familyName(pipeline)}: ${failures.join("; ")}`,
+      );
+    }
+  }
+
+  private async resolveIdentities(services: Service[]): Promise<void> {
+    const arns = new Set<string>();
+    for (const s of services) {
+      if (s.taskDefinition) arns.add(s.taskDefinition);
+      for (const d of s.deployments ?? []) if (d.taskDefinition) arns.add(d.taskDefinition);
+    }
+    await Promise.all([...arns].map((arn) => this.identify(arn)));
+  }
+
+  /** Version, digest and spec of a revision from its tags (cached); null if it is gone or untagged. */
+  private async identify(arn: string): Promise<TaskDefinitionIdentity | null> {
+    const known = this.identities.get(arn);
+    if (known !== undefined) return known;
+    const out = await this.call(
+      "DescribeTaskDefinition",
+      () => this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] })),
+      ["ClientException"],
+    );
+    const tags = fromTagList(out?.tags);
+    const identity =
+      out && tags[LABELS.pipeline]
+        ? {
+            pipeline: tags[LABELS.pipeline],
+            version: tags[LABELS.version] ?? "",
+            digest: tags[LABELS.digest] ?? "",
+            spec: tags[SPEC_TAG],
+          }
+        : null;
+    // A missing revision is not remembered: it may be registered under that ARN by no one, but
+    // an ECS hiccup reported as ClientException must not stick.
+    if (out) this.identities.set(arn, identity);
+    return identity;
+  }
+
+  // --- calls ---------------------------------------------------------------------------------
+
+  /**
+   * One ECS call with bounded retries. Errors named in `tolerated` resolve to undefined (the
+   * state we wanted is already there); others become ExecutorErrors naming the operation.
+   */
+  private async call<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    tolerated: string[] = [],
+  ): Promise<T | undefined> {
+    try {
+      return await withRetry(fn, this.retry);
+    } catch (err) {
+      const name = (err as Error)?.name ?? "Error";
+      if (tolerated.includes(name)) return undefined;
+      if (err instanceof ReefError) throw err;
+      const message = (err as Error)?.message ?? String(err);
+      if (name === "ClusterNotFoundException") {
+        throw new ExecutorError(
+          `ECS cluster ${this.config.cluster} not found (REEF_ECS_CLUSTER): ${message}`,
+          {
+            operation,
+            awsError: name,
+          },
+        );
+      }
+      throw new ExecutorError(`ECS ${operation} failed: ${name}: ${message}`, { operation, awsError: name });
+    }
+  }
+}

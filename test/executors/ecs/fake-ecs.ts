@@ -1,0 +1,349 @@
+// An in-memory ECS behind aws-sdk-client-mock: enough of services, deployments and task
+// definitions to drive the executor through whole lifecycles, with the API's real error names.
+import {
+  ClientException,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  InvalidParameterException,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  ServiceNotActiveException,
+  ServiceNotFoundException,
+  TagResourceCommand,
+  UpdateServiceCommand,
+  type Deployment,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Tag,
+} from "@aws-sdk/client-ecs";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+
+const REGION_ACCOUNT = "us-east-1:123456789012";
+const meta = { $metadata: {} };
+
+interface TaskDef {
+  arn: string;
+  family: string;
+  revision: number;
+  status: "ACTIVE" | "INACTIVE";
+  input: RegisterTaskDefinitionCommandInput;
+  tags: Tag[];
+}
+
+export class FakeEcs {
+  readonly client = new ECSClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+  });
+  readonly mock: AwsClientStub<ECSClient>;
+  readonly services = new Map<string, Service & { clientToken?: string }>();
+  readonly taskDefs = new Map<string, TaskDef>();
+  private revisions = new Map<string, number>();
+  private deploymentSeq = 0;
+  private clock = Date.parse("2026-11-24T10:00:00Z");
+  /** Errors to throw on the next calls of a command, by command name (consumed in order). */
+  readonly faults = new Map<string, (Error | (() => Error))[]>();
+
+  constructor(readonly cluster = "reef-test") {
+    this.mock = mockClient(this.client);
+    const on = (cmd: unknown, name: string, fn: (input: never) => unknown) =>
+      (
+        this.mock.on(cmd as never) as unknown as { callsFake(f: (i: never) => Promise<unknown>): void }
+      ).callsFake(async (input: never) => {
+        const fault = this.faults.get(name)?.shift();
+        if (fault) throw typeof fault === "function" ? fault() : fault;
+        return fn(input);
+      });
+    on(DescribeServicesCommand, "DescribeServices", (i) => this.describeServices(i));
+    on(ListServicesCommand, "ListServices", (i) => this.listServices(i));
+    on(CreateServiceCommand, "CreateService", (i) => this.createService(i));
+    on(UpdateServiceCommand, "UpdateService", (i) => this.updateService(i));
+    on(DeleteServiceCommand, "DeleteService", (i) => this.deleteService(i));
+    on(TagResourceCommand, "TagResource", (i) => this.tagResource(i));
+    on(RegisterTaskDefinitionCommand, "RegisterTaskDefinition", (i) => this.register(i));
+    on(DescribeTaskDefinitionCommand, "DescribeTaskDefinition", (i) => this.describeTaskDefinition(i));
+    on(ListTaskDefinitionsCommand, "ListTaskDefinitions", (i) => this.listTaskDefinitions(i));
+    on(DeregisterTaskDefinitionCommand, "DeregisterTaskDefinition", (i) => this.deregister(i));
+    on(DeleteTaskDefinitionsCommand, "DeleteTaskDefinitions", (i) => this.deleteTaskDefinitions(i));
+  }
+
+  /** The next calls of `command` throw these (a function runs first: a concurrent change, then its error). */
+  fail(command: string, ...errors: (Error | (() => Error))[]): void {
+    this.faults.set(command, [...(this.faults.get(command) ?? []), ...errors]);
+  }
+
+  /** How many times a command was sent, and with what inputs. */
+  calls<T = Record<string, unknown>>(command: new (input: never) => unknown): T[] {
+    return this.mock.commandCalls(command as never).map((c) => (c.args[0] as { input: unknown }).input as T);
+  }
+
+  resetHistory(): void {
+    this.mock.resetHistory();
+  }
+
+  private now(): Date {
+    this.clock += 1000;
+    return new Date(this.clock);
+  }
+
+  private serviceArn(name: string): string {
+    return `arn:aws:ecs:${REGION_ACCOUNT}:service/${this.cluster}/${name}`;
+  }
+
+  // --- what ECS would do over time -------------------------------------------------------------
+
+  /** Every service reaches its desired state: primary tasks running, old deployments gone, drained services deleted. */
+  settle(): void {
+    for (const [name, s] of this.services) {
+      if (s.status === "DRAINING") {
+        this.services.delete(name);
+        continue;
+      }
+      const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
+      primary.runningCount = s.desiredCount;
+      primary.pendingCount = 0;
+      primary.rolloutState = "COMPLETED";
+      s.deployments = [primary];
+      s.runningCount = s.desiredCount;
+      s.pendingCount = 0;
+    }
+  }
+
+  /** The primary deployment's tasks keep failing and the circuit breaker trips. */
+  breakDeployment(name: string, event: string): void {
+    const s = this.services.get(name)!;
+    const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
+    primary.failedTasks = 3;
+    primary.runningCount = 0;
+    primary.pendingCount = 0;
+    primary.rolloutState = "FAILED";
+    primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
+    s.events = [{ id: "e1", createdAt: this.now(), message: event }, ...(s.events ?? [])];
+  }
+
+  /** A service someone else created with reef's naming but without reef's tags. */
+  addForeignService(name: string): void {
+    this.services.set(name, {
+      serviceName: name,
+      serviceArn: this.serviceArn(name),
+      status: "ACTIVE",
+      desiredCount: 1,
+      runningCount: 1,
+      pendingCount: 0,
+      taskDefinition: `arn:aws:ecs:${REGION_ACCOUNT}:task-definition/other:1`,
+      deployments: [],
+      tags: [{ key: "team", value: "other" }],
+    });
+  }
+
+  // --- the API ---------------------------------------------------------------------------------
+
+  private describeServices(i: { cluster?: string; services?: string[]; include?: string[] }) {
+    this.checkCluster(i.cluster);
+    const services: Service[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const ref of i.services ?? []) {
+      const s = this.services.get(ref.slice(ref.lastIndexOf("/") + 1));
+      if (!s) failures.push({ arn: this.serviceArn(ref), reason: "MISSING" });
+      else {
+        const copy = structuredClone(s);
+        delete copy.clientToken;
+        if (!i.include?.includes("TAGS")) delete copy.tags;
+        services.push(copy);
+      }
+    }
+    return { ...meta, services, failures };
+  }
+
+  private listServices(i: { cluster?: string; nextToken?: string; maxResults?: number }) {
+    this.checkCluster(i.cluster);
+    const all = [...this.services.values()].filter((s) => s.status !== "INACTIVE").map((s) => s.serviceArn!);
+    // Two per page, so pagination is exercised.
+    const start = i.nextToken ? Number(i.nextToken) : 0;
+    const page = all.slice(start, start + 2);
+    return { ...meta, serviceArns: page, nextToken: start + 2 < all.length ? String(start + 2) : undefined };
+  }
+
+  private deployment(taskDefinition: string, desiredCount: number): Deployment {
+    return {
+      id: `ecs-svc/${++this.deploymentSeq}`,
+      status: "PRIMARY",
+      taskDefinition,
+      desiredCount,
+      runningCount: 0,
+      pendingCount: desiredCount,
+      failedTasks: 0,
+      rolloutState: "IN_PROGRESS",
+      createdAt: this.now(),
+    };
+  }
+
+  private createService(i: {
+    cluster?: string;
+    serviceName?: string;
+    taskDefinition?: string;
+    desiredCount?: number;
+    tags?: Tag[];
+    clientToken?: string;
+  }) {
+    this.checkCluster(i.cluster);
+    const name = i.serviceName!;
+    const existing = this.services.get(name);
+    if (existing?.status === "DRAINING") {
+      throw new InvalidParameterException({
+        ...meta,
+        message: "Unable to Start a service that is still Draining.",
+      });
+    }
+    if (existing) {
+      if (existing.clientToken && existing.clientToken === i.clientToken)
+        return { ...meta, service: structuredClone(existing) };
+      throw new InvalidParameterException({ ...meta, message: "Creation of service was not idempotent." });
+    }
+    const s: Service & { clientToken?: string } = {
+      serviceName: name,
+      serviceArn: this.serviceArn(name),
+      clusterArn: `arn:aws:ecs:${REGION_ACCOUNT}:cluster/${this.cluster}`,
+      status: "ACTIVE",
+      taskDefinition: i.taskDefinition,
+      desiredCount: i.desiredCount ?? 0,
+      runningCount: 0,
+      pendingCount: i.desiredCount ?? 0,
+      launchType: "FARGATE",
+      deployments: [this.deployment(i.taskDefinition!, i.desiredCount ?? 0)],
+      events: [],
+      tags: i.tags ?? [],
+      clientToken: i.clientToken,
+    };
+    this.services.set(name, s);
+    return { ...meta, service: structuredClone(s) };
+  }
+
+  private active(cluster: string | undefined, ref: string | undefined) {
+    this.checkCluster(cluster);
+    const s = this.services.get(ref!);
+    if (!s) throw new ServiceNotFoundException({ ...meta, message: "Service not found." });
+    if (s.status !== "ACTIVE")
+      throw new ServiceNotActiveException({ ...meta, message: "Service was not ACTIVE." });
+    return s;
+  }
+
+  private updateService(i: {
+    cluster?: string;
+    service?: string;
+    taskDefinition?: string;
+    desiredCount?: number;
+  }) {
+    const s = this.active(i.cluster, i.service);
+    if (i.desiredCount !== undefined) s.desiredCount = i.desiredCount;
+    if (i.taskDefinition && i.taskDefinition !== s.taskDefinition) {
+      for (const d of s.deployments!) d.status = "ACTIVE";
+      s.deployments = [this.deployment(i.taskDefinition, s.desiredCount!), ...s.deployments!];
+      s.taskDefinition = i.taskDefinition;
+    } else {
+      const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
+      primary.desiredCount = s.desiredCount;
+    }
+    return { ...meta, service: structuredClone({ ...s, clientToken: undefined }) };
+  }
+
+  private deleteService(i: { cluster?: string; service?: string; force?: boolean }) {
+    const s = this.active(i.cluster, i.service);
+    if (!i.force && s.desiredCount)
+      throw new InvalidParameterException({ ...meta, message: "scale to 0 first" });
+    s.status = "DRAINING";
+    s.desiredCount = 0;
+    return { ...meta, service: structuredClone(s) };
+  }
+
+  private tagResource(i: { resourceArn?: string; tags?: Tag[] }) {
+    const s = [...this.services.values()].find((x) => x.serviceArn === i.resourceArn);
+    if (!s) throw new ClientException({ ...meta, message: "resource not found" });
+    const tags = new Map((s.tags ?? []).map((t) => [t.key, t.value]));
+    for (const t of i.tags ?? []) tags.set(t.key, t.value);
+    s.tags = [...tags].map(([key, value]) => ({ key, value }));
+    return meta;
+  }
+
+  private register(i: RegisterTaskDefinitionCommandInput) {
+    const family = i.family!;
+    const revision = (this.revisions.get(family) ?? 0) + 1;
+    this.revisions.set(family, revision);
+    const arn = `arn:aws:ecs:${REGION_ACCOUNT}:task-definition/${family}:${revision}`;
+    this.taskDefs.set(arn, { arn, family, revision, status: "ACTIVE", input: i, tags: i.tags ?? [] });
+    return {
+      ...meta,
+      taskDefinition: { taskDefinitionArn: arn, family, revision, status: "ACTIVE" },
+      tags: i.tags,
+    };
+  }
+
+  private describeTaskDefinition(i: { taskDefinition?: string; include?: string[] }) {
+    const td = this.taskDefs.get(i.taskDefinition!);
+    if (!td) throw new ClientException({ ...meta, message: "Unable to describe task definition." });
+    return {
+      ...meta,
+      taskDefinition: {
+        taskDefinitionArn: td.arn,
+        family: td.family,
+        revision: td.revision,
+        status: td.status,
+      },
+      tags: i.include?.includes("TAGS") ? td.tags : undefined,
+    };
+  }
+
+  private listTaskDefinitions(i: {
+    familyPrefix?: string;
+    status?: string;
+    sort?: string;
+    nextToken?: string;
+  }) {
+    // Like the real API, the "prefix" also matches longer family names: the executor must filter.
+    const all = [...this.taskDefs.values()]
+      .filter((t) => t.family.startsWith(i.familyPrefix ?? "") && t.status === (i.status ?? "ACTIVE"))
+      .sort((a, b) => (i.sort === "DESC" ? b.revision - a.revision : a.revision - b.revision))
+      .map((t) => t.arn);
+    return { ...meta, taskDefinitionArns: all };
+  }
+
+  private deregister(i: { taskDefinition?: string }) {
+    const td = this.taskDefs.get(i.taskDefinition!);
+    if (!td) throw new ClientException({ ...meta, message: "Unable to describe task definition." });
+    td.status = "INACTIVE";
+    return { ...meta, taskDefinition: { taskDefinitionArn: td.arn, status: td.status } };
+  }
+
+  private deleteTaskDefinitions(i: { taskDefinitions?: string[] }) {
+    if ((i.taskDefinitions ?? []).length > 10) throw new ClientException({ ...meta, message: "at most 10" });
+    const failures: { arn: string; reason: string }[] = [];
+    for (const arn of i.taskDefinitions ?? []) {
+      const td = this.taskDefs.get(arn);
+      if (td?.status === "INACTIVE") this.taskDefs.delete(arn);
+      else failures.push({ arn, reason: "The specified task definition is not INACTIVE." });
+    }
+    return { ...meta, failures };
+  }
+
+  private checkCluster(cluster: string | undefined): void {
+    if (cluster !== this.cluster) {
+      throw Object.assign(new Error("Cluster not found."), {
+        name: "ClusterNotFoundException",
+        $metadata: {},
+      });
+    }
+  }
+}
+
+export function throttling(): Error {
+  return Object.assign(new Error("Rate exceeded"), {
+    name: "ThrottlingException",
+    $metadata: { httpStatusCode: 400 },
+  });
+}
