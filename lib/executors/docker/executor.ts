@@ -1,0 +1,340 @@
+// The Docker executor: one container per (pipeline, replica), named `reef-<id>-<replica>`,
+// labelled with pipeline, version, digest and replica. The planner decides what to do; every
+// step here is idempotent and re-inspects on 304/404/409 instead of failing blindly.
+import type { Readable } from "node:stream";
+import type Docker from "dockerode";
+import { ExecutorError, LABELS, NameConflictError, type Execution } from "../../model";
+import { RUNNER_ENV, executionLabels, runnerEnv } from "../env";
+import type { Action, Executor, Plan, StartSpec } from "../types";
+import { dockerClient, dockerMessage, statusCodeOf } from "./client";
+import { ensureLocalRunnerImage, isLocalRunnerImage } from "./local-image";
+import { demuxBuffer, demuxStream } from "./logs";
+import { CREDS_MOUNT, dockerSettings, type DockerSettings } from "./settings";
+import { STATE_DIR, STATE_FILE, readRunnerState, stateVolume } from "./runner-state";
+import {
+  RUNNING_POLICY,
+  STOPPED_POLICY,
+  executionOf,
+  failureFrom,
+  needsFailureReason,
+  type ContainerInfo,
+} from "./state";
+
+/** Deterministic container name of a replica: the same slot always maps to the same name. */
+export function containerName(pipeline: string, replica: number): string {
+  return `reef-${pipeline}-${replica}`;
+}
+
+export const SCOPE_LABEL = "reef.scope";
+
+/** Bound on the start/replace loop when the daemon keeps answering 404/409 (concurrent changes). */
+const MAX_ATTEMPTS = 5;
+const FAILURE_TAIL_LINES = 30;
+
+/** A container vanished between two calls: the caller re-inspects. */
+class GoneError extends Error {}
+
+export class DockerExecutor implements Executor {
+  readonly kind = "docker" as const;
+  private imageBuild?: Promise<unknown>;
+  private readonly confirmed = new Set<string>();
+
+  constructor(
+    readonly docker: Docker,
+    readonly settings: DockerSettings,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async list(pipeline?: string): Promise<Execution[]> {
+    const label = [pipeline ? `${LABELS.pipeline}=${pipeline}` : LABELS.pipeline];
+    if (this.settings.scope) label.push(`${SCOPE_LABEL}=${this.settings.scope}`);
+    const summaries = await this.call("list containers", () =>
+      this.docker.listContainers({ all: true, filters: { label } }),
+    );
+    const mine = summaries.filter((c) => (c.Labels?.[SCOPE_LABEL] ?? undefined) === this.settings.scope);
+    const infos = await Promise.all(mine.map((c) => this.inspect(c.Id)));
+    const executions = await Promise.all(
+      infos.filter((i): i is ContainerInfo => i !== null).map((info) => this.executionOf(info)),
+    );
+    return executions.sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+  }
+
+  async apply(plan: Plan): Promise<void> {
+    // Removals first (a replacement reuses the name), then stops, then starts; each phase in parallel.
+    const phases: Action["type"][][] = [["remove"], ["stop"], ["start", "resume"]];
+    const errors: unknown[] = [];
+    for (const types of phases) {
+      const actions = plan.actions.filter((a) => types.includes(a.type));
+      const results = await Promise.allSettled(actions.map((a) => this.perform(a)));
+      for (const r of results) if (r.status === "rejected") errors.push(r.reason);
+    }
+    if (errors.length) throw errors.find((e) => e instanceof NameConflictError) ?? errors[0];
+  }
+
+  async *logs(
+    execution: Execution,
+    opts: { follow?: boolean; tail?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<string> {
+    const c = this.docker.getContainer(execution.id);
+    const base = { stdout: true, stderr: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+    if (!opts.follow) {
+      const buf = await this.call(`logs of ${execution.id}`, () => c.logs({ ...base, follow: false }));
+      for (const l of demuxBuffer(buf)) yield l.line;
+      return;
+    }
+    const stream = await this.call(`logs of ${execution.id}`, () => c.logs({ ...base, follow: true }));
+    for await (const l of demuxStream(stream as Readable, opts.signal)) yield l.line;
+  }
+
+  async close(): Promise<void> {
+    // dockerode keeps no pooled connection to release.
+  }
+
+  private perform(a: Action): Promise<void> {
+    switch (a.type) {
+      case "start":
+        return this.start(a);
+      case "resume":
+        return this.resume(a.execution);
+      case "stop":
+        return this.stop(a.execution);
+      case "remove":
+        return this.remove(a.execution.id);
+    }
+  }
+
+  /** Creates the replica's container if absent and starts it; replaces one of another version. */
+  async start(spec: StartSpec): Promise<void> {
+    const name = containerName(spec.pipeline, spec.replica);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const existing = await this.inspect(name);
+      if (existing) {
+        const labels = existing.Config?.Labels ?? {};
+        if (labels[LABELS.pipeline] !== spec.pipeline || labels[SCOPE_LABEL] !== this.settings.scope) {
+          throw new NameConflictError(name);
+        }
+        if (matches(existing, spec)) {
+          if (await this.ensureRunning(existing)) return;
+        } else {
+          await this.remove(existing.Id); // another version or digest in this slot: replace it
+        }
+        continue;
+      }
+      const created = await this.create(name, spec);
+      if (!created) continue; // 409: someone created it meanwhile; look again
+      const info = await this.inspect(created);
+      if (info && (await this.ensureRunning(info))) return;
+    }
+    throw new ExecutorError(`could not start ${name}: it kept changing under us (${MAX_ATTEMPTS} attempts)`);
+  }
+
+  async resume(execution: Execution): Promise<void> {
+    const info = await this.inspect(execution.id);
+    if (info && (await this.ensureRunning(info))) return;
+    await this.start({ ...execution }); // gone: start the slot afresh
+  }
+
+  /** Stops but keeps the container; marks it as stopped by reef (restart policy `no`). */
+  async stop(execution: Execution): Promise<void> {
+    const c = this.docker.getContainer(execution.id);
+    try {
+      await c.update({ RestartPolicy: { Name: STOPPED_POLICY, MaximumRetryCount: 0 } });
+      await c.stop({ t: this.settings.stopTimeout });
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 304 || code === 404) return; // already stopped, or gone
+      throw new ExecutorError(`cannot stop container ${execution.id}: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** Stops (bounded) then removes a container and its anonymous volumes. Gone already is fine. */
+  async remove(id: string): Promise<void> {
+    const c = this.docker.getContainer(id);
+    try {
+      await c.stop({ t: this.settings.stopTimeout });
+    } catch (err) {
+      const code = statusCodeOf(err);
+      // 304 stopped already, 404 gone, 409 being removed: the removal below sorts it out.
+      if (code !== 304 && code !== 404 && code !== 409) {
+        throw new ExecutorError(`cannot stop container ${id}: ${dockerMessage(err)}`);
+      }
+    }
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        await c.remove({ force: true, v: true });
+        return;
+      } catch (err) {
+        const code = statusCodeOf(err);
+        if (code === 404) return;
+        if (code !== 409) throw new ExecutorError(`cannot remove container ${id}: ${dockerMessage(err)}`);
+        // 409: a removal is already in progress; wait for it to finish.
+        if (await this.waitGone(id, 5_000)) return;
+      }
+    }
+    throw new ExecutorError(`container ${id} is still there after ${MAX_ATTEMPTS} removal attempts`);
+  }
+
+  /** Starts a container of ours if it is not running. False if it vanished meanwhile. */
+  private async ensureRunning(info: ContainerInfo): Promise<boolean> {
+    const c = this.docker.getContainer(info.Id);
+    try {
+      if (info.HostConfig?.RestartPolicy?.Name !== RUNNING_POLICY) {
+        await c.update({ RestartPolicy: { Name: RUNNING_POLICY, MaximumRetryCount: 0 } });
+      }
+      if (info.State.Paused) await c.unpause();
+      if (info.State.Running || info.State.Restarting) return true; // the daemon restarts it itself
+      await c.start();
+      return true;
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 304) return true; // already started
+      if (code === 404) return false;
+      throw new ExecutorError(
+        `cannot start container ${info.Name.replace(/^\//, "")}: ${dockerMessage(err)}`,
+      );
+    }
+  }
+
+  /** Creates the container; returns its id, or null when the name was taken meanwhile (409). */
+  private async create(name: string, spec: StartSpec): Promise<string | null> {
+    try {
+      const c = await this.docker.createContainer({ name, ...this.containerConfig(spec) });
+      return c.id;
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 409) return null;
+      if (code === 404 && /image/i.test(dockerMessage(err))) {
+        await this.provideImage(err);
+        return this.create(name, spec);
+      }
+      throw new ExecutorError(`cannot create container ${name}: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** Builds the default local image once when missing; any other missing image is an error. */
+  private async provideImage(cause: unknown): Promise<void> {
+    const image = this.settings.image;
+    if (!isLocalRunnerImage(image) || this.imageBuild) {
+      throw new ExecutorError(
+        `runner image ${image} not found (${dockerMessage(cause)}): build it with 'npm run image:local' or set REEF_RUNNER_IMAGE`,
+      );
+    }
+    this.imageBuild = ensureLocalRunnerImage({ docker: this.docker, env: this.env, image });
+    await this.imageBuild;
+  }
+
+  /** The container's create options: non-root, no capabilities, read-only root, bounded. */
+  containerConfig(spec: StartSpec): Docker.ContainerCreateOptions {
+    const s = this.settings;
+    const env = runnerEnv(spec, this.env);
+    const binds = [...s.binds];
+    env[RUNNER_ENV.stateFile] = `${STATE_DIR}/${STATE_FILE}`;
+    if (s.credsFile) {
+      binds.push(`${s.credsFile}:${CREDS_MOUNT}:ro`);
+      env.NATS_CREDS = CREDS_MOUNT;
+    }
+    return {
+      Image: s.image,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: { ...executionLabels(spec), ...(s.scope ? { [SCOPE_LABEL]: s.scope } : {}) },
+      User: s.user,
+      StopTimeout: s.stopTimeout,
+      HostConfig: {
+        RestartPolicy: { Name: RUNNING_POLICY, MaximumRetryCount: 0 },
+        Init: true, // tini as PID 1: signals reach the runner, zombies are reaped
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges:true"],
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+        NetworkMode: s.network,
+        ...(s.memory ? { Memory: s.memory } : {}),
+        ...(s.nanoCpus ? { NanoCpus: s.nanoCpus } : {}),
+        ...(binds.length ? { Binds: binds } : {}),
+        Mounts: [stateVolume(s.user)],
+        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+      },
+    };
+  }
+
+  private async inspect(idOrName: string): Promise<ContainerInfo | null> {
+    try {
+      return await this.docker.getContainer(idOrName).inspect();
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw new ExecutorError(`cannot inspect container ${idOrName}: ${dockerMessage(err)}`);
+    }
+  }
+
+  private async executionOf(info: ContainerInfo): Promise<Execution> {
+    const e = executionOf(info, needsFailureReason(info) ? await this.failureReason(info) : undefined);
+    if (e.state === "running" && !(await this.runnerStarted(info))) e.state = "pending";
+    return e;
+  }
+
+  /**
+   * Whether the runner in a running container has fetched and checked its config and started the
+   * engine: it says so in its state file (REEF_RUNNER_STATE_FILE on a small tmpfs volume, read with
+   * the archive API). Confirmed (container, start) pairs are remembered so this is read once.
+   */
+  private async runnerStarted(info: ContainerInfo): Promise<boolean> {
+    const key = `${info.Id}@${info.State.StartedAt}`;
+    if (this.confirmed.has(key)) return true;
+    const state = await readRunnerState(this.docker.getContainer(info.Id));
+    if (state === "unreadable") return true; // cannot tell (e.g. archive API refused): trust Docker
+    const startedAt = Date.parse(info.State.StartedAt);
+    const fresh = state && (!state.at || Date.parse(state.at) >= startedAt - 1_000);
+    if (fresh && state.state === "running") {
+      if (this.confirmed.size > 10_000) this.confirmed.clear();
+      this.confirmed.add(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** Why a container ended with an error: the runner's fatal line in its stderr tail, if any. */
+  private async failureReason(info: ContainerInfo) {
+    let tail: string[] = [];
+    try {
+      const buf = await this.docker
+        .getContainer(info.Id)
+        .logs({ stdout: false, stderr: true, follow: false, tail: FAILURE_TAIL_LINES });
+      tail = demuxBuffer(buf)
+        .filter((l) => l.stream === "stderr")
+        .map((l) => l.line);
+    } catch {
+      // logs unavailable (removed meanwhile, driver without read support): report the exit code
+    }
+    return failureFrom(info.State.ExitCode, tail, info.State.OOMKilled);
+  }
+
+  private async waitGone(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!(await this.inspect(id))) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new ExecutorError(`docker: cannot ${what}: ${dockerMessage(err)}`);
+    }
+  }
+}
+
+function matches(info: ContainerInfo, spec: StartSpec): boolean {
+  const l = info.Config?.Labels ?? {};
+  return (
+    l[LABELS.pipeline] === spec.pipeline &&
+    l[LABELS.version] === spec.version &&
+    l[LABELS.digest] === spec.digest &&
+    l[LABELS.replica] === String(spec.replica)
+  );
+}
+
+export function createDockerExecutor(env: NodeJS.ProcessEnv = process.env): DockerExecutor {
+  return new DockerExecutor(dockerClient(env), dockerSettings(env), env);
+}
