@@ -31,9 +31,6 @@ export const SCOPE_LABEL = "reef.scope";
 const MAX_ATTEMPTS = 5;
 const FAILURE_TAIL_LINES = 30;
 
-/** A container vanished between two calls: the caller re-inspects. */
-class GoneError extends Error {}
-
 export class DockerExecutor implements Executor {
   readonly kind = "docker" as const;
   private imageBuild?: Promise<unknown>;
