@@ -6,7 +6,7 @@ import { buildOutput } from "../components/outputs";
 import { buildProcessor, runProcessors } from "../components/processors";
 import type { EngineConfig } from "../config/types";
 import { EngineError, errorMessage } from "../errors";
-import type { Transaction } from "../message";
+import type { Batch, Transaction } from "../message";
 import { Semaphore } from "./async";
 import { MemoryBuffer } from "./buffer";
 import type { BuildContext } from "./context";
@@ -92,9 +92,9 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   const inp = input;
   const out = output;
 
-  const deliver = async (tx: Transaction) => {
+  // Sends processed batches; the input is acked only once the output accepted all of them.
+  const deliver = async (tx: Transaction, batches: Batch[]) => {
     try {
-      const batches = procs.length ? await runProcessors(procs, [tx.batch]) : [tx.batch];
       await Promise.all(batches.map((b) => out.write(b)));
       await tx.ack();
     } catch (err) {
@@ -105,6 +105,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
     }
   };
 
+  // A pipeline thread processes one transaction at a time (as in Benthos); writes run behind it.
   const worker = async () => {
     for (;;) {
       await slots.acquire();
@@ -119,11 +120,18 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
         slots.release();
         return;
       }
-      const p = deliver(tx);
+      let batches: Batch[];
+      try {
+        batches = procs.length ? await runProcessors(procs, [tx.batch]) : [tx.batch];
+      } catch (err) {
+        logger.error(`processing failed: ${errorMessage(err)}`);
+        void tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+        slots.release();
+        continue;
+      }
+      const p = deliver(tx, batches);
       pending.add(p);
       void p.finally(() => pending.delete(p));
-      // Let the processors of this transaction start before reading the next one (keeps order).
-      await Promise.resolve();
     }
   };
 

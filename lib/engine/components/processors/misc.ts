@@ -1,4 +1,5 @@
 // Small processors: log, split, sleep, dedupe, rate_limit, sync_response, group_by_value, noop.
+import { toPlain } from "../../../bloblang";
 import { compile, execInput, InterpolatedString } from "../../blobl";
 import { parseDuration } from "../../duration";
 import type { Batch, Message } from "../../message";
@@ -22,7 +23,7 @@ export function logProcessor(
           for (const [k, f] of fields) extra[k] = f.render(batch, i);
           if (fieldsMapping) {
             const v = fieldsMapping.exec(execInput(batch, i)).value;
-            if (v && typeof v === "object") extra = { ...extra, ...(v as Record<string, unknown>) };
+            if (v && typeof v === "object") extra = { ...extra, ...(toPlain(v) as Record<string, unknown>) };
           }
           ctx.logger.log(conf.level, message.render(batch, i), extra);
         } catch (err) {

@@ -1,0 +1,51 @@
+// Test helpers for the engine suites: temp dirs, bounded waits, running a config to its end.
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, startStream, type RunningStream } from "../../lib/engine";
+
+export function tempDir(prefix = "reef-engine-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function uid(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+/** Polls `cond` until it is truthy or the bound passes (then throws with `what`). */
+export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const logs: { level: string; msg: string; fields?: object }[] = [];
+export const quietLogger = (level: string, msg: string, fields?: object) => {
+  logs.push({ level, msg, fields });
+};
+
+export async function start(yaml: string, env: NodeJS.ProcessEnv = process.env): Promise<RunningStream> {
+  return startStream(loadConfig(yaml, { env }), { logger: quietLogger });
+}
+
+/** Runs a config with a finite input to its end (bounded) and returns the stream. */
+export async function runToEnd(yaml: string, timeoutMs = 15_000): Promise<RunningStream> {
+  const s = await start(yaml);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    s.done,
+    new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error("stream did not end in time")), timeoutMs)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+  return s;
+}
+
+export function readLines(path: string): string[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}

@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { EngineConfigError, lint, loadConfig } from "../../lib/engine";
+
+const errors = (yaml: string, env: NodeJS.ProcessEnv = {}) =>
+  lint(yaml, { env }).filter((i) => i.level === "error");
+
+describe("lint", () => {
+  it("accepts a valid config and reports nothing", () => {
+    const yaml = `
+input:
+  generate:
+    mapping: 'root = {"a": 1}'
+    interval: 1s
+pipeline:
+  threads: 1
+  processors:
+    - mapping: root = this
+output:
+  drop: {}
+`;
+    expect(lint(yaml, { env: {} })).toEqual([]);
+  });
+
+  it("reports unknown sections, components and fields with path, line and column", () => {
+    const yaml = [
+      "input:", //                                  1
+      "  generate:", //                             2
+      "    mapping: 'root = 1'", //                 3
+      "    intervall: 1s", //                       4
+      "pipeline:", //                               5
+      "  processors:", //                           6
+      "    - not_a_processor: {}", //               7
+      "output:", //                                 8
+      "  drop: {}", //                              9
+      "unknown_section: true", //                   10
+    ].join("\n");
+    const issues = errors(yaml);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: "input.generate.intervall",
+        line: 4,
+        column: 5,
+        message: "field intervall not recognised",
+      }),
+      expect.objectContaining({ path: "pipeline.processors.0.not_a_processor", line: 7, column: 7 }),
+      expect.objectContaining({ path: "unknown_section", line: 10, column: 1 }),
+    ]);
+    expect(issues[1].message).toMatch(/not_a_processor not recognised/);
+  });
+
+  it("says plainly when a real Benthos component is not supported", () => {
+    const issues = errors(`
+input:
+  kafka:
+    addresses: [localhost:9092]
+    topics: [foo]
+output:
+  drop: {}
+`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: "input.kafka", line: 3 });
+    expect(issues[0].message).toMatch(/Benthos component that the built-in engine does not support/);
+  });
+
+  it("reports mistyped fields and missing required fields", () => {
+    const issues = errors(`
+input:
+  nats:
+    subject: [not, a, string]
+    prefetch_count: lots
+pipeline:
+  threads: two
+output:
+  nats_jetstream:
+    urls: [nats://127.0.0.1:4222]
+`);
+    const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
+    expect(byPath["input.nats.subject"]).toBe("expected a string value");
+    expect(byPath["input.nats.prefetch_count"]).toBe("expected an integer value");
+    expect(byPath["input.nats.urls"]).toBe("field urls is required");
+    expect(byPath["pipeline.threads"]).toBe("expected an integer value");
+    expect(byPath["output.nats_jetstream.subject"]).toBe("field subject is required");
+  });
+
+  it("reports bad Bloblang at the line of the error inside a block mapping", () => {
+    const yaml = [
+      "pipeline:",
+      "  processors:",
+      "    - mapping: |",
+      "        root = this",
+      "        root.x = this.y +",
+      "output:",
+      "  drop: {}",
+    ].join("\n");
+    const issues = errors(yaml);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].path).toBe("pipeline.processors.0.mapping");
+    expect(issues[0].message).toMatch(/failed to parse mapping/);
+    expect(issues[0].line).toBeGreaterThanOrEqual(5);
+  });
+
+  it("reports bad interpolations and undefined resources", () => {
+    const issues = errors(`
+pipeline:
+  processors:
+    - dedupe:
+        cache: nope
+        key: '\${! this.id '
+    - rate_limit:
+        resource: missing
+output:
+  drop: {}
+`);
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      "pipeline.processors.0.dedupe.cache",
+      "pipeline.processors.0.dedupe.key",
+      "pipeline.processors.1.rate_limit.resource",
+    ]);
+  });
+
+  it("errors on options the engine cannot honour and warns on ones it ignores", () => {
+    const issues = lint(
+      `
+input:
+  nats:
+    urls: [nats://127.0.0.1:4222]
+    subject: a
+    tls:
+      enabled: true
+output:
+  drop: {}
+tracer:
+  jaeger: {}
+`,
+      { env: {} },
+    );
+    expect(issues.find((i) => i.path === "input.nats.tls")).toMatchObject({ level: "error" });
+    expect(issues.find((i) => i.path === "tracer")).toMatchObject({ level: "warning" });
+  });
+
+  it("expands \${VAR} and \${VAR:default}; an unset variable without default is an error", () => {
+    const yaml = `
+input:
+  generate:
+    mapping: 'root = "\${GREETING:hello}"'
+    count: \${COUNT}
+output:
+  drop: {}
+`;
+    const cfg = loadConfig(yaml, { env: { COUNT: "7" } });
+    expect(cfg.input.config).toMatchObject({
+      mapping: 'root = "hello"',
+      count: 7,
+      interval: "1s",
+      batch_size: 1,
+    });
+    const issues = errors(yaml);
+    expect(issues[0]).toMatchObject({
+      line: 5,
+      message: "required environment variable COUNT is not set and has no default",
+    });
+  });
+
+  it("keeps Bloblang interpolations and applies defaults", () => {
+    const cfg = loadConfig(`
+input:
+  label: in
+  nats:
+    urls: [nats://a:4222]
+    subject: 'x.\${! "y" }'
+output:
+  nats:
+    urls: [nats://a:4222]
+    subject: 'out.\${! @nats_subject }'
+`);
+    expect(cfg.input).toMatchObject({
+      type: "nats",
+      label: "in",
+      config: { subject: 'x.${! "y" }', prefetch_count: 524288 },
+    });
+    expect(cfg.output.config).toMatchObject({ subject: "out.${! @nats_subject }", max_in_flight: 64 });
+    expect(cfg.shutdownTimeoutMs).toBe(20_000);
+    expect(cfg.buffer.type).toBe("none");
+  });
+
+  it("loadConfig throws EngineConfigError with code INVALID_CONFIG and every issue", () => {
+    let err: unknown;
+    try {
+      loadConfig("input:\n  nope: {}\noutput:\n  also_nope: {}\n", { path: "x.yaml" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EngineConfigError);
+    expect((err as EngineConfigError).code).toBe("INVALID_CONFIG");
+    expect((err as EngineConfigError).issues).toHaveLength(2);
+    expect((err as Error).message).toMatch(/^x\.yaml:2:3: /);
+  });
+
+  it("reports YAML syntax errors with their position", () => {
+    const issues = errors("input:\n  generate: {\n");
+    expect(issues[0].message).toMatch(/^yaml:/);
+  });
+
+  it("defaults to stdin → stdout when input and output are absent (as Benthos)", () => {
+    const cfg = loadConfig("pipeline:\n  processors: []\n");
+    expect(cfg.input.type).toBe("stdin");
+    expect(cfg.output.type).toBe("stdout");
+  });
+});
