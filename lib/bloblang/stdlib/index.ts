@@ -2,3 +2,6 @@
 import "./functions";
 import "./general";
 import "./structured";
+import "./strings";
+import "./numbers";
+import "./time";

@@ -1,0 +1,820 @@
+// String, regexp, encoding and parsing methods.
+import { createHash, createHmac } from "node:crypto";
+import { gunzipSync, gzipSync, deflateSync, inflateSync, deflateRawSync, inflateRawSync } from "node:zlib";
+import YAML from "yaml";
+import { simpleMethod } from "../registry";
+import type { Value, ValueObject } from "../value";
+import { fromUtf8, isObject, setKey, utf8 } from "../value";
+import { BloblangError, rtErr, typeError } from "../errors";
+import { getString } from "../coerce";
+import { goFmtV, toJsonText, formatFloatG } from "../format";
+import { parseJsonText, fromPlainValue } from "../json";
+import { sprintf } from "./sprintf";
+
+type StrFn = (s: string) => Value;
+
+/** A method over strings (bytes and timestamps are read as strings, like IGetString). */
+function strMethod(name: string, fn: StrFn): void {
+  simpleMethod(name, [], () => (v) => fn(getString(v)));
+}
+/** A method that accepts only string/bytes and keeps bytes as bytes where Go does. */
+function sbMethod(name: string, params: import("../registry").Params, prep: (args: Value[]) => (s: string, isBytes: boolean) => Value) {
+  simpleMethod(name, params, (args) => {
+    const fn = prep(args);
+    return (v) => {
+      if (typeof v === "string") return fn(v, false);
+      if (v instanceof Uint8Array) return fn(fromUtf8(v), true);
+      throw typeError(v, "string");
+    };
+  });
+}
+
+sbMethod("uppercase", [], () => (s, b) => (b ? utf8(s.toUpperCase()) : s.toUpperCase()));
+sbMethod("lowercase", [], () => (s, b) => (b ? utf8(s.toLowerCase()) : s.toLowerCase()));
+sbMethod("capitalize", [], () => (s, b) => {
+  const r = s.replace(/(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu, (_m, pre: string, c: string, rest: string) => pre + c.toUpperCase() + rest.toLowerCase());
+  return b ? utf8(r) : r;
+});
+sbMethod("has_prefix", [{ name: "value", type: "string" }], ([p]) => (s) => s.startsWith(p as string));
+sbMethod("has_suffix", [{ name: "value", type: "string" }], ([p]) => (s) => s.endsWith(p as string));
+sbMethod("trim_prefix", [{ name: "prefix", type: "string" }], ([p]) => (s, b) => {
+  const r = s.startsWith(p as string) ? s.slice((p as string).length) : s;
+  return b ? utf8(r) : r;
+});
+sbMethod("trim_suffix", [{ name: "suffix", type: "string" }], ([p]) => (s, b) => {
+  const sx = p as string;
+  const r = sx && s.endsWith(sx) ? s.slice(0, s.length - sx.length) : s;
+  return b ? utf8(r) : r;
+});
+const goSpace = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+function trimSet(s: string, set: string, left = true, right = true): string {
+  const chars = [...s];
+  let i = 0;
+  let j = chars.length;
+  if (left) while (i < j && set.includes(chars[i])) i++;
+  if (right) while (j > i && set.includes(chars[j - 1])) j--;
+  return chars.slice(i, j).join("");
+}
+sbMethod("trim", [{ name: "cutset", type: "string", optional: true }], ([c]) => (s, b) => {
+  const r = c === undefined ? trimSet(s, goSpace) : trimSet(s, c as string);
+  return b ? utf8(r) : r;
+});
+sbMethod("trim_left", [{ name: "cutset", type: "string", optional: true }], ([c]) => (s) =>
+  c === undefined ? trimSet(s, goSpace, true, false) : trimSet(s, c as string, true, false),
+);
+sbMethod("trim_right", [{ name: "cutset", type: "string", optional: true }], ([c]) => (s) =>
+  c === undefined ? trimSet(s, goSpace, false, true) : trimSet(s, c as string, false, true),
+);
+sbMethod("reverse", [], () => (s, b) => (b ? utf8([...s].reverse().join("")) : [...s].reverse().join("")));
+simpleMethod("reverse_bytes", [], () => (v) => {
+  if (!(v instanceof Uint8Array)) throw typeError(v, "bytes");
+  return v.slice().reverse();
+});
+strMethod("quote", (s) => goQuote(s));
+strMethod("unquote", (s) => {
+  const m = /^"(.*)"$/s.exec(s);
+  if (m) {
+    try {
+      return JSON.parse(s) as string;
+    } catch {
+      throw rtErr("invalid syntax");
+    }
+  }
+  const b = /^`([^`]*)`$/s.exec(s);
+  if (b) return b[1];
+  throw rtErr("invalid syntax");
+});
+strMethod("escape_html", (s) =>
+  s.replace(/[&'<>"]/g, (c) => ({ "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;" })[c]!),
+);
+strMethod("unescape_html", (s) =>
+  s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m, e: string) => {
+    if (e.startsWith("#x") || e.startsWith("#X")) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+    return named[e] ?? m;
+  }),
+);
+strMethod("escape_url_query", (s) => encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/~/g, "~"));
+strMethod("unescape_url_query", (s) => {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch {
+    throw rtErr(`invalid URL escape`);
+  }
+});
+strMethod("escape_url_path", (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()));
+strMethod("unescape_url_path", (s) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw rtErr(`invalid URL escape`);
+  }
+});
+
+simpleMethod("format", "variadic", (args) => (v) => sprintf(getString(v), args));
+
+simpleMethod("join", [{ name: "delimiter", type: "string", optional: true }], ([d]) => {
+  const delim = (d as string | undefined) ?? "";
+  return (v) => {
+    if (!Array.isArray(v)) throw typeError(v, "array");
+    const parts: string[] = [];
+    v.forEach((e, i) => {
+      if (typeof e === "string") parts.push(e);
+      else if (e instanceof Uint8Array) parts.push(fromUtf8(e));
+      else {
+        const err = typeError(e, "string");
+        err.message = `failed to join element ${i}: ${err.message}`;
+        throw err;
+      }
+    });
+    return parts.join(delim);
+  };
+});
+
+simpleMethod(
+  "split",
+  [
+    { name: "delimiter", type: "string" },
+    { name: "empty_as_null", type: "bool", default: false },
+  ],
+  ([d, ean]) => {
+    const delim = d as string;
+    return (v) => {
+      let s: string;
+      const isBytes = v instanceof Uint8Array;
+      if (typeof v === "string") s = v;
+      else if (v instanceof Uint8Array) s = fromUtf8(v);
+      else throw typeError(v, "string");
+      const parts = delim === "" ? [...s] : s.split(delim);
+      return parts.map((p) => (ean && p === "" ? null : isBytes ? utf8(p) : p));
+    };
+  },
+);
+
+sbMethod(
+  "replace_all",
+  [
+    { name: "old", type: "string" },
+    { name: "new", type: "string" },
+  ],
+  ([o, n]) => (s, b) => {
+    const r = goReplaceAll(s, o as string, n as string);
+    return b ? utf8(r) : r;
+  },
+);
+sbMethod(
+  "replace",
+  [
+    { name: "old", type: "string" },
+    { name: "new", type: "string" },
+  ],
+  ([o, n]) => (s, b) => {
+    const r = goReplaceAll(s, o as string, n as string);
+    return b ? utf8(r) : r;
+  },
+);
+function goReplaceAll(s: string, o: string, n: string): string {
+  if (o === "") {
+    const cs = [...s];
+    return n + cs.join(n) + (cs.length ? n : "");
+  }
+  return s.split(o).join(n);
+}
+function replaceMany(args: Value[]) {
+  const items = args[0] as Value[];
+  if (items.length % 2 !== 0)
+    throw new BloblangError(`invalid arg, replacements should be in pairs and must therefore be even: ${goFmtV(items)}`);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < items.length; i += 2) pairs.push([getString(items[i]), getString(items[i + 1])]);
+  return (s: string, b: boolean) => {
+    let r = s;
+    for (const [f, t] of pairs) r = goReplaceAll(r, f, t);
+    return b ? utf8(r) : r;
+  };
+}
+sbMethod("replace_many", [{ name: "values", type: "array" }], replaceMany);
+sbMethod("replace_all_many", [{ name: "values", type: "array" }], replaceMany);
+
+sbMethod("repeat", [{ name: "count", type: "integer" }], ([c]) => (s, b) => {
+  const n = Number(c as bigint);
+  if (n < 0) throw rtErr("invalid count, must be greater than or equal to zero");
+  return b ? utf8(s.repeat(n)) : s.repeat(n);
+});
+
+sbMethod("strip_html", [{ name: "preserve", type: "array", optional: true }], () => (s) => s.replace(/<[^>]*>/g, ""));
+
+// ---- regular expressions (Go RE2 → JS) ----
+const reCache = new Map<string, RegExp>();
+export function goRegex(pattern: string, global = true): RegExp {
+  const key = (global ? "g" : "") + pattern;
+  const hit = reCache.get(key);
+  if (hit) {
+    hit.lastIndex = 0;
+    return hit;
+  }
+  let flags = global ? "gu" : "u";
+  let p = pattern;
+  const lead = /^\(\?([imsU]+)\)/.exec(p);
+  if (lead) {
+    for (const f of lead[1]) if (f !== "U" && !flags.includes(f)) flags += f;
+    p = p.slice(lead[0].length);
+  }
+  p = p.replace(/\(\?P</g, "(?<");
+  p = p.replace(/\\z/g, "$").replace(/\\A/g, "^");
+  let re: RegExp;
+  try {
+    re = new RegExp(p, flags);
+  } catch {
+    try {
+      re = new RegExp(p, flags.replace("u", ""));
+    } catch (e) {
+      throw new BloblangError(`error parsing regexp: ${(e as Error).message}`);
+    }
+  }
+  reCache.set(key, re);
+  return re;
+}
+function goReplacement(repl: string): (m: RegExpExecArray | string[], groups?: Record<string, string>) => string {
+  return (m, groups) =>
+    repl.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_x, all: string, braced?: string, bare?: string) => {
+      if (all === "$") return "$";
+      const name = braced ?? bare ?? "";
+      if (/^[0-9]+$/.test(name)) return m[Number(name)] ?? "";
+      return groups?.[name] ?? "";
+    });
+}
+
+sbMethod("re_match", [{ name: "pattern", type: "string" }], ([p]) => {
+  const re = goRegex(p as string, false);
+  return (s) => re.test(s);
+});
+sbMethod("re_find_all", [{ name: "pattern", type: "string" }], ([p]) => {
+  const re = goRegex(p as string);
+  return (s) => [...s.matchAll(re)].map((m) => m[0]);
+});
+sbMethod("re_find_all_submatch", [{ name: "pattern", type: "string" }], ([p]) => {
+  const re = goRegex(p as string);
+  return (s) => [...s.matchAll(re)].map((m) => [...m].map((x) => x ?? ""));
+});
+function groupNames(re: RegExp, m: RegExpExecArray | RegExpMatchArray): string[] {
+  const names: string[] = m.map((_, i) => String(i));
+  if (m.groups) {
+    // map named groups to their indices by re-scanning the source
+    let idx = 0;
+    const src = re.source;
+    for (let i = 0; i < src.length; i++) {
+      if (src[i] === "\\") {
+        i++;
+        continue;
+      }
+      if (src[i] === "(" && src[i + 1] !== "?") idx++;
+      else if (src[i] === "(" && src[i + 1] === "?" && src[i + 2] === "<" && src[i + 3] !== "=" && src[i + 3] !== "!") {
+        idx++;
+        const end = src.indexOf(">", i);
+        names[idx] = src.slice(i + 3, end);
+      }
+    }
+  }
+  return names;
+}
+sbMethod("re_find_object", [{ name: "pattern", type: "string" }], ([p]) => {
+  const re = goRegex(p as string, false);
+  return (s) => {
+    const out: ValueObject = {};
+    const m = re.exec(s);
+    if (!m) return out;
+    const names = groupNames(re, m);
+    m.forEach((x, i) => setKey(out, names[i], x ?? ""));
+    return out;
+  };
+});
+sbMethod("re_find_all_object", [{ name: "pattern", type: "string" }], ([p]) => {
+  const re = goRegex(p as string);
+  return (s) =>
+    [...s.matchAll(re)].map((m) => {
+      const names = groupNames(re, m);
+      const out: ValueObject = {};
+      m.forEach((x, i) => setKey(out, names[i], x ?? ""));
+      return out;
+    });
+});
+function reReplace(args: Value[]) {
+  const re = goRegex(args[0] as string);
+  const rep = goReplacement(args[1] as string);
+  return (s: string) => s.replace(re, (...a: unknown[]) => {
+    const hasGroups = typeof a[a.length - 1] === "object";
+    const groups = hasGroups ? (a[a.length - 1] as Record<string, string>) : undefined;
+    const m = a.slice(0, hasGroups ? -3 : -2).map((x) => (x === undefined ? "" : String(x)));
+    return rep(m, groups);
+  });
+}
+const reParams: import("../registry").Params = [
+  { name: "pattern", type: "string" },
+  { name: "value", type: "string" },
+];
+sbMethod("re_replace_all", reParams, reReplace);
+sbMethod("re_replace", reParams, reReplace);
+
+// ---- encodings ----
+const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const b32hex = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+function base32Encode(b: Uint8Array, alpha: string, pad: boolean): string {
+  let bits = 0;
+  let val = 0;
+  let out = "";
+  for (const byte of b) {
+    val = (val << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alpha[(val >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alpha[(val << (5 - bits)) & 31];
+  if (pad) while (out.length % 8) out += "=";
+  return out;
+}
+function base32Decode(s: string, alpha: string): Uint8Array {
+  const clean = s.replace(/=+$/, "");
+  let bits = 0;
+  let val = 0;
+  const out: number[] = [];
+  for (let i = 0; i < clean.length; i++) {
+    const idx = alpha.indexOf(clean[i]);
+    if (idx < 0) throw rtErr(`illegal base32 data at input byte ${i}`);
+    val = (val << 5) | idx;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((val >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return new Uint8Array(out);
+}
+function strictBase64(s: string, url: boolean, raw: boolean): Uint8Array {
+  const alpha = url ? /^[A-Za-z0-9_-]*=*$/ : /^[A-Za-z0-9+/]*=*$/;
+  const cleaned = s.replace(/[\r\n]/g, "");
+  if (!alpha.test(cleaned)) {
+    const bad = [...cleaned].findIndex((c) => !(url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c));
+    throw rtErr(`illegal base64 data at input byte ${bad}`);
+  }
+  const body = cleaned.replace(/=+$/, "");
+  const padLen = cleaned.length - body.length;
+  if (raw) {
+    if (padLen) throw rtErr(`illegal base64 data at input byte ${body.length}`);
+    if (body.length % 4 === 1) throw rtErr(`illegal base64 data at input byte ${body.length - 1}`);
+  } else if (cleaned.length % 4 !== 0 || padLen > 2) {
+    throw rtErr(`illegal base64 data at input byte ${Math.floor(cleaned.length / 4) * 4}`);
+  }
+  return new Uint8Array(Buffer.from(body, url ? "base64url" : "base64"));
+}
+function ascii85Encode(b: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < b.length; i += 4) {
+    const chunk = [b[i] ?? 0, b[i + 1] ?? 0, b[i + 2] ?? 0, b[i + 3] ?? 0];
+    const n = Math.min(4, b.length - i);
+    let v = ((chunk[0] << 24) | (chunk[1] << 16) | (chunk[2] << 8) | chunk[3]) >>> 0;
+    if (v === 0 && n === 4) {
+      out += "z";
+      continue;
+    }
+    const cs: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      cs.unshift(String.fromCharCode((v % 85) + 33));
+      v = Math.floor(v / 85);
+    }
+    out += cs.slice(0, n + 1).join("");
+  }
+  return out;
+}
+function ascii85Decode(s: string): Uint8Array {
+  const out: number[] = [];
+  let group: number[] = [];
+  for (const c of s.replace(/\s/g, "")) {
+    if (c === "z" && group.length === 0) {
+      out.push(0, 0, 0, 0);
+      continue;
+    }
+    const d = c.charCodeAt(0) - 33;
+    if (d < 0 || d > 84) throw rtErr(`illegal ascii85 data at input byte`);
+    group.push(d);
+    if (group.length === 5) {
+      let v = 0;
+      for (const x of group) v = v * 85 + x;
+      out.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+      group = [];
+    }
+  }
+  if (group.length) {
+    const n = group.length;
+    while (group.length < 5) group.push(84);
+    let v = 0;
+    for (const x of group) v = v * 85 + x;
+    const bytes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+    out.push(...bytes.slice(0, n - 1));
+  }
+  return new Uint8Array(out);
+}
+
+const encoders: Record<string, (b: Uint8Array) => string> = {
+  base64: (b) => Buffer.from(b).toString("base64"),
+  base64url: (b) => Buffer.from(b).toString("base64").replace(/\+/g, "-").replace(/\//g, "_"),
+  base64rawurl: (b) => Buffer.from(b).toString("base64url"),
+  base64raw: (b) => Buffer.from(b).toString("base64").replace(/=+$/, ""),
+  hex: (b) => Buffer.from(b).toString("hex"),
+  ascii85: ascii85Encode,
+  base32: (b) => base32Encode(b, b32, true),
+  base32raw: (b) => base32Encode(b, b32, false),
+  base32hex: (b) => base32Encode(b, b32hex, true),
+};
+const decoders: Record<string, (s: string) => Uint8Array> = {
+  base64: (s) => strictBase64(s, false, false),
+  base64url: (s) => strictBase64(s, true, false),
+  base64rawurl: (s) => strictBase64(s, true, true),
+  base64raw: (s) => strictBase64(s, false, true),
+  hex: (s) => {
+    for (let i = 0; i < s.length; i++)
+      if (!/[0-9a-fA-F]/.test(s[i])) throw rtErr(`encoding/hex: invalid byte: U+${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, "0")} ${goQuoteRune(s[i])}`);
+    if (s.length % 2) throw rtErr("encoding/hex: odd length hex string");
+    return new Uint8Array(Buffer.from(s, "hex"));
+  },
+  ascii85: ascii85Decode,
+  base32: (s) => base32Decode(s, b32),
+  base32raw: (s) => base32Decode(s, b32),
+  base32hex: (s) => base32Decode(s, b32hex),
+};
+function goQuoteRune(c: string): string {
+  return `'${c}'`;
+}
+
+simpleMethod("encode", [{ name: "scheme", type: "string" }], ([s]) => {
+  const enc = encoders[s as string];
+  if (!enc) throw new BloblangError(`unrecognized encoding type: ${s as string}`);
+  return (v) => {
+    if (typeof v === "string") return enc(utf8(v));
+    if (v instanceof Uint8Array) return enc(v);
+    throw typeError(v, "string");
+  };
+});
+simpleMethod("decode", [{ name: "scheme", type: "string" }], ([s]) => {
+  const dec = decoders[s as string];
+  if (!dec) throw new BloblangError(`unrecognized encoding type: ${s as string}`);
+  return (v) => {
+    if (typeof v === "string") return dec(v);
+    if (v instanceof Uint8Array) return dec(fromUtf8(v));
+    throw typeError(v, "string");
+  };
+});
+
+simpleMethod(
+  "hash",
+  [
+    { name: "algorithm", type: "string" },
+    { name: "key", type: "string", optional: true },
+    { name: "polynomial", type: "string", default: "IEEE" },
+  ],
+  ([alg, key, poly]) => {
+    const a = alg as string;
+    const k = key as string | undefined;
+    const algos: Record<string, string> = { md5: "md5", sha1: "sha1", sha256: "sha256", sha512: "sha512" };
+    let fn: (b: Uint8Array) => Uint8Array;
+    if (algos[a]) fn = (b) => new Uint8Array(createHash(algos[a]).update(b).digest());
+    else if (a.startsWith("hmac_") && algos[a.slice(5)]) {
+      if (k === undefined) throw new BloblangError(`missing key for hmac hash`);
+      fn = (b) => new Uint8Array(createHmac(algos[a.slice(5)], k).update(b).digest());
+    } else if (a === "crc32") {
+      const table = crcTable(poly as string);
+      fn = (b) => {
+        let c = 0xffffffff;
+        for (const x of b) c = table[(c ^ x) & 0xff] ^ (c >>> 8);
+        c = (c ^ 0xffffffff) >>> 0;
+        return new Uint8Array([(c >>> 24) & 255, (c >>> 16) & 255, (c >>> 8) & 255, c & 255]);
+      };
+    } else if (a === "fnv32" || a === "fnv32a") {
+      fn = (b) => {
+        let h = 0x811c9dc5;
+        for (const x of b) {
+          if (a === "fnv32a") h ^= x;
+          h = Math.imul(h, 0x01000193) >>> 0;
+          if (a === "fnv32") h ^= x;
+        }
+        h >>>= 0;
+        return new Uint8Array([(h >>> 24) & 255, (h >>> 16) & 255, (h >>> 8) & 255, h & 255]);
+      };
+    } else throw new BloblangError(`unrecognized hash type: ${a}`);
+    return (v) => {
+      if (typeof v === "string") return fn(utf8(v));
+      if (v instanceof Uint8Array) return fn(v);
+      throw typeError(v, "string");
+    };
+  },
+);
+function crcTable(poly: string): Uint32Array {
+  const p = poly === "Castagnoli" ? 0x82f63b78 : poly === "Koopman" ? 0xeb31d82e : 0xedb88320;
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? p ^ (c >>> 1) : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+}
+
+// ---- structured parsing / formatting ----
+simpleMethod("parse_json", [{ name: "use_number", type: "bool", optional: true }], ([useNumber]) => (v) => {
+  let s: string;
+  if (typeof v === "string") s = v;
+  else if (v instanceof Uint8Array) s = fromUtf8(v);
+  else throw typeError(v, "string");
+  let parsed: Value;
+  try {
+    parsed = parseFirstJson(s);
+  } catch (e) {
+    throw rtErr(`failed to parse value as JSON: ${(e as Error).message}`);
+  }
+  return useNumber === true ? parsed : floatNumbers(parsed);
+});
+
+/** json.Decoder reads the first value and ignores trailing content. */
+function parseFirstJson(s: string): Value {
+  try {
+    return parseJsonText(s);
+  } catch (e) {
+    const m = /after top-level value/.test((e as Error).message);
+    if (!m) throw e;
+    // find the end of the first value by trying successive prefixes
+    for (let i = s.length - 1; i > 0; i--) {
+      try {
+        return parseJsonText(s.slice(0, i));
+      } catch {
+        // keep shrinking
+      }
+    }
+    throw e;
+  }
+}
+
+/** Without use_number Go decodes every JSON number as float64. */
+function floatNumbers(v: Value): Value {
+  if (typeof v === "bigint") return Number(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = floatNumbers(v[i]);
+    return v;
+  }
+  if (isObject(v)) {
+    for (const k of Object.keys(v)) v[k] = floatNumbers(v[k]);
+  }
+  return v;
+}
+
+simpleMethod(
+  "format_json",
+  [
+    { name: "indent", type: "string", default: "    " },
+    { name: "no_indent", type: "bool", default: false },
+    { name: "escape_html", type: "bool", default: true },
+  ],
+  ([indent, noIndent, esc]) => (v) => {
+    checkJsonable(v);
+    return utf8(toJsonText(v, { indent: noIndent ? "" : (indent as string), escapeHtml: esc as boolean }));
+  },
+);
+function checkJsonable(v: Value): void {
+  if (typeof v === "number" && !Number.isFinite(v)) throw rtErr(`json: unsupported value: ${formatFloatG(v)}`);
+  if (Array.isArray(v)) v.forEach(checkJsonable);
+  else if (isObject(v)) Object.keys(v).forEach((k) => checkJsonable(v[k]));
+}
+
+simpleMethod("parse_yaml", [], () => (v) => {
+  let s: string;
+  if (typeof v === "string") s = v;
+  else if (v instanceof Uint8Array) s = fromUtf8(v);
+  else throw typeError(v, "string");
+  try {
+    return fromYaml(YAML.parse(s, { intAsBigInt: true, version: "1.1" }));
+  } catch (e) {
+    throw rtErr(`failed to parse value as YAML: ${(e as Error).message}`);
+  }
+});
+function fromYaml(v: unknown): Value {
+  if (typeof v === "bigint") return BigInt.asIntN(64, v);
+  if (typeof v === "number") return v;
+  if (v === undefined) return null;
+  if (Array.isArray(v)) return v.map(fromYaml);
+  if (v instanceof Date) return fromPlainValue(v);
+  if (v !== null && typeof v === "object") {
+    const o: ValueObject = {};
+    for (const [k, x] of Object.entries(v)) setKey(o, k, fromYaml(x));
+    return o;
+  }
+  return v as Value;
+}
+simpleMethod("format_yaml", [], () => (v) => utf8(toYaml(v)));
+export function toYaml(v: Value): string {
+  const plain = (x: Value): unknown => {
+    if (typeof x === "bigint") return x >= -9007199254740991n && x <= 9007199254740991n ? Number(x) : x;
+    if (Array.isArray(x)) return x.map(plain);
+    if (x instanceof Uint8Array) return fromUtf8(x);
+    if (isObject(x)) {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) o[k] = plain(x[k]);
+      return o;
+    }
+    return x;
+  };
+  return YAML.stringify(plain(v), { lineWidth: 0 });
+}
+
+simpleMethod(
+  "parse_csv",
+  [
+    { name: "parse_header_row", type: "bool", default: true },
+    { name: "delimiter", type: "string", default: "," },
+    { name: "lazy_quotes", type: "bool", default: false },
+  ],
+  ([header, delim]) => (v) => {
+    const rows = parseCsv(getString(v), (delim as string) || ",");
+    if (!header) return rows;
+    if (rows.length === 0) return [];
+    const head = rows[0] as string[];
+    return rows.slice(1).map((r) => {
+      const o: ValueObject = {};
+      head.forEach((h, i) => setKey(o, h, (r as string[])[i] ?? ""));
+      return o;
+    });
+  },
+);
+function parseCsv(s: string, delim: string): Value[] {
+  const rows: Value[] = [];
+  let row: string[] = [];
+  let field = "";
+  let inQ = false;
+  let i = 0;
+  let any = false;
+  while (i < s.length) {
+    const c = s[i];
+    if (inQ) {
+      if (c === '"') {
+        if (s[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        inQ = false;
+        i++;
+        continue;
+      }
+      field += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && field === "") {
+      inQ = true;
+      any = true;
+      i++;
+      continue;
+    }
+    if (c === delim) {
+      row.push(field);
+      field = "";
+      any = true;
+      i++;
+      continue;
+    }
+    if (c === "\n" || (c === "\r" && s[i + 1] === "\n")) {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      any = false;
+      i += c === "\r" ? 2 : 1;
+      continue;
+    }
+    field += c;
+    any = true;
+    i++;
+  }
+  if (any || field) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+strMethod("parse_url", (s) => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw rtErr(`parse "${s}": invalid URL`);
+  }
+  const out: ValueObject = {
+    scheme: u.protocol.replace(/:$/, ""),
+    opaque: "",
+    host: u.host,
+    path: decodeURIComponent(u.pathname),
+    raw_path: "",
+    raw_query: u.search.replace(/^\?/, ""),
+    fragment: decodeURIComponent(u.hash.replace(/^#/, "")),
+    raw_fragment: "",
+  };
+  if (u.username) out.user = { name: decodeURIComponent(u.username), ...(u.password ? { password: decodeURIComponent(u.password) } : {}) };
+  return out;
+});
+
+strMethod("parse_logfmt", (s) => {
+  const out: ValueObject = {};
+  const re = /([^\s=]+)(?:=("(?:[^"\\]|\\.)*"|\S*))?/g;
+  for (const m of s.matchAll(re)) {
+    let val: Value = m[2] === undefined ? true : m[2];
+    if (typeof val === "string" && val.startsWith('"')) val = JSON.parse(val) as string;
+    setKey(out, m[1], val);
+  }
+  return out;
+});
+
+strMethod("parse_form_url_encoded", (s) => {
+  const out: ValueObject = {};
+  for (const [k, v] of new URLSearchParams(s)) {
+    const cur = out[k];
+    if (cur === undefined) setKey(out, k, v);
+    else if (Array.isArray(cur)) cur.push(v);
+    else setKey(out, k, [cur, v]);
+  }
+  return out;
+});
+
+simpleMethod("compress", [{ name: "algorithm", type: "string" }, { name: "level", type: "integer", default: -1n }], ([a]) => (v) => {
+  const b = v instanceof Uint8Array ? v : utf8(getString(v));
+  switch (a) {
+    case "gzip":
+      return new Uint8Array(gzipSync(b));
+    case "zlib":
+      return new Uint8Array(deflateSync(b));
+    case "flate":
+      return new Uint8Array(deflateRawSync(b));
+  }
+  throw rtErr(`unrecognised compression algorithm: ${a as string}`);
+});
+simpleMethod("decompress", [{ name: "algorithm", type: "string" }], ([a]) => (v) => {
+  const b = v instanceof Uint8Array ? v : utf8(getString(v));
+  try {
+    switch (a) {
+      case "gzip":
+        return new Uint8Array(gunzipSync(b));
+      case "zlib":
+        return new Uint8Array(inflateSync(b));
+      case "flate":
+        return new Uint8Array(inflateRawSync(b));
+    }
+  } catch (e) {
+    throw rtErr((e as Error).message);
+  }
+  throw rtErr(`unrecognised compression algorithm: ${a as string}`);
+});
+
+simpleMethod("filepath_join", [], () => (v) => {
+  if (!Array.isArray(v)) throw typeError(v, "array");
+  const parts = v.map((e) => getString(e));
+  const joined = parts.filter((p) => p !== "").join("/");
+  return joined ? cleanPath(joined) : "";
+});
+strMethod("filepath_split", (s) => {
+  const i = s.lastIndexOf("/");
+  return [s.slice(0, i + 1), s.slice(i + 1)];
+});
+function cleanPath(p: string): string {
+  const abs = p.startsWith("/");
+  const out: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (out.length && out[out.length - 1] !== "..") out.pop();
+      else if (!abs) out.push("..");
+    } else out.push(seg);
+  }
+  const r = (abs ? "/" : "") + out.join("/");
+  return r || (abs ? "/" : ".");
+}
+
+/** strconv.Quote */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (c === 7) out += "\\a";
+    else if (c === 8) out += "\\b";
+    else if (c === 12) out += "\\f";
+    else if (c === 10) out += "\\n";
+    else if (c === 13) out += "\\r";
+    else if (c === 9) out += "\\t";
+    else if (c === 11) out += "\\v";
+    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c === 0xfffd && ch !== "\ufffd") out += "\\ufffd";
+    else out += ch;
+  }
+  return out + '"';
+}
