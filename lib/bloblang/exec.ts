@@ -21,7 +21,7 @@ class FailedAssignment extends QueryError {
 
 function wrapStmtErr(e: unknown, stmt: Statement): unknown {
   if (e instanceof FailedAssignment) return e;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+  if (e instanceof RangeError) {
     return new FailedAssignment(stmt.line, stackErr("map", MAX_MAP_STACKS));
   }
   if (e instanceof BloblangError) {
@@ -54,8 +54,7 @@ export function execMap(m: MapDef, v: Value, ctx: CtxT): Value {
   try {
     runStatements(m.statements, inner, { vars, meta: null, root });
   } catch (e) {
-    if (e instanceof RangeError && /call stack/i.test(e.message))
-      throw new QueryError(stackErr("map " + m.name, MAX_MAP_STACKS));
+    if (e instanceof RangeError) throw new QueryError(stackErr("map " + m.name, MAX_MAP_STACKS));
     throw e;
   }
   return root.v;

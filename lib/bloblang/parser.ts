@@ -1283,9 +1283,9 @@ function namedContextFn(name: string, body: Fn): Fn {
 
 function arrayLiteral(items: Fn[]): Fn {
   if (items.every((i) => i.lit)) {
+    // constant arrays fold into literals (as Go's NewArrayLiteral does); values are never mutated in place
     const vals = items.map((i) => i.lit!.value).filter((v) => v !== DELETE && v !== NOTHING);
-    // literal arrays are cloned on use by assignments, so sharing is safe
-    return { ann: "array literal", exec: () => cloneVal(vals), lit: undefined };
+    return literal(vals, "array literal");
   }
   return {
     ann: "array literal",
@@ -1302,6 +1302,15 @@ function arrayLiteral(items: Fn[]): Fn {
 }
 
 function objectLiteral(entries: [string | Fn, Fn][]): Fn {
+  if (entries.every(([k, v]) => (typeof k === "string" || (k.lit && typeof k.lit.value === "string")) && v.lit)) {
+    const out: ValueObject = {};
+    for (const [k, v] of entries) {
+      const val = v.lit!.value;
+      if (val === DELETE || val === NOTHING) continue;
+      setKey(out, typeof k === "string" ? k : (k.lit!.value as string), val);
+    }
+    return literal(out, "object literal");
+  }
   return {
     ann: "object literal",
     exec(ctx) {

@@ -196,10 +196,10 @@ function replaceMany(args: Value[]) {
 sbMethod("replace_many", [{ name: "values", type: "array" }], replaceMany);
 sbMethod("replace_all_many", [{ name: "values", type: "array" }], replaceMany);
 
-sbMethod("repeat", [{ name: "count", type: "integer" }], ([c]) => (s, b) => {
+sbMethod("repeat", [{ name: "count", type: "integer" }], ([c]) => {
   const n = Number(c as bigint);
-  if (n < 0) throw rtErr("invalid count, must be greater than or equal to zero");
-  return b ? utf8(s.repeat(n)) : s.repeat(n);
+  if (n < 0) throw new BloblangError(`invalid count, must be greater than or equal to zero: ${n}`);
+  return (s, b) => (b ? utf8(s.repeat(n)) : s.repeat(n));
 });
 
 sbMethod("strip_html", [{ name: "preserve", type: "array", optional: true }], () => (s) => s.replace(/<[^>]*>/g, ""));
@@ -352,22 +352,27 @@ function base32Decode(s: string, alpha: string): Uint8Array {
   }
   return new Uint8Array(out);
 }
+/** Go's streaming base64 decoder: full quanta are validated, a trailing partial one is an EOF error. */
 function strictBase64(s: string, url: boolean, raw: boolean): Uint8Array {
-  const alpha = url ? /^[A-Za-z0-9_-]*=*$/ : /^[A-Za-z0-9+/]*=*$/;
   const cleaned = s.replace(/[\r\n]/g, "");
-  if (!alpha.test(cleaned)) {
-    const bad = [...cleaned].findIndex((c) => !(url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c));
-    throw rtErr(`illegal base64 data at input byte ${bad}`);
+  const valid = url ? /[A-Za-z0-9_-]/ : /[A-Za-z0-9+/]/;
+  const full = raw ? cleaned.length : cleaned.length - (cleaned.length % 4);
+  let padStart = -1;
+  for (let i = 0; i < full; i++) {
+    const c = cleaned[i];
+    if (c === "=" && !raw) {
+      if (padStart < 0) padStart = i;
+      continue;
+    }
+    if (padStart >= 0 || !valid.test(c)) throw rtErr(`illegal base64 data at input byte ${i}`);
   }
-  const body = cleaned.replace(/=+$/, "");
-  const padLen = cleaned.length - body.length;
-  if (raw) {
-    if (padLen) throw rtErr(`illegal base64 data at input byte ${body.length}`);
-    if (body.length % 4 === 1) throw rtErr(`illegal base64 data at input byte ${body.length - 1}`);
-  } else if (cleaned.length % 4 !== 0 || padLen > 2) {
-    throw rtErr(`illegal base64 data at input byte ${Math.floor(cleaned.length / 4) * 4}`);
+  if (padStart >= 0) {
+    const groupEnd = padStart - (padStart % 4) + 4;
+    if (groupEnd !== full || padStart % 4 < 2) throw rtErr(`illegal base64 data at input byte ${padStart}`);
   }
-  return new Uint8Array(Buffer.from(body, url ? "base64url" : "base64"));
+  if (!raw && cleaned.length % 4 !== 0) throw rtErr("unexpected EOF");
+  if (raw && cleaned.length % 4 === 1) throw rtErr(`illegal base64 data at input byte ${cleaned.length - 1}`);
+  return new Uint8Array(Buffer.from(cleaned.replace(/=+$/, ""), url ? "base64url" : "base64"));
 }
 function ascii85Encode(b: Uint8Array): string {
   let out = "";
