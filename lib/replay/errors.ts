@@ -1,0 +1,17 @@
+// Errors of replay, with stable codes (shown by the CLI as `error [CODE]: …`).
+
+export type ReplayErrorCode =
+  /** The selection is not usable (bad range, unknown pipeline, nothing to replay where something was required). */
+  | "INVALID_SELECTION"
+  /** The events stream or KV history no longer holds what was asked for. */
+  | "HISTORY_REMOVED";
+
+export class ReplayError extends Error {
+  override name = "ReplayError";
+  constructor(
+    readonly code: ReplayErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

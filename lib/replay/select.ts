@@ -1,0 +1,73 @@
+// What a replay runs over: recorded events (the events stream) or every revision the KV history of
+// one pipeline still holds. Each item is a change event, with the record of how it was handled when there is one.
+import type { ChangeEvent } from "../model";
+import { ReplayError } from "./errors";
+import { readEvents, type EventFilter, type EventRecord, type Store, type StoredEvent } from "../store";
+
+export interface ReplayItem {
+  /** Stream sequence of the recorded event; null for a KV history revision that was never recorded. */
+  seq: number | null;
+  pipeline: string;
+  event: ChangeEvent;
+  /** How reef handled it at the time, when recorded. */
+  recorded: EventRecord | null;
+  /** When it was recorded (stream time), or when the KV revision was written. */
+  time: Date;
+}
+
+export function itemFromStoredEvent(ev: StoredEvent): ReplayItem | null {
+  if (!ev.record?.event) return null; // unreadable records are reported by `reef events verify`
+  return { seq: ev.seq, pipeline: ev.pipeline, event: ev.record.event, recorded: ev.record, time: ev.time };
+}
+
+/** Recorded events matching the filter, oldest first. */
+export async function selectEvents(store: Store, filter: EventFilter): Promise<ReplayItem[]> {
+  const events = await readEvents(store, filter);
+  return events.map(itemFromStoredEvent).filter((i): i is ReplayItem => i !== null);
+}
+
+/**
+ * Every revision of the pipeline's key the KV still holds (oldest first), each joined with the
+ * recorded event of that revision when there is one.
+ */
+export async function selectHistory(store: Store, id: string): Promise<ReplayItem[]> {
+  const recorded = new Map<number, StoredEvent>();
+  for (const ev of await readEvents(store, { pipeline: id })) {
+    // the first record of a revision is the one that acted on the change
+    if (ev.record?.event && !recorded.has(ev.record.event.revision))
+      recorded.set(ev.record.event.revision, ev);
+  }
+  const items: ReplayItem[] = [];
+  const history = await store.pipelines.history({ key: id });
+  for await (const e of history) {
+    if (e.key !== id) continue;
+    const rec = recorded.get(e.revision);
+    items.push({
+      seq: rec?.seq ?? null,
+      pipeline: id,
+      event: { key: id, operation: e.operation, revision: e.revision, timestamp: e.created.toISOString() },
+      recorded: rec?.record ?? null,
+      time: e.created,
+    });
+  }
+  if (items.length === 0) {
+    throw new ReplayError("HISTORY_REMOVED", `the KV holds no revision of ${id} (never defined, or purged)`);
+  }
+  return items.sort((a, b) => a.event.revision - b.event.revision);
+}
+
+/** `a..b`, `a..`, `..b` or `a` → an inclusive stream sequence range. */
+export function parseSeqRange(text: string): { fromSeq?: number; toSeq?: number } {
+  const m = /^\s*(\d*)\s*(\.\.\s*(\d*))?\s*$/.exec(text);
+  if (!m || (!m[1] && !m[3]))
+    throw new ReplayError(
+      "INVALID_SELECTION",
+      `--seq: ${JSON.stringify(text)} is not a range (like 12..40, 12.., ..40 or 12)`,
+    );
+  const fromSeq = m[1] ? Number(m[1]) : undefined;
+  const toSeq = m[2] ? (m[3] ? Number(m[3]) : undefined) : fromSeq;
+  if (fromSeq !== undefined && toSeq !== undefined && fromSeq > toSeq) {
+    throw new ReplayError("INVALID_SELECTION", `--seq: ${text} is empty (${fromSeq} > ${toSeq})`);
+  }
+  return { fromSeq, toSeq };
+}

@@ -1,0 +1,220 @@
+// Dry-run replay over a real recorded history: publish v1 → v2 → pause → draft (→ publish v2 again,
+// so "now" is not empty), each converged with the process executor and recorded as the bridge does.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  dryRunStep,
+  liveStep,
+  runReplay,
+  selectEvents,
+  selectHistory,
+  type DryRunStep,
+} from "../../lib/replay";
+import { InProcessInvoker } from "../../lib/bridge";
+import { readEvents } from "../../lib/store";
+import {
+  openProcessWorld,
+  putConfig,
+  putDefinition,
+  sampleConfig,
+  type ProcessWorld,
+} from "../helpers/pipelines";
+import { changeEventFor, handleAndRecord } from "./helpers";
+
+let w: ProcessWorld;
+beforeAll(async () => {
+  w = await openProcessWorld({ REEF_EXECUTOR: "process" });
+});
+afterAll(async () => {
+  for (const e of await w.executor.list())
+    await w.executor.apply({
+      pipeline: e.pipeline,
+      target: { state: "absent" },
+      actions: [{ type: "remove", execution: e }],
+    });
+  await w.close();
+});
+
+const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
+
+async function change(id: string, def: Record<string, unknown> | "delete") {
+  if (def === "delete") await w.store.pipelines.delete(id);
+  else await putDefinition(w, { id, ...(def as { status: string }) });
+  return handleAndRecord(w.deps, await changeEventFor(w.store, id));
+}
+
+const dryDeps = () => ({ store: w.store, listNow: (id: string) => w.executor.list(id) });
+
+describe("dry-run replay", () => {
+  it("plans each step of publish v1 → v2 → pause → draft against now and then, touching nothing", async () => {
+    const id = uid("seq");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await putConfig(w, id, "2", sampleConfig("v2"));
+    const recorded = [
+      await change(id, { status: "published", version: "1" }),
+      await change(id, { status: "published", version: "2" }),
+      await change(id, { status: "paused", version: "2" }),
+      await change(id, { status: "draft", version: "2" }),
+    ];
+    expect(recorded.map((r) => r.record!.result!.phase)).toEqual(["running", "running", "stopped", "absent"]);
+    // now: v2 runs again (a fifth change), so plans against "now" differ from plans against "then"
+    await change(id, { status: "published", version: "2" });
+    const [running] = await w.executor.list(id);
+    expect(running).toMatchObject({ version: "2", state: "running" });
+
+    const before = {
+      executions: await w.executor.list(id),
+      status: await w.store.getStatus(id),
+      events: (await readEvents(w.store, { pipeline: id })).length,
+    };
+    const items = (await selectEvents(w.store, { pipeline: id })).slice(0, 4);
+    const run = await runReplay(items, (i) => dryRunStep(dryDeps(), i));
+    const steps = run.steps;
+    const ex = `reef-${id}-0`;
+
+    const summary = (s: DryRunStep) => ({
+      desired: s.desired?.kind,
+      then: s.then?.actions,
+      now: s.now?.actions,
+      recorded: s.recorded?.actions,
+      notes: s.notes,
+    });
+    expect(steps.map(summary)).toEqual([
+      {
+        desired: "published",
+        then: [`start ${id}#0 v1`],
+        now: [`remove ${id}#0 v2 (${ex})`, `start ${id}#0 v1`],
+        recorded: [`start ${id}#0 v1`],
+        notes: [],
+      },
+      {
+        desired: "published",
+        then: [`remove ${id}#0 v1 (${ex})`, `start ${id}#0 v2`],
+        now: [],
+        recorded: [`remove ${id}#0 v1 (${ex})`, `start ${id}#0 v2`],
+        notes: [],
+      },
+      {
+        desired: "paused",
+        then: [`stop ${id}#0 v2 (${ex})`],
+        now: [`stop ${id}#0 v2 (${ex})`],
+        recorded: [`stop ${id}#0 v2 (${ex})`],
+        notes: [],
+      },
+      {
+        desired: "draft",
+        then: [`remove ${id}#0 v2 (${ex})`],
+        now: [`remove ${id}#0 v2 (${ex})`],
+        recorded: [`remove ${id}#0 v2 (${ex})`],
+        notes: [],
+      },
+    ]);
+    // "then" was planned against the recorded executions, "now" against the live ones
+    expect(steps[1].then!.observed).toEqual([expect.objectContaining({ version: "1", state: "running" })]);
+    expect(steps[3].then!.observed).toEqual([expect.objectContaining({ version: "2", state: "stopped" })]);
+    expect(steps[0].now!.observed).toEqual([expect.objectContaining({ version: "2", state: "running" })]);
+    // the definition as of each revision, not the current one
+    expect(steps.map((s) => [s.definition?.status, s.definition?.version])).toEqual([
+      ["published", "1"],
+      ["published", "2"],
+      ["paused", "2"],
+      ["draft", "2"],
+    ]);
+
+    // nothing was touched
+    expect(await w.executor.list(id)).toEqual(before.executions);
+    expect(await w.store.getStatus(id)).toEqual(before.status);
+    expect(await readEvents(w.store, { pipeline: id })).toHaveLength(before.events);
+  });
+
+  it("says clearly when the revision or the config it needs was removed", async () => {
+    const id = uid("gone");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await putConfig(w, id, "2", sampleConfig("v2"));
+    await change(id, { status: "published", version: "1" });
+    await change(id, { status: "published", version: "2" });
+    // the config of v1 disappears (an operator cleaned up the object store)
+    await w.store.configs.delete(`${id}/1`);
+    let steps = (
+      await runReplay(await selectEvents(w.store, { pipeline: id }), (i) => dryRunStep(dryDeps(), i))
+    ).steps;
+    expect(steps[0].desired).toMatchObject({ kind: "invalid", error: { code: "CONFIG_NOT_FOUND" } });
+    expect(steps[0].notes).toEqual([
+      expect.stringMatching(new RegExp(`config ${id}/1 was removed after this event`)),
+    ]);
+    expect(steps[1].notes).toEqual([]);
+
+    // a purge removes the key's KV history: the revisions are gone
+    await w.store.pipelines.purge(id);
+    await change(id, "delete"); // the purge's own change is recorded too (as a DEL of a purged key)
+    steps = (await runReplay(await selectEvents(w.store, { pipeline: id }), (i) => dryRunStep(dryDeps(), i)))
+      .steps;
+    expect(steps[0].definition).toBeNull();
+    expect(steps[0].notes).toEqual([
+      expect.stringMatching(/revision \d+ of .* was already removed from the KV history/),
+    ]);
+    expect(steps[1].notes[0]).toMatch(/already removed from the KV history/);
+  });
+
+  it("replays every revision the KV history holds (--from-history), joined with the records", async () => {
+    const id = uid("hist");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await change(id, { status: "published", version: "1" });
+    await putDefinition(w, { id, status: "paused", version: "1" }); // never handled: no record
+    const items = await selectHistory(w.store, id);
+    expect(items.map((i) => [i.event.operation, i.recorded ? "recorded" : "not recorded"])).toEqual([
+      ["PUT", "recorded"],
+      ["PUT", "not recorded"],
+    ]);
+    const steps = (await runReplay(items, (i) => dryRunStep(dryDeps(), i))).steps;
+    expect(steps[1]).toMatchObject({
+      desired: { kind: "paused" },
+      then: null,
+      now: { actions: [`stop ${id}#0 v1 (reef-${id}-0)`] },
+    });
+    expect(steps[1].notes).toEqual([expect.stringMatching(/never recorded/)]);
+  });
+});
+
+describe("live replay (in-process target)", () => {
+  it("a deleted pipeline's publish event converges to the current state: nothing is resurrected", async () => {
+    const id = uid("del");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await change(id, { status: "published", version: "1" });
+    expect(await w.executor.list(id)).toHaveLength(1);
+    await change(id, "delete");
+    expect(await w.executor.list(id)).toEqual([]);
+    const [publish] = await selectEvents(w.store, { pipeline: id });
+    expect(publish.event.operation).toBe("PUT");
+
+    const step = await liveStep(new InProcessInvoker(async () => w.deps), publish);
+    expect(step.error).toBeNull();
+    expect(step.result).toMatchObject({
+      desired: "deleted",
+      operation: "DEL",
+      actions: [],
+      phase: "deleted",
+    });
+    expect(await w.executor.list(id)).toEqual([]);
+    expect(await w.store.getStatus(id)).toBeNull();
+    expect(publish.recorded!.result).toMatchObject({ phase: "running", actions: [`start ${id}#0 v1`] }); // it did run once
+  });
+
+  it("stops between steps when aborted", async () => {
+    const id = uid("abort");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await change(id, { status: "draft", version: "1" });
+    await change(id, { status: "draft", version: "1" });
+    await change(id, { status: "draft", version: "1" });
+    const items = await selectEvents(w.store, { pipeline: id });
+    const ac = new AbortController();
+    const run = await runReplay(items, (i) => dryRunStep(dryDeps(), i), {
+      signal: ac.signal,
+      onStep: (_s, p) => {
+        if (p.done === 1) ac.abort();
+      },
+    });
+    expect(run).toMatchObject({ aborted: true, total: 3 });
+    expect(run.steps).toHaveLength(1);
+  });
+});
