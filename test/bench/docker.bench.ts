@@ -1,0 +1,211 @@
+// Docker executor: time from the KV put of a published definition to the pipeline's container
+// answering its first NATS message, p50 over 20 pipelines, against the floor: `docker run` of the
+// same image, env and config by hand, measured in the same run (interleaved).
+//
+// The built-in engine is used when the runner image has it; otherwise (it is being written in
+// parallel) a stand-in engine answers: a tiny bundled NATS echo, bind-mounted like a benthos binary.
+// The baseline always uses the same engine as the subject, so the ratio compares like with like.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { converge, type ConvergeDeps } from "../../lib/converge";
+import {
+  createDockerExecutor,
+  ensureLocalRunnerImage,
+  type DockerExecutor,
+} from "../../lib/executors/docker";
+import { runnerEnv } from "../../lib/executors/env";
+import { startNatsServer } from "../../lib/local/nats-server";
+import { connectNats, Store } from "../../lib/store";
+
+const N = Number(process.env.BENCH_PIPELINES ?? 20);
+const IMAGE = "reef-runner:local";
+
+export default async function dockerBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "reef-bench-docker-"));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+  const s = Math.random().toString(16).slice(2, 8);
+  const names = {
+    pipelines: `bench-pipelines-${s}`,
+    configs: `bench-configs-${s}`,
+    status: `bench-status-${s}`,
+    events: `BENCH_EVENTS_${s}`,
+    eventsSubject: `reef.bench-events-${s}`,
+    leases: `bench-leases-${s}`,
+  };
+  const baseEnv: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NATS_URL: nats.url,
+    REEF_PIPELINES_BUCKET: names.pipelines,
+    REEF_CONFIGS_BUCKET: names.configs,
+    REEF_STATUS_BUCKET: names.status,
+    REEF_EVENTS_STREAM: names.events,
+    REEF_LEASES_BUCKET: names.leases,
+    REEF_DOCKER_SCOPE: `bench-${s}`,
+    REEF_STOP_TIMEOUT: "2",
+  };
+  const nc = await connectNats({ name: "reef-bench", env: baseEnv });
+  const store = await Store.open(nc, { names });
+  const image = await ensureLocalRunnerImage({ env: baseEnv });
+  console.log(`image ${IMAGE} ${image.built ? "built" : "up to date"}; nats ${nats.url}; ${N} pipelines`);
+
+  // Engine: built-in if the runner has it, else the stand-in echo.
+  let engineEnv: Record<string, string> = { REEF_ENGINE: "builtin" };
+  let engineName = "built-in engine";
+  const probe = createDockerExecutor({ ...baseEnv, ...engineEnv });
+  const probeId = `bench-probe-${s}`;
+  await store.putConfig(probeId, "1", new TextEncoder().encode(config(probeId)));
+  await store.pipelines.put(probeId, JSON.stringify({ id: probeId, status: "published", version: "1" }));
+  const probed = await converge({ store, executor: probe, settleMs: 15_000 }, probeId);
+  await store.pipelines.put(probeId, JSON.stringify({ id: probeId, status: "draft" }));
+  await converge({ store, executor: probe }, probeId);
+  if (probed.error?.code === "ENGINE_NOT_FOUND") {
+    const echo = await buildEcho(dir);
+    engineEnv = { REEF_ENGINE: echo.path, REEF_DOCKER_BINDS: echo.bind };
+    engineName = `stand-in NATS echo engine (built-in engine unavailable: ${probed.error.message})`;
+  }
+  console.log(`engine: ${engineName}`);
+
+  const executor: DockerExecutor = createDockerExecutor({ ...baseEnv, ...engineEnv });
+  const deps: ConvergeDeps = { store, executor, settleMs: 15_000 };
+  const reef: number[] = [];
+  const byHand: number[] = [];
+  const handContainers: string[] = [];
+  try {
+    for (let i = 0; i < N; i++) {
+      // reef: KV put → converge (what the bridge invokes on the change) → first answer
+      const id = `bench-${s}-${i}`;
+      await store.putConfig(id, "1", new TextEncoder().encode(config(id)));
+      const t0 = performance.now();
+      const answered = firstAnswer(nc, id);
+      await store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+      const converged = converge(deps, id);
+      await answered;
+      reef.push(performance.now() - t0);
+      const r = await converged;
+      if (r.error) throw new Error(`converge ${id}: ${JSON.stringify(r.error)}`);
+
+      // floor: docker run of the same image, env and config by hand
+      const hid = `bench-hand-${s}-${i}`;
+      const stored = await store.putConfig(hid, "1", new TextEncoder().encode(config(hid)));
+      const env = runnerEnv(
+        { pipeline: hid, version: "1", digest: stored.digest, replica: 0 },
+        {
+          ...baseEnv,
+          ...engineEnv,
+        },
+      );
+      const args = ["run", "-d", "--name", `reef-bench-hand-${s}-${i}`, "--network", "host", "--read-only"];
+      args.push("--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--init");
+      if (engineEnv.REEF_DOCKER_BINDS) args.push("-v", engineEnv.REEF_DOCKER_BINDS);
+      for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
+      const h0 = performance.now();
+      const handAnswered = firstAnswer(nc, hid);
+      handContainers.push(await docker(args.concat(IMAGE)));
+      await handAnswered;
+      byHand.push(performance.now() - h0);
+    }
+  } finally {
+    for (let i = 0; i < N; i++) {
+      const id = `bench-${s}-${i}`;
+      await store.pipelines.put(id, JSON.stringify({ id, status: "draft" })).catch(() => {});
+      await converge(deps, id).catch(() => {});
+    }
+    for (const c of handContainers) await docker(["rm", "-f", "-v", c]).catch(() => {});
+    await nc.close();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const p = (xs: number[], q: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${p(xs, 0.5).toFixed(0)} | ${p(xs, 0.9).toFixed(0)} | ${Math.min(...xs).toFixed(0)} | ${Math.max(...xs).toFixed(0)} |`;
+  console.log("\n| KV put → first answer (ms) | p50 | p90 | min | max |\n|---|---|---|---|---|");
+  console.log(row("reef (docker executor)", reef));
+  console.log(row("docker run by hand (floor)", byHand));
+  console.log(`\nratio p50 reef / floor: ${(p(reef, 0.5) / p(byHand, 0.5)).toFixed(2)}x`);
+}
+
+/** input nats in.<id> → mapping → output nats out.<id> */
+function config(id: string): string {
+  return [
+    "input:",
+    "  nats:",
+    '    urls: ["${NATS_URL}"]',
+    `    subject: in.${id}`,
+    "pipeline:",
+    "  processors:",
+    `    - mapping: 'root = "echo:" + content().string()'`,
+    "output:",
+    "  nats:",
+    '    urls: ["${NATS_URL}"]',
+    `    subject: out.${id}`,
+    "",
+  ].join("\n");
+}
+
+/** Publishes to in.<id> every 20 ms until the first message on out.<id>; bounded at 60 s. */
+async function firstAnswer(nc: NatsConnection, id: string): Promise<void> {
+  const sub = nc.subscribe(`out.${id}`, { max: 1 });
+  await nc.flush();
+  const timer = setInterval(() => nc.publish(`in.${id}`, "ping"), 20);
+  const bound = setTimeout(() => sub.unsubscribe(), 60_000);
+  try {
+    for await (const _ of sub) return;
+    throw new Error(`no answer from ${id} within 60 s`);
+  } finally {
+    clearInterval(timer);
+    clearTimeout(bound);
+  }
+}
+
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`docker ${args[0]}: ${err}`)),
+    );
+  });
+}
+
+/** A stand-in engine: `echo -c <config>` answers in.<id> on out.<id>, using the subjects of the config. */
+async function buildEcho(dir: string): Promise<{ path: string; bind: string }> {
+  const src = join(dir, "echo.ts");
+  writeFileSync(
+    src,
+    `import { readFileSync } from "node:fs";
+import { connect } from "@nats-io/transport-node";
+const cfg = readFileSync(process.argv[process.argv.indexOf("-c") + 1], "utf8");
+const [input, output] = [...cfg.matchAll(/subject:\\s*(\\S+)/g)].map((m) => m[1]);
+const nc = await connect({ servers: process.env.NATS_URL });
+process.on("SIGTERM", () => nc.close().then(() => process.exit(0)));
+for await (const m of nc.subscribe(input)) nc.publish(output, "echo:" + m.string());
+`,
+  );
+  const out = join(dir, "echo.mjs");
+  await build({
+    entryPoints: [src],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: out,
+    nodePaths: [join(process.cwd(), "node_modules")],
+    banner: {
+      js: "#!/usr/local/bin/node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  chmodSync(dir, 0o755);
+  chmodSync(out, 0o755);
+  const path = "/opt/reef-bench/echo.mjs";
+  return { path, bind: `${out}:${path}:ro` };
+}
