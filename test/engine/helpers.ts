@@ -29,7 +29,7 @@ export const quietLogger = (level: string, msg: string, fields?: object) => {
 };
 
 export async function start(yaml: string, env: NodeJS.ProcessEnv = process.env): Promise<RunningStream> {
-  return startStream(loadConfig(yaml, { env }), { logger: quietLogger });
+  return startStream(loadConfig(yaml, { env }), { logger: quietLogger, env });
 }
 
 /** Runs a config with a finite input to its end (bounded) and returns the stream. */

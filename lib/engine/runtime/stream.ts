@@ -95,6 +95,8 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   // Sends processed batches; the input is acked only once the output accepted all of them.
   const deliver = async (tx: Transaction, batches: Batch[]) => {
     try {
+      // After a shutdown timeout nothing more is written: the source redelivers instead.
+      if (hardStop.signal.aborted) throw new Error("stream stopped before the message was delivered");
       await Promise.all(batches.map((b) => out.write(b)));
       await tx.ack();
     } catch (err) {

@@ -74,6 +74,10 @@ class JetStreamInput implements Input {
   private iter?: AsyncIterator<JsMsg>;
   private stopped = false;
   private ephemeral?: { stream: string; name: string; nc: NatsConnection };
+  private markStopped!: () => void;
+  private readonly stoppedP = new Promise<"stopped">(
+    (resolve) => (this.markStopped = () => resolve("stopped")),
+  );
 
   constructor(
     private readonly conf: JetStreamConf,
@@ -129,10 +133,12 @@ class JetStreamInput implements Input {
 
   async read(): Promise<Transaction | null> {
     if (this.stopped || !this.iter) return null;
-    const r = await this.iter.next();
-    if (r.done || this.stopped) {
+    const next = this.iter.next();
+    const r = await Promise.race([next, this.stoppedP]);
+    if (r === "stopped" || r.done || this.stopped) {
       // A message pulled after stop is handed back for redelivery.
-      if (!r.done) r.value.nak();
+      if (r !== "stopped" && !r.done) r.value.nak();
+      if (r === "stopped") void next.then((late) => !late.done && late.value.nak()).catch(() => undefined);
       return null;
     }
     const m = r.value;
@@ -157,7 +163,9 @@ class JetStreamInput implements Input {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.messages?.close().catch(() => undefined);
+    this.markStopped();
+    // close() settles only once the consumer's pull loop ended; do not hold the shutdown on it.
+    void this.messages?.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -183,6 +191,10 @@ class KvInput implements Input {
   private watcher?: QueuedIterator<KvWatchEntry>;
   private iter?: AsyncIterator<KvWatchEntry>;
   private stopped = false;
+  private markStopped!: () => void;
+  private readonly stoppedP = new Promise<"stopped">(
+    (resolve) => (this.markStopped = () => resolve("stopped")),
+  );
 
   constructor(
     private readonly conf: KvConf,
@@ -203,8 +215,8 @@ class KvInput implements Input {
 
   async read(): Promise<Transaction | null> {
     if (this.stopped || !this.iter) return null;
-    const r = await this.iter.next();
-    if (r.done || this.stopped) return null;
+    const r = await Promise.race([this.iter.next(), this.stoppedP]);
+    if (r === "stopped" || r.done || this.stopped) return null;
     const e = r.value;
     const meta: Record<string, unknown> = {
       nats_kv_key: e.key,
@@ -222,6 +234,7 @@ class KvInput implements Input {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.markStopped();
     this.watcher?.stop();
   }
 
