@@ -136,7 +136,7 @@ export class Bridge {
         log.error("could not write failed status", { pipeline: event.key, error: errorInfo(err) }),
       );
     }
-    await writeChangeRecord(this.js, store.eventSubject(event.key), record);
+    await writeChangeRecord(store, record);
     if (record.outcome === "ok") {
       this.counters.handled++;
       log.info("change handled", {

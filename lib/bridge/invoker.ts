@@ -34,6 +34,8 @@ export class LambdaInvoker implements Invoker {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const local = Boolean(opts.lambdaEndpoint);
+    // The SDK's "node >= 22 soon" notice is noise on every local start (Lambda runs nodejs22.x).
+    if (local) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const base = {
       region: opts.region,
       endpoint: opts.lambdaEndpoint,

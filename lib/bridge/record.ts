@@ -1,8 +1,8 @@
-// The record of every handled change, published to the events stream (subject
+// The record of every handled change, appended to the events stream (subject
 // `<eventsSubject>.<id>`): the raw material for `reef events` / `reef replay`.
-import type { JetStreamClient } from "@nats-io/jetstream";
 import type { ConvergeResult } from "../converge";
 import type { ChangeEvent } from "../model";
+import { appendEvent, type Store } from "../store";
 
 export interface ChangeRecord {
   event: ChangeEvent;
@@ -17,13 +17,9 @@ export interface ChangeRecord {
 }
 
 /**
- * Publishes one record and waits for the stream's ack. The single place records are written, so
- * a hash chain (previous record's digest in each record) can be added here.
+ * The one place the bridge writes records: the store appends it to the pipeline's hash chain
+ * (lib/store/events.ts: prevSeq/prevHash/hash, deduplicated on retry).
  */
-export async function writeChangeRecord(
-  js: JetStreamClient,
-  subject: string,
-  record: ChangeRecord,
-): Promise<void> {
-  await js.publish(subject, JSON.stringify(record), { timeout: 5_000 });
+export async function writeChangeRecord(store: Store, record: ChangeRecord): Promise<void> {
+  await appendEvent(store, record);
 }

@@ -2,7 +2,7 @@
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Log } from "../converge";
-import { connectNats, Store } from "../store";
+import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Bridge } from "./bridge";
 import { bridgeConfigFromEnv, type BridgeConfig } from "./config";
 import { createInvoker, functionName } from "./invoker";
@@ -34,7 +34,7 @@ export async function startBridge(
       if (s.type === "disconnect" || s.type === "reconnect") log.warn(`nats ${s.type}`, { server: s.server });
     }
   })();
-  const store = await Store.open(nc);
+  const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
   const invoker = createInvoker(config, env);
   const bridge = new Bridge({ store, invoker, config, log, executorKind: env.REEF_EXECUTOR || undefined });
   bridge.start();

@@ -1,0 +1,50 @@
+// `reef up` (`npm start`): the whole local system in the foreground; Ctrl-C stops the control plane.
+import type { Command } from "commander";
+import { up } from "../../local";
+import { color } from "../output";
+
+export function register(program: Command): void {
+  program
+    .command("up")
+    .description(
+      "run the local system in the foreground: nats-server, the functions under serverless-offline, the bridge (Ctrl-C stops the control plane; executions keep running)",
+    )
+    .option("--no-sample", "do not load the sample pipeline")
+    .option("-q, --quiet", "do not echo the functions' output (it is always in .reef/logs/functions.log)")
+    .action(async (opts: { sample: boolean; quiet?: boolean }) => {
+      const say = (l: string) => process.stdout.write(`${color("cyan", "reef")} ${l}\n`);
+      const stack = await up({
+        noSample: !opts.sample,
+        print: {
+          say,
+          echo: opts.quiet
+            ? undefined
+            : (source, line) => process.stdout.write(`${color("gray", source + " |")} ${line}\n`),
+        },
+      });
+      say(color("green", "ready.") + " Try:");
+      for (const line of [
+        "npx reef list                       # pipelines and their phase",
+        "npx reef publish sample             # run the sample (generate → mapping → stdout)",
+        "npx reef status sample --watch      # observed status",
+        "npx reef logs sample -f             # its output",
+        "npx reef pause sample / draft sample / delete sample",
+        "Ctrl-C stops the control plane (executions keep running); npm run down stops everything",
+      ]) {
+        process.stdout.write(`    ${line}\n`);
+      }
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: string) => {
+          say(
+            `${sig}: stopping the control plane (executions and nats-server keep running; npm run down stops them)`,
+          );
+          void stack.stop().then(resolve);
+        };
+        process.once("SIGINT", () => onSignal("SIGINT"));
+        process.once("SIGTERM", () => onSignal("SIGTERM"));
+        void stack.offline.exited.then(() => setTimeout(resolve, 100));
+      });
+      await stack.stop();
+      say("control plane stopped");
+    });
+}

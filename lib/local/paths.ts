@@ -1,0 +1,39 @@
+// Where the local stack lives: the project folder (serverless.yml) and its `.reef/` state folder.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The folder with serverless.yml: from the bundle (dist/) or the sources (lib/local/), else cwd. */
+export function projectDir(): string {
+  if (process.env.REEF_PROJECT_DIR) return resolve(process.env.REEF_PROJECT_DIR);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, "serverless.yml"))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export interface LocalPaths {
+  home: string;
+  natsStore: string;
+  stateDir: string;
+  logs: string;
+  natsPidFile: string;
+  upPidFile: string;
+  offlinePidFile: string;
+}
+
+/** `.reef/` under the project unless REEF_HOME says otherwise. */
+export function localPaths(env: NodeJS.ProcessEnv = process.env, project = projectDir()): LocalPaths {
+  const home = resolve(project, env.REEF_HOME || ".reef");
+  return {
+    home,
+    natsStore: join(home, "nats"),
+    stateDir: resolve(project, env.REEF_STATE_DIR || join(home, "state")),
+    logs: join(home, "logs"),
+    natsPidFile: join(home, "nats-server.pid"),
+    upPidFile: join(home, "up.pid"),
+    offlinePidFile: join(home, "offline.pid"),
+  };
+}

@@ -1,0 +1,264 @@
+// `npm start` (reef up) and `npm run down` (reef down): the whole system on one machine.
+//   nats-server (JetStream, left running: executions use it) → buckets → serverless-offline
+//   (the functions) → the bridge (in this process). Ctrl-C stops the control plane; executions keep
+//   running and are adopted by the next start's reconcile. `down` stops executions and nats-server.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startBridge, type RunningBridge } from "../bridge";
+import { chooseExecutorKind, createExecutor } from "../executors";
+import type { Executor } from "../executors";
+import type { ExecutorKind } from "../model";
+import { connectNats, Store, storeNamesFromEnv } from "../store";
+import { LocalStackError } from "./errors";
+import { portAnswers, startNatsServer } from "./nats-server";
+import { startOffline, type Offline } from "./offline";
+import { localPaths, projectDir } from "./paths";
+import { livePid, removePid, terminatePid, writePid } from "./pidfile";
+import { loadSample } from "./sample";
+
+export interface Printer {
+  /** A line for people (the summary). */
+  say(line: string): void;
+  /** A line of output of a component (serverless-offline), prefixed by the caller. */
+  echo?(source: string, line: string): void;
+}
+
+export interface UpOptions {
+  env?: NodeJS.ProcessEnv;
+  print: Printer;
+  /** Skip loading the sample pipeline. */
+  noSample?: boolean;
+}
+
+export interface RunningStack {
+  natsUrl: string;
+  /** True when this start launched nats-server (it stays up after stop: `down` stops it). */
+  startedNats: boolean;
+  executor: ExecutorKind;
+  offline: Offline;
+  bridge: RunningBridge;
+  /** Stops bridge and functions (not nats-server, not executions). */
+  stop(): Promise<void>;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (!v) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new LocalStackError(`${name} must be a port number (got ${v})`);
+  return n;
+}
+
+/** host:port of the first NATS URL, if it is on this machine. */
+function loopbackPort(url: string): number | null {
+  const first = url.split(",")[0]!.trim();
+  try {
+    const u = new URL(first.includes("://") ? first : `nats://${first}`);
+    if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(u.hostname)) return null;
+    return Number(u.port || 4222);
+  } catch {
+    return null;
+  }
+}
+
+export async function up(opts: UpOptions): Promise<RunningStack> {
+  const env = opts.env ?? process.env;
+  const { say } = opts.print;
+  const project = projectDir();
+  const paths = localPaths(env, project);
+  mkdirSync(paths.logs, { recursive: true });
+
+  const other = livePid(paths.upPidFile, "reef");
+  if (other && other !== process.pid) {
+    throw new LocalStackError(
+      `reef up already runs (pid ${other}); stop it with Ctrl-C there, or 'npm run down'`,
+    );
+  }
+
+  const natsPort = port(env, "REEF_NATS_PORT", 4222);
+  const lambdaPort = port(env, "REEF_LAMBDA_PORT", 3002);
+  const httpPort = port(env, "REEF_HTTP_PORT", 3000);
+
+  // 1. NATS: reuse whatever answers at NATS_URL, else start a local JetStream server.
+  const natsUrl = env.NATS_URL || `nats://127.0.0.1:${natsPort}`;
+  let startedNats = false;
+  const lp = loopbackPort(natsUrl);
+  const answers = lp !== null ? await portAnswers("127.0.0.1", lp) : true;
+  if (!answers) {
+    const server = await startNatsServer({
+      port: lp!,
+      storeDir: paths.natsStore,
+      logFile: join(paths.logs, "nats-server.log"),
+      detached: true,
+    });
+    writePid(paths.natsPidFile, server.pid);
+    startedNats = true;
+    say(`nats-server   started on ${natsUrl} (JetStream store ${paths.natsStore}, pid ${server.pid})`);
+  } else {
+    say(`nats-server   using ${natsUrl}${lp === null ? "" : " (already running)"}`);
+  }
+  // Everything below (handlers, bridge, executions) sees the same settings.
+  env.NATS_URL = natsUrl;
+  env.REEF_STATE_DIR = paths.stateDir;
+  env.REEF_STAGE ||= "dev";
+
+  // 2. Buckets (Store.open creates what is missing) and the sample pipeline.
+  const nc = await connectNats({ name: "reef-up", env });
+  let sampleLine: string | undefined;
+  try {
+    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+    say(
+      `buckets       ${store.names.pipelines} (KV), ${store.names.configs} (objects), ${store.names.status} (KV), ${store.names.events} (stream)`,
+    );
+    if (!opts.noSample) {
+      const sample = await loadSample(store, project);
+      sampleLine = sample.created
+        ? `sample        pipeline '${sample.id}' loaded as a draft (infra/local/sample/)`
+        : `sample        pipeline '${sample.id}' exists already: left as it is`;
+      if (sample.configProblem) sampleLine += ` — config not stored: ${sample.configProblem}`;
+    }
+  } finally {
+    await nc.close();
+  }
+  if (sampleLine) say(sampleLine);
+
+  // 3. Executor (CONTRACT.md §4), fixed for handlers and bridge alike.
+  const executor = await chooseExecutorKind(env);
+  env.REEF_EXECUTOR = executor;
+  say(
+    `executor      ${executor} — ${
+      executor === "process"
+        ? `executions are child processes, records in ${paths.stateDir}`
+        : executor === "docker"
+          ? "executions are containers (labels reef.pipeline/version/digest)"
+          : "executions are ECS services"
+    } (REEF_EXECUTOR to choose)`,
+  );
+
+  // 4. The functions under serverless-offline.
+  say(`functions     starting serverless-offline (bundling takes a few seconds)…`);
+  const offline = await startOffline({
+    projectDir: project,
+    lambdaPort,
+    httpPort,
+    env,
+    logFile: join(paths.logs, "functions.log"),
+    onLine: (line) => opts.print.echo?.("functions", line),
+    startTimeoutMs: env.REEF_OFFLINE_START_TIMEOUT ? Number(env.REEF_OFFLINE_START_TIMEOUT) * 1000 : 90_000,
+  });
+  writePid(paths.offlinePidFile, offline.pid);
+  say(
+    `functions     reef-${env.REEF_STAGE}-converge, reef-${env.REEF_STAGE}-reconcile on ${offline.lambdaEndpoint} (Lambda API); HTTP on http://127.0.0.1:${httpPort}`,
+  );
+
+  // 5. The bridge, in this process.
+  env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;
+  let bridge: RunningBridge;
+  try {
+    bridge = await startBridge({ env });
+  } catch (err) {
+    await offline.stop();
+    throw err;
+  }
+  writePid(paths.upPidFile, process.pid);
+  say(
+    `bridge        consuming ${env.REEF_PIPELINES_BUCKET || "pipelines"} changes → converge; reconcile every ${Math.round(bridge.config.resyncIntervalMs / 1000)} s`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await bridge.stop();
+      await offline.stop();
+      removePid(paths.offlinePidFile);
+      removePid(paths.upPidFile);
+    })());
+  // serverless-offline dying under us is fatal for the control plane: stop the rest too.
+  void offline.exited.then(() => {
+    if (!stopping) {
+      say("functions     serverless-offline exited unexpectedly: stopping (see .reef/logs/functions.log)");
+      process.exitCode = 1;
+      void stop();
+    }
+  });
+  return { natsUrl, startedNats, executor, offline, bridge, stop };
+}
+
+export interface DownResult {
+  stoppedExecutions: string[];
+  errors: string[];
+  stoppedNats: boolean;
+  stoppedUp: boolean;
+}
+
+/** Stops a running `reef up`, every local execution (kept, not removed) and the local nats-server. */
+export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): Promise<DownResult> {
+  const env = opts.env ?? process.env;
+  const { say } = opts.print;
+  const paths = localPaths(env);
+  env.REEF_STATE_DIR = paths.stateDir;
+  const result: DownResult = { stoppedExecutions: [], errors: [], stoppedNats: false, stoppedUp: false };
+
+  const upPid = livePid(paths.upPidFile, "reef");
+  if (upPid && upPid !== process.pid) {
+    say(`control plane stopping reef up (pid ${upPid})`);
+    result.stoppedUp = await terminatePid(upPid, 40_000);
+  }
+  const offlinePid = livePid(paths.offlinePidFile, "serverless");
+  if (offlinePid) await terminatePid(offlinePid, 5_000, true);
+  removePid(paths.offlinePidFile);
+  removePid(paths.upPidFile);
+
+  // Executions: through each executor that may have some (process records always; docker if it answers).
+  const kinds = new Set<ExecutorKind>(["process"]);
+  try {
+    const chosen = await chooseExecutorKind(env);
+    if (chosen !== "ecs") kinds.add(chosen);
+  } catch (err) {
+    result.errors.push(String((err as Error).message));
+  }
+  for (const kind of kinds) {
+    let executor: Executor | undefined;
+    try {
+      executor = await createExecutor({ ...env, REEF_EXECUTOR: kind });
+      const running = (await executor.list()).filter((e) => e.state === "running" || e.state === "pending");
+      const byPipeline = new Map<string, typeof running>();
+      for (const e of running) byPipeline.set(e.pipeline, [...(byPipeline.get(e.pipeline) ?? []), e]);
+      for (const [pipeline, executions] of byPipeline) {
+        try {
+          await executor.apply({
+            pipeline,
+            target: { state: "stopped" },
+            actions: executions.map((execution) => ({ type: "stop" as const, execution })),
+          });
+          result.stoppedExecutions.push(...executions.map((e) => `${kind}:${e.id}`));
+        } catch (err) {
+          result.errors.push(`${pipeline}: ${(err as Error).message}`);
+        }
+      }
+    } catch (err) {
+      result.errors.push(`${kind} executor: ${(err as Error).message}`);
+    } finally {
+      await executor?.close?.().catch(() => undefined);
+    }
+  }
+  say(
+    result.stoppedExecutions.length
+      ? `executions    stopped ${result.stoppedExecutions.length}: ${result.stoppedExecutions.join(", ")}`
+      : "executions    none running",
+  );
+
+  const natsPid = livePid(paths.natsPidFile, "nats-server");
+  if (natsPid) {
+    result.stoppedNats = await terminatePid(natsPid, 10_000);
+    say(
+      `nats-server   ${result.stoppedNats ? "stopped" : "did not stop"} (pid ${natsPid}; data kept in ${paths.natsStore})`,
+    );
+  } else {
+    say("nats-server   none started by reef");
+  }
+  removePid(paths.natsPidFile);
+  for (const e of result.errors) say(`problem       ${e}`);
+  return result;
+}
