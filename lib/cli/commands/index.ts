@@ -2,7 +2,18 @@
 import type { Command } from "commander";
 import { register as eventsCommand } from "./events";
 import { register as replayCommand } from "./replay";
+import { register as upCommand } from "./up";
+import { register as downCommand } from "./down";
+import { register as bridgeCommand } from "./bridge";
+import { register as reconcileCommand } from "./reconcile";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [eventsCommand, replayCommand];
+export const commands: RegisterCommand[] = [
+  eventsCommand,
+  replayCommand,
+  upCommand,
+  downCommand,
+  bridgeCommand,
+  reconcileCommand,
+];
