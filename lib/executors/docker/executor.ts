@@ -36,10 +36,15 @@ export class DockerExecutor implements Executor {
   private imageBuild?: Promise<unknown>;
   private readonly confirmed = new Set<string>();
 
+  /**
+   * @param docker client for control calls, with an idle timeout so a hung daemon cannot hang a converge
+   * @param streams client without a timeout, for followed logs and image imports
+   */
   constructor(
     readonly docker: Docker,
     readonly settings: DockerSettings,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly streams: Docker = docker,
   ) {}
 
   async list(pipeline?: string): Promise<Execution[]> {
@@ -72,7 +77,7 @@ export class DockerExecutor implements Executor {
     execution: Execution,
     opts: { follow?: boolean; tail?: number; signal?: AbortSignal } = {},
   ): AsyncIterable<string> {
-    const c = this.docker.getContainer(execution.id);
+    const c = this.streams.getContainer(execution.id);
     const base = { stdout: true, stderr: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
     if (!opts.follow) {
       const buf = await this.call(`logs of ${execution.id}`, () => c.logs({ ...base, follow: false }));
@@ -216,7 +221,7 @@ export class DockerExecutor implements Executor {
         `runner image ${image} not found (${dockerMessage(cause)}): build it with 'npm run image:local' or set REEF_RUNNER_IMAGE`,
       );
     }
-    this.imageBuild = ensureLocalRunnerImage({ docker: this.docker, env: this.env, image });
+    this.imageBuild = ensureLocalRunnerImage({ docker: this.streams, env: this.env, image });
     await this.imageBuild;
   }
 
@@ -333,5 +338,8 @@ function matches(info: ContainerInfo, spec: StartSpec): boolean {
 }
 
 export function createDockerExecutor(env: NodeJS.ProcessEnv = process.env): DockerExecutor {
-  return new DockerExecutor(dockerClient(env), dockerSettings(env), env);
+  const settings = dockerSettings(env);
+  // Idle bound per request: longer than the longest legitimate silence (a stop waits stopTimeout).
+  const controlTimeoutMs = (settings.stopTimeout + 30) * 1_000;
+  return new DockerExecutor(dockerClient(env, controlTimeoutMs), settings, env, dockerClient(env));
 }
