@@ -4,6 +4,9 @@ import { DELETE, NOTHING, Timestamp, fromUtf8, isObject, utf8, wrapI64 } from ".
 import { typeError, rtErr } from "./errors";
 import { RFC3339Nano, formatTime, parseTime } from "./time";
 
+/** 2^63 as a float (float64(MaxInt64) in Go). */
+const TWO63 = 2 ** 63;
+
 export function getNumber(v: Value): number {
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
@@ -21,8 +24,8 @@ export function getInt(v: Value): bigint {
 export function floatToI64(f: number): bigint {
   if (Number.isNaN(f) || !Number.isFinite(f)) return -9223372036854775808n;
   const t = Math.trunc(f);
-  if (t >= 9223372036854775807) return -9223372036854775808n;
-  if (t < -9223372036854775808) return -9223372036854775808n;
+  if (t >= TWO63) return -9223372036854775808n;
+  if (t < -TWO63) return -9223372036854775808n;
   return BigInt(t);
 }
 
@@ -52,7 +55,10 @@ export function parseGoFloat(s: string): number {
   const t = s;
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
-  if (/^[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t) || /^[+-]?0[xX][0-9a-fA-F.]+([pP][+-]?\d+)?$/.test(t)) {
+  if (
+    /^[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t) ||
+    /^[+-]?0[xX][0-9a-fA-F.]+([pP][+-]?\d+)?$/.test(t)
+  ) {
     const n = Number(t.replace(/_/g, ""));
     if (!Number.isNaN(n)) {
       if (!Number.isFinite(n))
@@ -74,13 +80,21 @@ export function parseGoInt(s: string, base = 0): bigint {
   }
   let radix = 10;
   if (base === 0) {
-    if (/^0[xX]/.test(t)) (radix = 16), (t = t.slice(2));
-    else if (/^0[bB]/.test(t)) (radix = 2), (t = t.slice(2));
-    else if (/^0[oO]/.test(t)) (radix = 8), (t = t.slice(2));
-    else if (/^0[0-7]/.test(t)) (radix = 8), (t = t.slice(1));
+    const prefixes: [RegExp, number, number][] = [
+      [/^0[xX]/, 16, 2],
+      [/^0[bB]/, 2, 2],
+      [/^0[oO]/, 8, 2],
+      [/^0[0-7]/, 8, 1],
+    ];
+    const hit = prefixes.find(([re]) => re.test(t));
+    if (hit) {
+      radix = hit[1];
+      t = t.slice(hit[2]);
+    }
     t = t.replace(/_/g, "");
   }
-  const re = radix === 16 ? /^[0-9a-fA-F]+$/ : radix === 8 ? /^[0-7]+$/ : radix === 2 ? /^[01]+$/ : /^[0-9]+$/;
+  const re =
+    radix === 16 ? /^[0-9a-fA-F]+$/ : radix === 8 ? /^[0-7]+$/ : radix === 2 ? /^[01]+$/ : /^[0-9]+$/;
   if (!re.test(t)) throw err("invalid syntax");
   let n = radix === 10 ? BigInt(t) : BigInt((radix === 16 ? "0x" : radix === 8 ? "0o" : "0b") + t);
   if (neg) n = -n;
@@ -105,8 +119,8 @@ export function toInt(v: Value): bigint {
       if (Number.isNaN(v)) throw rtErr("cannot convert NAN to an integer");
       throw rtErr("cannot convert +/-INF to an integer");
     }
-    if (v > 9223372036854775807) throw rtErr("float value is too large to be cast as a signed integer");
-    if (v < -9223372036854775808) throw rtErr("float value is too small to be cast as a signed integer");
+    if (v > TWO63) throw rtErr("float value is too large to be cast as a signed integer");
+    if (v < -TWO63) throw rtErr("float value is too small to be cast as a signed integer");
     if (v !== Math.trunc(v))
       throw rtErr(
         "float value contains decimals and therefore cannot be cast as a signed integer, if you intend to round the value then call `.round()` explicitly before this cast",

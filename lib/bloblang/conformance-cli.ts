@@ -22,14 +22,21 @@ if (!dir) {
 }
 const summary = runConformance(resolve(dir), filter);
 if (json) {
-  console.log(JSON.stringify({ passed: summary.passed, failed: summary.failed, skipped: summary.skipped, cases: summary.results }, null, 2));
+  console.log(
+    JSON.stringify(
+      { passed: summary.passed, failed: summary.failed, skipped: summary.skipped, cases: summary.results },
+      null,
+      2,
+    ),
+  );
 } else {
   for (const r of summary.results) {
     if (r.status === "fail" || (verbose && r.status === "pass")) {
       const id = [r.file, r.test, r.case].filter(Boolean).join(" / ");
-      console.log(`${r.status.toUpperCase()} ${id}${r.reason ? `\n    ${r.reason.replace(/\n/g, "\n    ")}` : ""}`);
+      console.log(
+        `${r.status.toUpperCase()} ${id}${r.reason ? `\n    ${r.reason.replace(/\n/g, "\n    ")}` : ""}`,
+      );
     }
   }
 }
 console.log(summaryLine(summary));
-

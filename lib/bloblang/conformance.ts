@@ -78,7 +78,13 @@ export function decodeTyped(v: unknown): unknown {
       throw new Error(`unknown _type ${String(o._type)}`);
     }
     const out: Record<string, unknown> = {};
-    for (const k of keys) Object.defineProperty(out, k, { value: decodeTyped(o[k]), enumerable: true, writable: true, configurable: true });
+    for (const k of keys)
+      Object.defineProperty(out, k, {
+        value: decodeTyped(o[k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   }
   return v;
@@ -115,8 +121,10 @@ function kind(v: unknown): string {
 export function deepEqual(exp: unknown, act: unknown, path = "root"): string | null {
   if ((exp === null || exp === undefined) && (act === null || act === undefined)) return null;
   if (exp instanceof Typed) return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
-  if (exp === null || act === null || act === undefined) return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
-  if (kind(exp) !== kind(act)) return `${path}: type mismatch: expected ${describe(exp)}, got ${describe(act)}`;
+  if (exp === null || act === null || act === undefined)
+    return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
+  if (kind(exp) !== kind(act))
+    return `${path}: type mismatch: expected ${describe(exp)}, got ${describe(act)}`;
   if (typeof exp === "number") {
     const a = act as number;
     if (Number.isNaN(exp) && Number.isNaN(a)) return null;
@@ -125,15 +133,20 @@ export function deepEqual(exp: unknown, act: unknown, path = "root"): string | n
   }
   if (exp instanceof Timestamp) {
     const a = act as Timestamp;
-    return exp.nanos === a.nanos ? null : `${path}: timestamp mismatch: expected ${describe(exp)}, got ${describe(act)}`;
+    return exp.nanos === a.nanos
+      ? null
+      : `${path}: timestamp mismatch: expected ${describe(exp)}, got ${describe(act)}`;
   }
   if (exp instanceof Uint8Array) {
     const a = act as Uint8Array;
-    return Buffer.from(exp).equals(Buffer.from(a)) ? null : `${path}: bytes mismatch: expected ${describe(exp)}, got ${describe(act)}`;
+    return Buffer.from(exp).equals(Buffer.from(a))
+      ? null
+      : `${path}: bytes mismatch: expected ${describe(exp)}, got ${describe(act)}`;
   }
   if (Array.isArray(exp)) {
     const a = act as unknown[];
-    if (exp.length !== a.length) return `${path}: array length mismatch: expected ${exp.length}, got ${a.length}`;
+    if (exp.length !== a.length)
+      return `${path}: array length mismatch: expected ${exp.length}, got ${a.length}`;
     for (let i = 0; i < exp.length; i++) {
       const d = deepEqual(exp[i], a[i], `${path}[${i}]`);
       if (d) return d;
@@ -147,7 +160,10 @@ export function deepEqual(exp: unknown, act: unknown, path = "root"): string | n
     const missing = ek.filter((k) => !Object.hasOwn(a, k));
     const extra = ak.filter((k) => !Object.hasOwn(exp, k));
     if (missing.length || extra.length)
-      return [...missing.map((k) => `${path}: missing key "${k}"`), ...extra.map((k) => `${path}: unexpected key "${k}"`)].join("\n");
+      return [
+        ...missing.map((k) => `${path}: missing key "${k}"`),
+        ...extra.map((k) => `${path}: unexpected key "${k}"`),
+      ].join("\n");
     for (const k of ek) {
       const d = deepEqual(exp[k], a[k], `${path}.${k}`);
       if (d) return d;
@@ -165,20 +181,26 @@ function errMessage(e: unknown): string {
 
 function runCase(mapping: Mapping, c: Spec): string | null {
   const input = Object.hasOwn(c, "input") ? unwrapTyped(decodeTyped(c.input)) : null;
-  const meta = c.input_metadata ? (unwrapTyped(decodeTyped(c.input_metadata)) as Record<string, unknown>) : {};
+  const meta = c.input_metadata
+    ? (unwrapTyped(decodeTyped(c.input_metadata)) as Record<string, unknown>)
+    : {};
   let res;
   const wantsError = Object.hasOwn(c, "error");
   try {
     res = mapping.exec({ value: input, metadata: meta });
   } catch (e) {
-    if (e instanceof BloblangCompileError) return `expected a runtime error, got compile error: ${errMessage(e)}`;
+    if (e instanceof BloblangCompileError)
+      return `expected a runtime error, got compile error: ${errMessage(e)}`;
     if (wantsError) {
       const sub = c.error == null ? "" : String(c.error);
-      return errMessage(e).includes(sub) ? null : `runtime error "${errMessage(e)}" does not contain "${sub}"`;
+      return errMessage(e).includes(sub)
+        ? null
+        : `runtime error "${errMessage(e)}" does not contain "${sub}"`;
     }
     return `unexpected runtime error: ${errMessage(e)}`;
   }
-  if (wantsError) return `expected runtime error containing "${String(c.error ?? "")}", but execution succeeded`;
+  if (wantsError)
+    return `expected runtime error containing "${String(c.error ?? "")}", but execution succeeded`;
   if (c.deleted === true) return res.deleted ? null : "expected message to be deleted, but it was not";
   if (res.deleted) return "message was unexpectedly deleted";
   const out = res.value === undefined ? input : res.value;
@@ -221,7 +243,9 @@ export function runConformance(dir: string, filter?: string): ConformanceSummary
       const ids = cases ? cases.map((c) => `${file}/${name}/${String(c.name)}`) : [`${file}/${name}`];
       if (filter && !ids.some((id) => id.includes(filter))) continue;
       if (typeof t.skip === "string" && t.skip) {
-        if (cases) for (const c of cases) results.push({ file, test: name, case: String(c.name), status: "skip", reason: t.skip });
+        if (cases)
+          for (const c of cases)
+            results.push({ file, test: name, case: String(c.name), status: "skip", reason: t.skip });
         else results.push({ file, test: name, status: "skip", reason: t.skip });
         continue;
       }
@@ -236,8 +260,10 @@ export function runConformance(dir: string, filter?: string): ConformanceSummary
       if (!cases) {
         let reason: string | null;
         if (typeof t.compile_error === "string" && t.compile_error) {
-          if (!compileErr) reason = `expected compile error containing "${t.compile_error}", but compilation succeeded`;
-          else if (!(compileErr instanceof BloblangCompileError)) reason = `expected a compile error, got ${errMessage(compileErr)}`;
+          if (!compileErr)
+            reason = `expected compile error containing "${t.compile_error}", but compilation succeeded`;
+          else if (!(compileErr instanceof BloblangCompileError))
+            reason = `expected a compile error, got ${errMessage(compileErr)}`;
           else
             reason = errMessage(compileErr).includes(t.compile_error)
               ? null
@@ -254,8 +280,16 @@ export function runConformance(dir: string, filter?: string): ConformanceSummary
           results.push({ file, test: name, case: cname, status: "skip", reason: c.skip });
           continue;
         }
-        const reason = compileErr ? `unexpected compile error: ${errMessage(compileErr)}` : safeRun(mapping!, c);
-        results.push({ file, test: name, case: cname, status: reason ? "fail" : "pass", ...(reason ? { reason } : {}) });
+        const reason = compileErr
+          ? `unexpected compile error: ${errMessage(compileErr)}`
+          : safeRun(mapping!, c);
+        results.push({
+          file,
+          test: name,
+          case: cname,
+          status: reason ? "fail" : "pass",
+          ...(reason ? { reason } : {}),
+        });
       }
     }
   }

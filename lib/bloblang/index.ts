@@ -60,7 +60,10 @@ function makeImporter(opts: { files?: Record<string, string>; importDir?: string
   };
 }
 
-export function compile(source: string, opts: { files?: Record<string, string>; importDir?: string } = {}): Mapping {
+export function compile(
+  source: string,
+  opts: { files?: Record<string, string>; importDir?: string } = {},
+): Mapping {
   let prog: Program;
   try {
     prog = parseMapping(source, { importer: makeImporter(opts) });
@@ -114,5 +117,3 @@ export function toPlain(value: unknown): unknown {
 export function isTimestamp(v: unknown): boolean {
   return v instanceof Timestamp;
 }
-
-

@@ -4,7 +4,8 @@ import type { Fn } from "./runtime";
 import { Ctx, NONE } from "./runtime";
 import type { Value, ValueObject } from "./value";
 import { utf8 } from "./value";
-import { Parser, ParseFail } from "./parser";
+import { Parser } from "./parser";
+import type { ParseFail } from "./parser";
 import { BloblangCompileError } from "./errors";
 import { messageCtx } from "./exec";
 import type { RunInput } from "./exec";
@@ -24,7 +25,8 @@ export function compileInterpolationImpl(template: string) {
     }
     if (template.startsWith("${{!", i)) {
       const end = template.indexOf("}}", i + 4);
-      if (end < 0) throw new BloblangCompileError(`char ${i + 1}: required: expected end of escaped expression`);
+      if (end < 0)
+        throw new BloblangCompileError(`char ${i + 1}: required: expected end of escaped expression`);
       lit += "${!" + template.slice(i + 4, end) + "}";
       i = end + 2;
       continue;
@@ -43,7 +45,8 @@ export function compileInterpolationImpl(template: string) {
       }
       if (!q) throw new BloblangCompileError(`char ${p.pos + 1}: required: expected query`);
       p.spaces();
-      if (p.peek() !== "}") throw new BloblangCompileError(`char ${p.pos + 1}: required: expected end of expression`);
+      if (p.peek() !== "}")
+        throw new BloblangCompileError(`char ${p.pos + 1}: required: expected end of expression`);
       if (lit) parts.push(lit);
       lit = "";
       parts.push(q);

@@ -36,24 +36,13 @@ export function parseJsonText(text: string): Value {
     let v: unknown;
     try {
       v = JSON.parse(text);
-    } catch (e) {
-      throw new JsonError(goJsonError(text, e as Error));
+    } catch {
+      // re-parse with the exact parser for a Go-shaped error message
+      return new JsonParser(text).parseAll();
     }
     return convertNumbers(v);
   }
   return new JsonParser(text).parseAll();
-}
-
-function goJsonError(text: string, e: Error): string {
-  if (text.trim() === "") return "unexpected end of JSON input";
-  const m = /position (\d+)/.exec(e.message);
-  if (/Unexpected end/.test(e.message)) return "unexpected end of JSON input";
-  if (m) {
-    const c = text[Number(m[1])];
-    if (c === undefined) return "unexpected end of JSON input";
-    return `invalid character '${c}' looking for beginning of value`;
-  }
-  return e.message;
 }
 
 class JsonParser {
@@ -136,23 +125,11 @@ class JsonParser {
       case '"':
         return this.str();
       case "t":
-        if (this.s.startsWith("true", this.i)) {
-          this.i += 4;
-          return true;
-        }
-        break;
+        return this.word("true", true);
       case "f":
-        if (this.s.startsWith("false", this.i)) {
-          this.i += 5;
-          return false;
-        }
-        break;
+        return this.word("false", false);
       case "n":
-        if (this.s.startsWith("null", this.i)) {
-          this.i += 4;
-          return null;
-        }
-        break;
+        return this.word("null", null);
       default: {
         NUM_RE.lastIndex = this.i;
         const m = NUM_RE.exec(this.s);
@@ -167,6 +144,15 @@ class JsonParser {
       }
     }
     this.fail();
+  }
+  word(w: string, v: Value): Value {
+    for (let k = 1; k < w.length; k++) {
+      const c = this.s[this.i + k];
+      if (c === undefined) throw new JsonError("unexpected end of JSON input");
+      if (c !== w[k]) throw new JsonError(`invalid character '${c}' in literal ${w} (expecting '${w[k]}')`);
+    }
+    this.i += w.length;
+    return v;
   }
   str(): string {
     const s = this.s;
@@ -240,7 +226,8 @@ export function toPlainValue(v: Value): unknown {
     const o: Record<string, unknown> = {};
     for (const k of Object.keys(v)) {
       const x = toPlainValue(v[k]);
-      if (k === "__proto__") Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+      if (k === "__proto__")
+        Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
       else o[k] = x;
     }
     return o;

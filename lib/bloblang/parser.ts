@@ -11,7 +11,7 @@ import { BloblangCompileError, BloblangError, QueryError, errFrom, rtErr, typeEr
 import { iCompare } from "./coerce";
 import { goFmtV } from "./format";
 import { goTypeName } from "./value";
-import { lookupFunction, lookupMethod, buildCall } from "./registry";
+import { lookupFunction, lookupMethod } from "./registry";
 import type { Ctx } from "./runtime";
 import { assignPath, deletePath } from "./paths";
 
@@ -450,7 +450,8 @@ export class Parser {
       return null;
     }
     if (name !== "_") {
-      if (this.named.includes(name)) this.fatal(`context label \`${name}\` would shadow a parent context`, start);
+      if (this.named.includes(name))
+        this.fatal(`context label \`${name}\` would shadow a parent context`, start);
       if (name === "root" || name === "this") this.fatal(`context label \`${name}\` is not allowed`, start);
     }
     const prevNamed = this.named;
@@ -727,7 +728,8 @@ export class Parser {
       if (Object.hasOwn(this.maps, k)) collisions.push(k);
       else this.maps[k] = sub.maps[k];
     }
-    if (collisions.length) this.fatal(`map name collisions from import '${path}': [${collisions.join(" ")}]`, start);
+    if (collisions.length)
+      this.fatal(`map name collisions from import '${path}': [${collisions.join(" ")}]`, start);
     return true;
   }
 
@@ -980,10 +982,17 @@ export class Parser {
       const exp = [...new Set(f.expected)];
       let e: string;
       if (exp.length === 1) e = `expected ${exp[0]}`;
-      else e = "expected " + exp.slice(0, -1).join(", ") + (exp.length > 2 ? "," : "") + " or " + exp[exp.length - 1];
+      else
+        e =
+          "expected " +
+          exp.slice(0, -1).join(", ") +
+          (exp.length > 2 ? "," : "") +
+          " or " +
+          exp[exp.length - 1];
       msg = msg ? `${msg}: ${e}` : e;
     }
-    if (!msg) msg = f.pos >= this.src.length ? "encountered unexpected end of input" : "encountered unexpected input";
+    if (!msg)
+      msg = f.pos >= this.src.length ? "encountered unexpected end of input" : "encountered unexpected input";
     return `line ${line} char ${col}: ${msg}`;
   }
 }
@@ -1023,8 +1032,14 @@ export function parseMapping(src: string, opts: ParserOpts = {}): Program {
       const path = p.quoted();
       if (path !== null) {
         p.wsnl();
-        if (!p.eof()) throw new BloblangCompileError(p.describe(new ParseFail(0, [], `unexpected content after single root import: ${src.slice(p.pos)}`)));
-        if (!opts.importer) throw new BloblangCompileError("line 1 char 1: failed to read import: imports are not available");
+        if (!p.eof())
+          throw new BloblangCompileError(
+            p.describe(
+              new ParseFail(0, [], `unexpected content after single root import: ${src.slice(p.pos)}`),
+            ),
+          );
+        if (!opts.importer)
+          throw new BloblangCompileError("line 1 char 1: failed to read import: imports are not available");
         let content: string;
         try {
           content = opts.importer(path);
@@ -1113,7 +1128,9 @@ export function fieldFn(kind: "this" | "root" | "named", name: string, path: str
     }
     const v = ctx.current();
     if (v === NONE) {
-      const e = rtErr(n > 0 ? `context was undefined, unable to reference \`${path.join(".")}\`` : "context was undefined");
+      const e = rtErr(
+        n > 0 ? `context was undefined, unable to reference \`${path.join(".")}\`` : "context was undefined",
+      );
       (e as QueryError & { noContext?: string }).noContext = path.join(".");
       throw e;
     }
@@ -1256,7 +1273,10 @@ function ifFn(branches: { cond: Fn | null; body: Fn }[]): Fn {
         try {
           v = b.cond.exec(ctx);
         } catch (e) {
-          throw wrapMsg(e, i === 0 ? "failed to check if condition: " : `failed to check if condition ${i}: `);
+          throw wrapMsg(
+            e,
+            i === 0 ? "failed to check if condition: " : `failed to check if condition ${i}: `,
+          );
         }
         if (typeof v !== "boolean") {
           if (v === null) continue;
@@ -1302,7 +1322,9 @@ function arrayLiteral(items: Fn[]): Fn {
 }
 
 function objectLiteral(entries: [string | Fn, Fn][]): Fn {
-  if (entries.every(([k, v]) => (typeof k === "string" || (k.lit && typeof k.lit.value === "string")) && v.lit)) {
+  if (
+    entries.every(([k, v]) => (typeof k === "string" || (k.lit && typeof k.lit.value === "string")) && v.lit)
+  ) {
     const out: ValueObject = {};
     for (const [k, v] of entries) {
       const val = v.lit!.value;

@@ -26,7 +26,10 @@ export function assignPath(root: { v: Value }, path: string[], val: Value): void
       obj = next;
     } else if (Array.isArray(obj)) {
       if (seg === "-") {
-        if (i < 1) throw rtErr(`unable to set target path ${dotPath(path)}: unable to append new array index at root of path`);
+        if (i < 1)
+          throw rtErr(
+            `unable to set target path ${dotPath(path)}: unable to append new array index at root of path`,
+          );
         const nv = last ? val : {};
         obj.push(nv);
         if (last) return;

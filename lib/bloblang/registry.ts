@@ -7,7 +7,8 @@ import { BloblangError, errFrom, rtErr } from "./errors";
 import { getBool, getInt, getNumber, getTimestamp } from "./coerce";
 import type { Arg } from "./parser";
 
-export type PType = "string" | "integer" | "float" | "number" | "bool" | "array" | "object" | "query" | "timestamp" | "unknown";
+export type PType =
+  "string" | "integer" | "float" | "number" | "bool" | "array" | "object" | "query" | "timestamp" | "unknown";
 
 export interface ParamDef {
   name: string;
@@ -76,7 +77,11 @@ export function simpleMethod(
 }
 
 /** A simple function: `fn(ctx)` with an annotation of "function <name>". */
-export function simpleFunction(name: string, params: Params, prep: (args: Value[]) => (ctx: Ctx) => Value): void {
+export function simpleFunction(
+  name: string,
+  params: Params,
+  prep: (args: Value[]) => (ctx: Ctx) => Value,
+): void {
   registerFunction({
     name,
     params,
@@ -247,7 +252,5 @@ export function lookupMethod(name: string, target: Fn, args: Arg[], _named: stri
     },
   };
 }
-
-export function buildCall(): void {}
 
 export { Timestamp };

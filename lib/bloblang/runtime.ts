@@ -64,11 +64,24 @@ export class Ctx {
     return this.msg.valueFn();
   }
   withValue(v: Value): Ctx {
-    return new Ctx(v, this.value, this.named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth);
+    return new Ctx(
+      v,
+      this.value,
+      this.named,
+      this.vars,
+      this.maps,
+      this.root,
+      this.meta,
+      this.msg,
+      this.depth,
+    );
   }
   pop(): [Value | typeof NONE, Ctx] {
     const cur = this.current();
-    return [cur, new Ctx(this.next, NONE, this.named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth)];
+    return [
+      cur,
+      new Ctx(this.next, NONE, this.named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth),
+    ];
   }
   withNamed(name: string, v: Value): Ctx {
     return new Ctx(

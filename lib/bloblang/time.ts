@@ -1,5 +1,6 @@
 // Go-style time layouts ("2006-01-02T15:04:05Z07:00"): formatting and parsing of Timestamp values.
-import { Location, Timestamp, UTC, fixedZone, localLocation } from "./value";
+import type { Location } from "./value";
+import { Timestamp, UTC, fixedZone, localLocation } from "./value";
 
 export const RFC3339Nano = "2006-01-02T15:04:05.999999999Z07:00";
 export const RFC3339 = "2006-01-02T15:04:05Z07:00";
@@ -20,9 +21,7 @@ const longMonths = [
   "December",
 ];
 
-type Chunk =
-  | { lit: string }
-  | { std: string; digits?: number; sep?: string; trim?: boolean };
+type Chunk = { lit: string } | { std: string; digits?: number; sep?: string; trim?: boolean };
 
 const cache = new Map<string, Chunk[]>();
 
@@ -400,10 +399,7 @@ export function parseTime(layout: string, value: string, defaultLoc: Location = 
         if (sec > 59) throw fail(std, hold, ": second out of range");
         // Go accepts a fractional second after seconds even if the layout has none
         const next = cs[ci + 1];
-        if (
-          /^[.,][0-9]/.test(value) &&
-          !(next && !("lit" in next) && next.std === "frac")
-        ) {
+        if (/^[.,][0-9]/.test(value) && !(next && !("lit" in next) && next.std === "frac")) {
           const m = /^[.,]([0-9]+)/.exec(value)!;
           nsec = Number((m[1] + "000000000").slice(0, 9));
           value = value.slice(m[0].length);
@@ -458,7 +454,8 @@ export function parseTime(layout: string, value: string, defaultLoc: Location = 
         else re = /^([+-])([0-9]{2}):([0-9]{2}):([0-9]{2})/;
         const m = re.exec(value);
         if (!m) throw fail(std, value);
-        const off = (Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)) * (m[1] === "-" ? -1 : 1);
+        const off =
+          (Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)) * (m[1] === "-" ? -1 : 1);
         zoneOff = off;
         value = value.slice(m[0].length);
       }

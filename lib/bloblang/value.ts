@@ -73,9 +73,10 @@ export class Location {
     if (this.name === "UTC") return "UTC";
     if (this.fixed !== null) return this.name;
     try {
-      const parts = new Intl.DateTimeFormat("en-US", { timeZone: this.name, timeZoneName: "short" }).formatToParts(
-        new Date(sec * 1000),
-      );
+      const parts = new Intl.DateTimeFormat("en-US", {
+        timeZone: this.name,
+        timeZoneName: "short",
+      }).formatToParts(new Date(sec * 1000));
       const tz = parts.find((p) => p.type === "timeZoneName")?.value ?? "";
       if (/^[A-Z]{2,5}$/.test(tz)) return tz;
     } catch {
@@ -86,7 +87,9 @@ export class Location {
     const a = Math.abs(off);
     const h = Math.floor(a / 3600);
     const m = Math.floor((a % 3600) / 60);
-    return m === 0 ? `${sign}${String(h).padStart(2, "0")}` : `${sign}${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}`;
+    return m === 0
+      ? `${sign}${String(h).padStart(2, "0")}`
+      : `${sign}${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}`;
   }
 }
 
@@ -108,7 +111,14 @@ function ianaOffset(zone: string, sec: number): number {
   }
   const parts = dtf.formatToParts(new Date(sec * 1000));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  const asUtc = Date.UTC(
+    get("year"),
+    get("month") - 1,
+    get("day"),
+    get("hour"),
+    get("minute"),
+    get("second"),
+  );
   return Math.round(asUtc / 1000 - sec);
 }
 
@@ -148,7 +158,8 @@ export function getKey(o: ValueObject, k: string): Value {
   return hasOwn(o, k) ? o[k] : undefined;
 }
 export function setKey(o: ValueObject, k: string, v: Value): void {
-  if (k === "__proto__") Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   else o[k] = v;
 }
 export function newObject(): ValueObject {

@@ -7,6 +7,8 @@ import { DELETE, NOTHING, Timestamp, fromUtf8, getKey, utf8 } from "../value";
 import { BloblangError, rtErr } from "../errors";
 import { literal } from "../ops";
 import { NONE } from "../runtime";
+import type { Ctx } from "../runtime";
+import { readFileSync } from "node:fs";
 import { parseJsonText } from "../json";
 import { searchPath, varFn, metaFn } from "../parser";
 import { formatTime, RFC3339Nano, nowTimestamp } from "../time";
@@ -77,7 +79,7 @@ function metaString(v: Value): string {
 function metaObjectStrings(ann: string) {
   return {
     ann,
-    exec(ctx: import("../runtime").Ctx) {
+    exec(ctx: Ctx) {
       if (!ctx.meta) throw rtErr("metadata cannot be queried in this context");
       const out: ValueObject = {};
       for (const k of Object.keys(ctx.meta)) out[k] = metaString(ctx.meta[k]);
@@ -163,7 +165,8 @@ export function resetCounters(): void {
 
 simpleFunction("uuid_v4", [], () => () => randomUUID());
 simpleFunction("uuid_v7", [{ name: "time", type: "timestamp", optional: true }], ([t]) => () => {
-  const ms = t instanceof Timestamp ? BigInt(t.sec) * 1000n + BigInt(Math.floor(t.nsec / 1e6)) : BigInt(Date.now());
+  const ms =
+    t instanceof Timestamp ? BigInt(t.sec) * 1000n + BigInt(Math.floor(t.nsec / 1e6)) : BigInt(Date.now());
   const b = randomBytes(16);
   for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
   b[6] = (b[6] & 0x0f) | 0x70;
@@ -244,15 +247,21 @@ simpleFunction(
       return v === undefined ? null : v;
     },
 );
-simpleFunction("file", [{ name: "path", type: "string" }, { name: "no_cache", type: "bool", default: false }], ([p]) => () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require("node:fs") as typeof import("node:fs");
-  try {
-    return new Uint8Array(fs.readFileSync(p as string));
-  } catch (e) {
-    throw rtErr((e as Error).message);
-  }
-});
+simpleFunction(
+  "file",
+  [
+    { name: "path", type: "string" },
+    { name: "no_cache", type: "bool", default: false },
+  ],
+  ([p]) =>
+    () => {
+      try {
+        return new Uint8Array(readFileSync(p as string));
+      } catch (e) {
+        throw rtErr((e as Error).message);
+      }
+    },
+);
 
 simpleFunction("error", [], () => () => null);
 simpleFunction("errored", [], () => () => false);
@@ -262,11 +271,24 @@ simpleFunction("error_source_path", [], () => () => null);
 simpleFunction("tracing_span", [], () => () => null);
 simpleFunction("tracing_id", [], () => () => "");
 
-simpleFunction("bytes", [{ name: "length", type: "integer" }], ([n]) => () => new Uint8Array(Number(n as bigint)));
+simpleFunction(
+  "bytes",
+  [{ name: "length", type: "integer" }],
+  ([n]) =>
+    () =>
+      new Uint8Array(Number(n as bigint)),
+);
 simpleFunction("pi", [], () => () => Math.PI);
-simpleFunction("counter", [{ name: "min", type: "integer", default: 1n }, { name: "max", type: "integer", default: 9223372036854775807n }], ([min]) => {
-  let c = (min as bigint) - 1n;
-  return () => (c += 1n);
-});
+simpleFunction(
+  "counter",
+  [
+    { name: "min", type: "integer", default: 1n },
+    { name: "max", type: "integer", default: 9223372036854775807n },
+  ],
+  ([min]) => {
+    let c = (min as bigint) - 1n;
+    return () => (c += 1n);
+  },
+);
 
 import { toGoString, toJsonText } from "../format";

@@ -247,10 +247,12 @@ function uintMethod(name: string, max: bigint, label: string) {
     let u: bigint;
     if (typeof v === "string") {
       if (!/^[0-9]+$/.test(v)) {
-        if (/^-[0-9]+$/.test(v)) throw rtErr(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+        if (/^-[0-9]+$/.test(v))
+          throw rtErr(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
       }
       u = /^[0-9]+$/.test(v) ? BigInt(v) : toInt(v);
-      if (u > 18446744073709551615n) throw rtErr(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
+      if (u > 18446744073709551615n)
+        throw rtErr(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
     } else if (typeof v === "number") {
       if (v < 0) throw rtErr("float value is negative and cannot be cast as an unsigned integer");
       if (Number.isNaN(v)) throw rtErr("cannot convert NAN to an unsigned integer");

@@ -14,7 +14,7 @@ function goRound(f: number): number {
 
 /** A float → integer result like Go's `if i, err := IToInt(f); err == nil { return i }`. */
 function intIfExact(f: number): Value {
-  if (Number.isFinite(f) && f === Math.trunc(f) && f <= 9223372036854775807 && f >= -9223372036854775808) return BigInt(f);
+  if (Number.isFinite(f) && f === Math.trunc(f) && f < 2 ** 63 && f >= -(2 ** 63)) return BigInt(f);
   return f;
 }
 

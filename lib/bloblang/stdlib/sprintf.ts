@@ -104,13 +104,15 @@ export function sprintf(format: string, args: Value[]): string {
         if (prec !== undefined) s = [...s].slice(0, prec).join("");
         break;
       case "q":
-        if (typeof a === "string" || a instanceof Uint8Array) s = goQuote(typeof a === "string" ? a : fromUtf8(a));
+        if (typeof a === "string" || a instanceof Uint8Array)
+          s = goQuote(typeof a === "string" ? a : fromUtf8(a));
         else if (typeof a === "bigint") s = "'" + String.fromCodePoint(Number(a)) + "'";
         else s = `%!q(${goTypeName(a)}=${goFmtV(a)})`;
         break;
       case "d":
         if (typeof a === "bigint") s = a.toString();
-        else if (Array.isArray(a)) s = "[" + a.map((x) => (typeof x === "bigint" ? x.toString() : goFmtV(x))).join(" ") + "]";
+        else if (Array.isArray(a))
+          s = "[" + a.map((x) => (typeof x === "bigint" ? x.toString() : goFmtV(x))).join(" ") + "]";
         else s = `%!d(${goTypeName(a)}=${goFmtV(a)})`;
         if (typeof a === "bigint") {
           if (plus && a >= 0n) s = "+" + s;
@@ -155,7 +157,10 @@ export function sprintf(format: string, args: Value[]): string {
         s = typeof a === "bigint" ? String.fromCodePoint(Number(a)) : `%!c(${goTypeName(a)}=${goFmtV(a)})`;
         break;
       case "U":
-        s = typeof a === "bigint" ? "U+" + a.toString(16).toUpperCase().padStart(4, "0") : `%!U(${goTypeName(a)}=${goFmtV(a)})`;
+        s =
+          typeof a === "bigint"
+            ? "U+" + a.toString(16).toUpperCase().padStart(4, "0")
+            : `%!U(${goTypeName(a)}=${goFmtV(a)})`;
         break;
       case "t":
         s = typeof a === "boolean" ? String(a) : `%!t(${goTypeName(a)}=${goFmtV(a)})`;
@@ -169,7 +174,13 @@ export function sprintf(format: string, args: Value[]): string {
     out += pad(s, width, left, zero && !left && verb !== "s" && verb !== "v");
   }
   if (argi < args.length) {
-    out += "%!(EXTRA " + args.slice(argi).map((a) => `${goTypeName(a)}=${goFmtV(a)}`).join(", ") + ")";
+    out +=
+      "%!(EXTRA " +
+      args
+        .slice(argi)
+        .map((a) => `${goTypeName(a)}=${goFmtV(a)}`)
+        .join(", ") +
+      ")";
   }
   return out;
 }

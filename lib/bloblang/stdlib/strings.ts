@@ -3,6 +3,7 @@ import { createHash, createHmac } from "node:crypto";
 import { gunzipSync, gzipSync, deflateSync, inflateSync, deflateRawSync, inflateRawSync } from "node:zlib";
 import YAML from "yaml";
 import { simpleMethod } from "../registry";
+import type { Params } from "../registry";
 import type { Value, ValueObject } from "../value";
 import { fromUtf8, isObject, setKey, utf8 } from "../value";
 import { BloblangError, rtErr, typeError } from "../errors";
@@ -18,7 +19,11 @@ function strMethod(name: string, fn: StrFn): void {
   simpleMethod(name, [], () => (v) => fn(getString(v)));
 }
 /** A method that accepts only string/bytes and keeps bytes as bytes where Go does. */
-function sbMethod(name: string, params: import("../registry").Params, prep: (args: Value[]) => (s: string, isBytes: boolean) => Value) {
+function sbMethod(
+  name: string,
+  params: Params,
+  prep: (args: Value[]) => (s: string, isBytes: boolean) => Value,
+) {
   simpleMethod(name, params, (args) => {
     const fn = prep(args);
     return (v) => {
@@ -32,11 +37,26 @@ function sbMethod(name: string, params: import("../registry").Params, prep: (arg
 sbMethod("uppercase", [], () => (s, b) => (b ? utf8(s.toUpperCase()) : s.toUpperCase()));
 sbMethod("lowercase", [], () => (s, b) => (b ? utf8(s.toLowerCase()) : s.toLowerCase()));
 sbMethod("capitalize", [], () => (s, b) => {
-  const r = s.replace(/(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu, (_m, pre: string, c: string, rest: string) => pre + c.toUpperCase() + rest.toLowerCase());
+  const r = s.replace(
+    /(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu,
+    (_m, pre: string, c: string, rest: string) => pre + c.toUpperCase() + rest.toLowerCase(),
+  );
   return b ? utf8(r) : r;
 });
-sbMethod("has_prefix", [{ name: "value", type: "string" }], ([p]) => (s) => s.startsWith(p as string));
-sbMethod("has_suffix", [{ name: "value", type: "string" }], ([p]) => (s) => s.endsWith(p as string));
+sbMethod(
+  "has_prefix",
+  [{ name: "value", type: "string" }],
+  ([p]) =>
+    (s) =>
+      s.startsWith(p as string),
+);
+sbMethod(
+  "has_suffix",
+  [{ name: "value", type: "string" }],
+  ([p]) =>
+    (s) =>
+      s.endsWith(p as string),
+);
 sbMethod("trim_prefix", [{ name: "prefix", type: "string" }], ([p]) => (s, b) => {
   const r = s.startsWith(p as string) ? s.slice((p as string).length) : s;
   return b ? utf8(r) : r;
@@ -46,7 +66,8 @@ sbMethod("trim_suffix", [{ name: "suffix", type: "string" }], ([p]) => (s, b) =>
   const r = sx && s.endsWith(sx) ? s.slice(0, s.length - sx.length) : s;
   return b ? utf8(r) : r;
 });
-const goSpace = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+const goSpace =
+  "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 function trimSet(s: string, set: string, left = true, right = true): string {
   const chars = [...s];
   let i = 0;
@@ -59,11 +80,19 @@ sbMethod("trim", [{ name: "cutset", type: "string", optional: true }], ([c]) => 
   const r = c === undefined ? trimSet(s, goSpace) : trimSet(s, c as string);
   return b ? utf8(r) : r;
 });
-sbMethod("trim_left", [{ name: "cutset", type: "string", optional: true }], ([c]) => (s) =>
-  c === undefined ? trimSet(s, goSpace, true, false) : trimSet(s, c as string, true, false),
+sbMethod(
+  "trim_left",
+  [{ name: "cutset", type: "string", optional: true }],
+  ([c]) =>
+    (s) =>
+      c === undefined ? trimSet(s, goSpace, true, false) : trimSet(s, c as string, true, false),
 );
-sbMethod("trim_right", [{ name: "cutset", type: "string", optional: true }], ([c]) => (s) =>
-  c === undefined ? trimSet(s, goSpace, false, true) : trimSet(s, c as string, false, true),
+sbMethod(
+  "trim_right",
+  [{ name: "cutset", type: "string", optional: true }],
+  ([c]) =>
+    (s) =>
+      c === undefined ? trimSet(s, goSpace, false, true) : trimSet(s, c as string, false, true),
 );
 sbMethod("reverse", [], () => (s, b) => (b ? utf8([...s].reverse().join("")) : [...s].reverse().join("")));
 simpleMethod("reverse_bytes", [], () => (v) => {
@@ -91,11 +120,23 @@ strMethod("unescape_html", (s) =>
   s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m, e: string) => {
     if (e.startsWith("#x") || e.startsWith("#X")) return String.fromCodePoint(parseInt(e.slice(2), 16));
     if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
-    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+    const named: Record<string, string> = {
+      amp: "&",
+      lt: "<",
+      gt: ">",
+      quot: '"',
+      apos: "'",
+      nbsp: "\u00a0",
+    };
     return named[e] ?? m;
   }),
 );
-strMethod("escape_url_query", (s) => encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/~/g, "~"));
+strMethod("escape_url_query", (s) =>
+  encodeURIComponent(s)
+    .replace(/%20/g, "+")
+    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
+    .replace(/~/g, "~"),
+);
 strMethod("unescape_url_query", (s) => {
   try {
     return decodeURIComponent(s.replace(/\+/g, " "));
@@ -103,7 +144,9 @@ strMethod("unescape_url_query", (s) => {
     throw rtErr(`invalid URL escape`);
   }
 });
-strMethod("escape_url_path", (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()));
+strMethod("escape_url_path", (s) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()),
+);
 strMethod("unescape_url_path", (s) => {
   try {
     return decodeURIComponent(s);
@@ -158,10 +201,11 @@ sbMethod(
     { name: "old", type: "string" },
     { name: "new", type: "string" },
   ],
-  ([o, n]) => (s, b) => {
-    const r = goReplaceAll(s, o as string, n as string);
-    return b ? utf8(r) : r;
-  },
+  ([o, n]) =>
+    (s, b) => {
+      const r = goReplaceAll(s, o as string, n as string);
+      return b ? utf8(r) : r;
+    },
 );
 sbMethod(
   "replace",
@@ -169,10 +213,11 @@ sbMethod(
     { name: "old", type: "string" },
     { name: "new", type: "string" },
   ],
-  ([o, n]) => (s, b) => {
-    const r = goReplaceAll(s, o as string, n as string);
-    return b ? utf8(r) : r;
-  },
+  ([o, n]) =>
+    (s, b) => {
+      const r = goReplaceAll(s, o as string, n as string);
+      return b ? utf8(r) : r;
+    },
 );
 function goReplaceAll(s: string, o: string, n: string): string {
   if (o === "") {
@@ -184,7 +229,9 @@ function goReplaceAll(s: string, o: string, n: string): string {
 function replaceMany(args: Value[]) {
   const items = args[0] as Value[];
   if (items.length % 2 !== 0)
-    throw new BloblangError(`invalid arg, replacements should be in pairs and must therefore be even: ${goFmtV(items)}`);
+    throw new BloblangError(
+      `invalid arg, replacements should be in pairs and must therefore be even: ${goFmtV(items)}`,
+    );
   const pairs: [string, string][] = [];
   for (let i = 0; i < items.length; i += 2) pairs.push([getString(items[i]), getString(items[i + 1])]);
   return (s: string, b: boolean) => {
@@ -202,7 +249,11 @@ sbMethod("repeat", [{ name: "count", type: "integer" }], ([c]) => {
   return (s, b) => (b ? utf8(s.repeat(n)) : s.repeat(n));
 });
 
-sbMethod("strip_html", [{ name: "preserve", type: "array", optional: true }], () => (s) => s.replace(/<[^>]*>/g, ""));
+sbMethod(
+  "strip_html",
+  [{ name: "preserve", type: "array", optional: true }],
+  () => (s) => s.replace(/<[^>]*>/g, ""),
+);
 
 // ---- regular expressions (Go RE2 → JS) ----
 const reCache = new Map<string, RegExp>();
@@ -235,14 +286,19 @@ export function goRegex(pattern: string, global = true): RegExp {
   reCache.set(key, re);
   return re;
 }
-function goReplacement(repl: string): (m: RegExpExecArray | string[], groups?: Record<string, string>) => string {
+function goReplacement(
+  repl: string,
+): (m: RegExpExecArray | string[], groups?: Record<string, string>) => string {
   return (m, groups) =>
-    repl.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_x, all: string, braced?: string, bare?: string) => {
-      if (all === "$") return "$";
-      const name = braced ?? bare ?? "";
-      if (/^[0-9]+$/.test(name)) return m[Number(name)] ?? "";
-      return groups?.[name] ?? "";
-    });
+    repl.replace(
+      /\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
+      (_x, all: string, braced?: string, bare?: string) => {
+        if (all === "$") return "$";
+        const name = braced ?? bare ?? "";
+        if (/^[0-9]+$/.test(name)) return m[Number(name)] ?? "";
+        return groups?.[name] ?? "";
+      },
+    );
 }
 
 sbMethod("re_match", [{ name: "pattern", type: "string" }], ([p]) => {
@@ -269,7 +325,13 @@ function groupNames(re: RegExp, m: RegExpExecArray | RegExpMatchArray): string[]
         continue;
       }
       if (src[i] === "(" && src[i + 1] !== "?") idx++;
-      else if (src[i] === "(" && src[i + 1] === "?" && src[i + 2] === "<" && src[i + 3] !== "=" && src[i + 3] !== "!") {
+      else if (
+        src[i] === "(" &&
+        src[i + 1] === "?" &&
+        src[i + 2] === "<" &&
+        src[i + 3] !== "=" &&
+        src[i + 3] !== "!"
+      ) {
         idx++;
         const end = src.indexOf(">", i);
         names[idx] = src.slice(i + 3, end);
@@ -302,14 +364,15 @@ sbMethod("re_find_all_object", [{ name: "pattern", type: "string" }], ([p]) => {
 function reReplace(args: Value[]) {
   const re = goRegex(args[0] as string);
   const rep = goReplacement(args[1] as string);
-  return (s: string) => s.replace(re, (...a: unknown[]) => {
-    const hasGroups = typeof a[a.length - 1] === "object";
-    const groups = hasGroups ? (a[a.length - 1] as Record<string, string>) : undefined;
-    const m = a.slice(0, hasGroups ? -3 : -2).map((x) => (x === undefined ? "" : String(x)));
-    return rep(m, groups);
-  });
+  return (s: string) =>
+    s.replace(re, (...a: unknown[]) => {
+      const hasGroups = typeof a[a.length - 1] === "object";
+      const groups = hasGroups ? (a[a.length - 1] as Record<string, string>) : undefined;
+      const m = a.slice(0, hasGroups ? -3 : -2).map((x) => (x === undefined ? "" : String(x)));
+      return rep(m, groups);
+    });
 }
-const reParams: import("../registry").Params = [
+const reParams: Params = [
   { name: "pattern", type: "string" },
   { name: "value", type: "string" },
 ];
@@ -440,7 +503,10 @@ const decoders: Record<string, (s: string) => Uint8Array> = {
   base64raw: (s) => strictBase64(s, false, true),
   hex: (s) => {
     for (let i = 0; i < s.length; i++)
-      if (!/[0-9a-fA-F]/.test(s[i])) throw rtErr(`encoding/hex: invalid byte: U+${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, "0")} ${goQuoteRune(s[i])}`);
+      if (!/[0-9a-fA-F]/.test(s[i]))
+        throw rtErr(
+          `encoding/hex: invalid byte: U+${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, "0")} ${goQuoteRune(s[i])}`,
+        );
     if (s.length % 2) throw rtErr("encoding/hex: odd length hex string");
     return new Uint8Array(Buffer.from(s, "hex"));
   },
@@ -580,13 +646,15 @@ simpleMethod(
     { name: "no_indent", type: "bool", default: false },
     { name: "escape_html", type: "bool", default: true },
   ],
-  ([indent, noIndent, esc]) => (v) => {
-    checkJsonable(v);
-    return utf8(toJsonText(v, { indent: noIndent ? "" : (indent as string), escapeHtml: esc as boolean }));
-  },
+  ([indent, noIndent, esc]) =>
+    (v) => {
+      checkJsonable(v);
+      return utf8(toJsonText(v, { indent: noIndent ? "" : (indent as string), escapeHtml: esc as boolean }));
+    },
 );
 function checkJsonable(v: Value): void {
-  if (typeof v === "number" && !Number.isFinite(v)) throw rtErr(`json: unsupported value: ${formatFloatG(v)}`);
+  if (typeof v === "number" && !Number.isFinite(v))
+    throw rtErr(`json: unsupported value: ${formatFloatG(v)}`);
   if (Array.isArray(v)) v.forEach(checkJsonable);
   else if (isObject(v)) Object.keys(v).forEach((k) => checkJsonable(v[k]));
 }
@@ -638,17 +706,18 @@ simpleMethod(
     { name: "delimiter", type: "string", default: "," },
     { name: "lazy_quotes", type: "bool", default: false },
   ],
-  ([header, delim]) => (v) => {
-    const rows = parseCsv(getString(v), (delim as string) || ",");
-    if (!header) return rows;
-    if (rows.length === 0) return [];
-    const head = rows[0] as string[];
-    return rows.slice(1).map((r) => {
-      const o: ValueObject = {};
-      head.forEach((h, i) => setKey(o, h, (r as string[])[i] ?? ""));
-      return o;
-    });
-  },
+  ([header, delim]) =>
+    (v) => {
+      const rows = parseCsv(getString(v), (delim as string) || ",");
+      if (!header) return rows;
+      if (rows.length === 0) return [];
+      const head = rows[0] as string[];
+      return rows.slice(1).map((r) => {
+        const o: ValueObject = {};
+        head.forEach((h, i) => setKey(o, h, (r as string[])[i] ?? ""));
+        return o;
+      });
+    },
 );
 function parseCsv(s: string, delim: string): Value[] {
   const rows: Value[] = [];
@@ -724,7 +793,11 @@ strMethod("parse_url", (s) => {
     fragment: decodeURIComponent(u.hash.replace(/^#/, "")),
     raw_fragment: "",
   };
-  if (u.username) out.user = { name: decodeURIComponent(u.username), ...(u.password ? { password: decodeURIComponent(u.password) } : {}) };
+  if (u.username)
+    out.user = {
+      name: decodeURIComponent(u.username),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    };
   return out;
 });
 
@@ -750,18 +823,26 @@ strMethod("parse_form_url_encoded", (s) => {
   return out;
 });
 
-simpleMethod("compress", [{ name: "algorithm", type: "string" }, { name: "level", type: "integer", default: -1n }], ([a]) => (v) => {
-  const b = v instanceof Uint8Array ? v : utf8(getString(v));
-  switch (a) {
-    case "gzip":
-      return new Uint8Array(gzipSync(b));
-    case "zlib":
-      return new Uint8Array(deflateSync(b));
-    case "flate":
-      return new Uint8Array(deflateRawSync(b));
-  }
-  throw rtErr(`unrecognised compression algorithm: ${a as string}`);
-});
+simpleMethod(
+  "compress",
+  [
+    { name: "algorithm", type: "string" },
+    { name: "level", type: "integer", default: -1n },
+  ],
+  ([a]) =>
+    (v) => {
+      const b = v instanceof Uint8Array ? v : utf8(getString(v));
+      switch (a) {
+        case "gzip":
+          return new Uint8Array(gzipSync(b));
+        case "zlib":
+          return new Uint8Array(deflateSync(b));
+        case "flate":
+          return new Uint8Array(deflateRawSync(b));
+      }
+      throw rtErr(`unrecognised compression algorithm: ${a as string}`);
+    },
+);
 simpleMethod("decompress", [{ name: "algorithm", type: "string" }], ([a]) => (v) => {
   const b = v instanceof Uint8Array ? v : utf8(getString(v));
   try {

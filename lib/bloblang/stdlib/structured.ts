@@ -1,8 +1,18 @@
 // Object and array methods.
 import { registerMethod, simpleMethod } from "../registry";
-import type { Fn } from "../runtime";
+import type { Ctx, Fn } from "../runtime";
 import type { Value, ValueObject } from "../value";
-import { DELETE, NOTHING, clone, compareStrings, getKey, isObject, setKey, sortedKeys, fromUtf8 } from "../value";
+import {
+  DELETE,
+  NOTHING,
+  clone,
+  compareStrings,
+  getKey,
+  isObject,
+  setKey,
+  sortedKeys,
+  fromUtf8,
+} from "../value";
 import { errFrom, rtErr, typeError, BloblangError } from "../errors";
 import { getInt, getNumber, getString, iCompare, restrict } from "../coerce";
 import { toGoString } from "../format";
@@ -78,8 +88,12 @@ function flattenObj(v: Value, includeEmpty: boolean): ValueObject {
   walk(v, "");
   return out;
 }
-simpleMethod("collapse", [{ name: "include_empty", type: "bool", default: false }], ([ie]) => (v) =>
-  flattenObj(v, ie as boolean),
+simpleMethod(
+  "collapse",
+  [{ name: "include_empty", type: "bool", default: false }],
+  ([ie]) =>
+    (v) =>
+      flattenObj(v, ie as boolean),
 );
 
 simpleMethod("contains", [{ name: "value", type: "unknown" }], ([needle]) => {
@@ -112,7 +126,9 @@ simpleMethod("explode", [{ name: "path", type: "string" }], ([p]) => {
       for (const k of Object.keys(target)) setKey(out, k, build(target[k]));
       return out;
     }
-    throw rtErr(`expected array or object value at path '${p}', found: ${typeof target === "object" && target === null ? "null" : typeof target}`);
+    throw rtErr(
+      `expected array or object value at path '${p}', found: ${typeof target === "object" && target === null ? "null" : typeof target}`,
+    );
   };
 });
 function searchArr(v: Value, path: string[]): Value {
@@ -147,7 +163,8 @@ simpleMethod("filter", [{ name: "test", type: "query" }], ([q]) => {
     }
     if (isObject(v)) {
       const out: ValueObject = {};
-      for (const k of Object.keys(v)) if (f.exec(ctx.withValue({ key: k, value: v[k] })) === true) setKey(out, k, v[k]);
+      for (const k of Object.keys(v))
+        if (f.exec(ctx.withValue({ key: k, value: v[k] })) === true) setKey(out, k, v[k]);
       return out;
     }
     throw typeError(v, "array", "object");
@@ -168,7 +185,7 @@ simpleMethod("find_all", [{ name: "value", type: "unknown" }], ([needle]) => (v)
 function findBy(all: boolean) {
   return ([q]: Value[]) => {
     const f = q as Fn;
-    return (v: Value, ctx: import("../runtime").Ctx) => {
+    return (v: Value, ctx: Ctx) => {
       const arr = needArray(v);
       const out: Value[] = [];
       for (let i = 0; i < arr.length; i++) {
@@ -472,7 +489,9 @@ simpleMethod(
       let lo = low;
       if (lo < 0) lo = Math.max(l + lo, 0);
       if (lo > hi)
-        throw rtErr(`lower slice bound ${lo} must be lower than or equal to upper bound (${hi}) and target length (${l})`);
+        throw rtErr(
+          `lower slice bound ${lo} must be lower than or equal to upper bound (${hi}) and target length (${l})`,
+        );
       return [lo, hi];
     };
     return (v) => {

@@ -1,18 +1,19 @@
 // Timestamp methods (Go layouts, strftime, unix conversions, durations).
 import { simpleMethod } from "../registry";
+import type { Params } from "../registry";
 import type { Value } from "../value";
 import { Timestamp, loadLocation } from "../value";
 import { BloblangError, rtErr } from "../errors";
 import { getString, getTimestamp } from "../coerce";
 import { RFC3339Nano, formatTime, parseTime, strftimeToLayout, civil } from "../time";
 
-function tsMethod(name: string, params: import("../registry").Params, prep: (args: Value[]) => (t: Timestamp) => Value) {
+function tsMethod(name: string, params: Params, prep: (args: Value[]) => (t: Timestamp) => Value) {
   simpleMethod(name, params, (args) => {
     const fn = prep(args);
     return (v) => fn(getTimestamp(v));
   });
 }
-function strMethod(name: string, params: import("../registry").Params, prep: (args: Value[]) => (s: string) => Value) {
+function strMethod(name: string, params: Params, prep: (args: Value[]) => (s: string) => Value) {
   simpleMethod(name, params, (args) => {
     const fn = prep(args);
     return (v) => fn(getString(v));
@@ -116,7 +117,13 @@ tsMethod("ts_round", [{ name: "duration", type: "integer" }], ([d]) => {
   };
 });
 
-tsMethod("ts_sub", [{ name: "t2", type: "timestamp" }], ([t2]) => (t) => t.nanos - (t2 as Timestamp).nanos);
+tsMethod(
+  "ts_sub",
+  [{ name: "t2", type: "timestamp" }],
+  ([t2]) =>
+    (t) =>
+      t.nanos - (t2 as Timestamp).nanos,
+);
 
 interface Period {
   y: number;
@@ -127,9 +134,10 @@ interface Period {
   s: number;
 }
 function parseIsoPeriod(s: string): Period {
-  const m = /^P(?:(-?\d+(?:[.,]\d+)?)Y)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)W)?(?:(-?\d+(?:[.,]\d+)?)D)?(?:T(?:(-?\d+(?:[.,]\d+)?)H)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)S)?)?$/.exec(
-    s,
-  );
+  const m =
+    /^P(?:(-?\d+(?:[.,]\d+)?)Y)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)W)?(?:(-?\d+(?:[.,]\d+)?)D)?(?:T(?:(-?\d+(?:[.,]\d+)?)H)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)S)?)?$/.exec(
+      s,
+    );
   if (!m || s === "P" || s.endsWith("T")) throw rtErr(`${s}: expected 'P' period mark at the start`);
   const n = (x?: string) => (x ? Number(x.replace(",", ".")) : 0);
   return { y: n(m[1]), m: n(m[2]), d: n(m[4]) + n(m[3]) * 7, h: n(m[5]), min: n(m[6]), s: n(m[7]) };
@@ -137,7 +145,11 @@ function parseIsoPeriod(s: string): Period {
 function addPeriod(t: Timestamp, p: Period, sign: number): Timestamp {
   const c = civil(t);
   const d = new Date(Date.UTC(c.year, c.month - 1, c.day, c.hour, c.min, c.sec));
-  d.setUTCFullYear(d.getUTCFullYear() + sign * p.y, d.getUTCMonth() + sign * p.m, d.getUTCDate() + sign * p.d);
+  d.setUTCFullYear(
+    d.getUTCFullYear() + sign * p.y,
+    d.getUTCMonth() + sign * p.m,
+    d.getUTCDate() + sign * p.d,
+  );
   const localSec = Math.floor(d.getTime() / 1000) + sign * (p.h * 3600 + p.min * 60 + p.s);
   const off = t.loc.offsetAt(localSec - c.off);
   return new Timestamp(Math.floor(localSec - off), t.nsec, t.loc);
@@ -152,7 +164,16 @@ for (const [name, sign] of [
   });
 }
 
-const durUnits: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const durUnits: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
 export function parseGoDuration(s: string): bigint {
   const orig = s;
   let neg = false;
