@@ -203,14 +203,43 @@ describe("converge with the Docker executor", () => {
     });
     const [e] = await broken.list(id);
     expect(e).toMatchObject({ state: "failed", error: { code: "ENGINE_NOT_FOUND" } });
-    // and `reef logs` sees the same line
+    // and `reef logs` sees the same line, also when following (until aborted)
     const lines: string[] = [];
     for await (const l of broken.logs(e, { tail: 20 })) lines.push(l);
     expect(lines.some((l) => l.startsWith("reef-runner: fatal "))).toBe(true);
+    const abort = new AbortController();
+    const bound = setTimeout(() => abort.abort(), 20_000);
+    let followed: string | undefined;
+    for await (const l of broken.logs(e, { follow: true, tail: 1, signal: abort.signal })) {
+      followed = l;
+      abort.abort();
+    }
+    clearTimeout(bound);
+    expect(followed).toMatch(/^reef-runner: fatal /);
     await putDefinition(w, { id, status: "draft" });
     expect((await converge(deps, id)).phase).toBe("absent");
   });
 });
 
-// keep waitFor in the toolbox for the daemon-restart file
-void waitFor;
+describe("concurrency", () => {
+  it("two converges starting the same slot at once make one container", async () => {
+    const id = uid("race");
+    const spec = { pipeline: id, replica: 0, version: "1", digest: "1".repeat(64) };
+    const plan = {
+      pipeline: id,
+      target: { state: "running" as const, version: "1", digest: spec.digest, replicas: 1 },
+      actions: [{ type: "start" as const, ...spec }],
+    };
+    const other = w.executorWith({ REEF_ENGINE: "/no/such/engine" });
+    await Promise.all([fake.apply(plan), other.apply(plan), fake.apply(plan)]);
+    const cs = await w.containers(id);
+    expect(cs).toHaveLength(1);
+    await waitFor(async () => (await fake.list(id)).length === 1, "one execution");
+    await fake.apply({
+      pipeline: id,
+      target: { state: "absent" },
+      actions: (await fake.list(id)).map((execution) => ({ type: "remove" as const, execution })),
+    });
+    expect(await w.containers(id)).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   createDockerExecutor,
+  dockerAnswers,
   dockerOptions,
   dockerSettings,
   failureFrom,
@@ -70,6 +71,16 @@ describe("docker settings", () => {
     expect(() => dockerSettings({ REEF_STOP_TIMEOUT: "soon" })).toThrow(/REEF_STOP_TIMEOUT/);
     expect(parseMemory("1g")).toBe(1024 ** 3);
     expect(parseMemory("1.5GiB")).toBe(1.5 * 1024 ** 3);
+  });
+});
+
+describe("dockerAnswers", () => {
+  it("is true for the running daemon and false, quickly, for nothing", async () => {
+    expect(await dockerAnswers(process.env)).toBe(true);
+    const t0 = Date.now();
+    expect(await dockerAnswers({ DOCKER_HOST: "unix:///nonexistent/docker.sock" })).toBe(false);
+    expect(await dockerAnswers({ DOCKER_HOST: "tcp://127.0.0.1:1" })).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(3_000);
   });
 });
 
