@@ -1,0 +1,197 @@
+// The api Lambda handler: middy with header normalisation, API key, size limit, JSON body
+// parsing, the router, and JSON errors.
+import middy from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import httpJsonBodyParser from "@middy/http-json-body-parser";
+import httpRouterHandler from "@middy/http-router";
+import type { MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { InvalidIdError, isValidId } from "../model";
+import { connectNats, Store, storeNamesFromEnv } from "../store";
+import { Pipelines } from "../pipelines";
+import { apiKeyAuth } from "./auth";
+import { errorBody, HttpError, toHttpError } from "./errors";
+import { openApiDocument } from "./openapi";
+import { checkVersionParam, json, routes, type RouteSpec } from "./routes";
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiLog {
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
+
+export interface ApiOptions {
+  /** The lifecycle service (called per request; cache the connection yourself). */
+  pipelines: () => Promise<Pipelines>;
+  /** Requests must carry `x-api-key: <apiKey>` when set. */
+  apiKey?: string;
+  maxBodyBytes?: number;
+  log?: ApiLog;
+}
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** 413 before anything parses a body bigger than the limit. */
+function bodyLimit(maxBytes: number): MiddlewareObj<Event> {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (!body) return;
+      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+      if (bytes > maxBytes) {
+        throw new HttpError(
+          413,
+          "PAYLOAD_TOO_LARGE",
+          `request body is ${bytes} bytes; the limit is ${maxBytes}`,
+          {
+            limit: maxBytes,
+          },
+        );
+      }
+    },
+  };
+}
+
+/** Every error as `{error:{code,message,details}}` (http-error-handler then writes the response). */
+function jsonErrors(log?: ApiLog): MiddlewareObj<Event> {
+  return {
+    onError: (request) => {
+      const err = toHttpError(request.error);
+      if (err.statusCode >= 500)
+        log?.error("api request failed", { error: String(request.error?.stack ?? request.error) });
+      request.response = {
+        statusCode: err.statusCode,
+        headers: { "Content-Type": "application/json", ...(err.headers ?? {}) },
+        body: errorBody(err),
+      };
+    },
+  };
+}
+
+function parseIfMatch(header: string | undefined): { ifRevision?: number; ifExists?: boolean } {
+  if (header === undefined || header.trim() === "") return {};
+  const v = header.trim();
+  if (v === "*") return { ifExists: true };
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(v);
+  if (!m) {
+    throw new HttpError(
+      400,
+      "INVALID_HEADER",
+      `If-Match must be an ETag from this API (e.g. "42") or *; got ${v}`,
+    );
+  }
+  return { ifRevision: Number(m[1]) };
+}
+
+function routeHandler(route: RouteSpec, opts: ApiOptions) {
+  return async (event: Event): Promise<Result> => {
+    const params = { ...(event.pathParameters ?? {}) } as { id?: string; version?: string };
+    if (params.id !== undefined) {
+      params.id = decodeURIComponent(params.id);
+      if (!isValidId(params.id)) throw new InvalidIdError(params.id);
+    }
+    if (params.version !== undefined) params.version = checkVersionParam(decodeURIComponent(params.version));
+    let body: Record<string, unknown> = {};
+    const raw = event.body as unknown;
+    if (route.body) {
+      if (typeof raw === "string" && raw.trim() !== "") {
+        throw new HttpError(
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          "send the body as JSON with Content-Type: application/json",
+        );
+      }
+      if (raw !== undefined && raw !== null && raw !== "") {
+        const parsed = route.body.safeParse(raw);
+        if (!parsed.success) {
+          const first = parsed.error.issues[0];
+          const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+          throw new HttpError(
+            400,
+            "VALIDATION_FAILED",
+            `invalid request body: ${first.path.length ? `${first.path.join(".")}: ` : ""}${first.message}`,
+            { issues },
+          );
+        }
+        body = parsed.data as Record<string, unknown>;
+      }
+    }
+    const conditions = route.conditional ? parseIfMatch(event.headers?.["if-match"]) : {};
+    const pipelines = await opts.pipelines();
+    return route.handle({
+      event,
+      pipelines,
+      params,
+      body,
+      query: event.queryStringParameters ?? {},
+      ...conditions,
+    });
+  };
+}
+
+export function createApiHandler(opts: ApiOptions) {
+  const table = routes.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: routeHandler(route, opts),
+  }));
+  table.push({
+    method: "GET",
+    path: "/openapi.json",
+    handler: async (event: Event) =>
+      json(
+        200,
+        openApiDocument({ serverUrl: event.headers?.host ? `https://${event.headers.host}` : undefined }),
+      ),
+  });
+  const router = httpRouterHandler({
+    routes: table,
+    notFoundResponse: ({ method, path }: { method: string; path: string }) => {
+      const known = table.filter((r) =>
+        new RegExp(`^${r.path.replace(/\{[^}]+\}/g, "[^/]+")}/?$`).test(path),
+      );
+      if (known.length) {
+        throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}`, {
+          allowed: known.map((r) => r.method),
+        });
+      }
+      throw new HttpError(404, "ROUTE_NOT_FOUND", `no route ${method} ${path}`);
+    },
+  });
+  return middy<Event, Result, Error, Context>()
+    .use(httpErrorHandler({ logger: false }))
+    .use(jsonErrors(opts.log))
+    .use(httpHeaderNormalizer())
+    .use(apiKeyAuth(opts.apiKey))
+    .use(bodyLimit(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+    .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .handler(router as unknown as (event: Event, context: Context) => Promise<Result>);
+}
+
+let cached: Promise<Pipelines> | undefined;
+
+/** The Pipelines service from the environment, connected once per Lambda container. */
+export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Pipelines> {
+  cached ??= (async () => {
+    const nc = await connectNats({ name: "reef-api", env });
+    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+    return new Pipelines(store, { env });
+  })().catch((err) => {
+    cached = undefined; // NATS down: retried on the next request
+    throw err;
+  });
+  return cached;
+}
+
+/** The handler configured from the environment (REEF_API_KEY, REEF_API_MAX_BODY_BYTES). */
+export function apiHandlerFromEnv(env: NodeJS.ProcessEnv = process.env, log?: ApiLog) {
+  const max = Number(env.REEF_API_MAX_BODY_BYTES);
+  return createApiHandler({
+    pipelines: () => pipelinesFromEnv(env),
+    apiKey: env.REEF_API_KEY || undefined,
+    maxBodyBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY_BYTES,
+    log,
+  });
+}

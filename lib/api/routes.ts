@@ -1,0 +1,278 @@
+// The routes of the HTTP API: one table drives routing, validation and the OpenAPI document.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { z } from "zod";
+import { isValidVersion, VERSION_RULE } from "../model";
+import { configDigest } from "../store";
+import type { Pipelines, WriteResult } from "../pipelines";
+import { HttpError } from "./errors";
+import {
+  createPipelineBody,
+  pipelineListOut,
+  pipelineOut,
+  observedOut,
+  publishBody,
+  putPipelineBody,
+  rollbackBody,
+  statusChangeBody,
+  versionsOut,
+  writeResultOut,
+} from "./schemas";
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface RouteContext {
+  event: APIGatewayProxyEventV2;
+  pipelines: Pipelines;
+  /** Validated path parameters. */
+  params: { id?: string; version?: string };
+  /** The parsed, validated JSON body ({} when none was sent). */
+  body: Record<string, unknown>;
+  /** From `If-Match: "<revision>"`. */
+  ifRevision?: number;
+  /** `If-Match: *`: the pipeline must exist. */
+  ifExists?: boolean;
+  query: Record<string, string | undefined>;
+}
+
+export interface RouteSpec {
+  method: Method;
+  path: string;
+  operationId: string;
+  summary: string;
+  body?: z.ZodType;
+  /** The success response (status, JSON schema or a content type). */
+  ok: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  /** Error statuses besides 400/401/413 that every route can answer. */
+  errors: number[];
+  /** Honours If-Match (ETag = KV revision). */
+  conditional?: boolean;
+  query?: { name: string; description: string }[];
+  /** False for routes served without the API key. */
+  auth?: boolean;
+  handle(ctx: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function etag(revision: number | null | undefined): Record<string, string> {
+  return revision ? { ETag: `"${revision}"` } : {};
+}
+
+function writeResponse(r: WriteResult, statusCode = 200): APIGatewayProxyStructuredResultV2 {
+  return json(statusCode, r, etag(r.revision));
+}
+
+function writeOptions(ctx: RouteContext) {
+  return { ifRevision: ctx.ifRevision };
+}
+
+const WRITE_ERRORS = [404, 409, 412, 422];
+
+export const routes: RouteSpec[] = [
+  {
+    method: "GET",
+    path: "/pipelines",
+    operationId: "listPipelines",
+    summary: "List pipelines: each definition next to its observed status",
+    ok: { status: 200, description: "every pipeline", schema: pipelineListOut },
+    errors: [],
+    handle: async ({ pipelines }) => json(200, { pipelines: await pipelines.list() }),
+  },
+  {
+    method: "POST",
+    path: "/pipelines",
+    operationId: "createPipeline",
+    summary: "Create a pipeline (409 if the id exists). A config becomes version 1.",
+    body: createPipelineBody,
+    ok: { status: 201, description: "created", schema: writeResultOut },
+    errors: [409, 404, 422],
+    handle: async ({ pipelines, body }) => {
+      const { force, ...input } = body as z.infer<typeof createPipelineBody>;
+      const r = await pipelines.apply(input, { mustNotExist: true, force });
+      return json(201, r, { ...etag(r.revision), Location: `/pipelines/${r.id}` });
+    },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}",
+    operationId: "getPipeline",
+    summary: "One pipeline: definition, observed status; ETag = KV revision",
+    ok: { status: 200, description: "the pipeline", schema: pipelineOut },
+    errors: [404],
+    handle: async ({ pipelines, params }) => {
+      const v = await pipelines.get(params.id!);
+      return json(200, v, etag(v.revision));
+    },
+  },
+  {
+    method: "PUT",
+    path: "/pipelines/{id}",
+    operationId: "putPipeline",
+    summary:
+      "Create or update a pipeline. Omitted fields keep their value; a config becomes a new version (identical content reuses one). If-Match: compare-and-set.",
+    body: putPipelineBody,
+    conditional: true,
+    ok: { status: 200, description: "updated (201 when created)", schema: writeResultOut },
+    errors: WRITE_ERRORS,
+    handle: async (ctx) => {
+      const { force, ...input } = ctx.body as z.infer<typeof putPipelineBody>;
+      if (input.id !== undefined && input.id !== ctx.params.id) {
+        throw new HttpError(
+          400,
+          "VALIDATION_FAILED",
+          `body id ${input.id} does not match the path id ${ctx.params.id}`,
+        );
+      }
+      const r = await ctx.pipelines.apply(
+        { ...input, id: ctx.params.id! },
+        { ...writeOptions(ctx), mustExist: ctx.ifExists, force },
+      );
+      return writeResponse(r, r.action === "created" ? 201 : 200);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/pipelines/{id}",
+    operationId: "deletePipeline",
+    summary:
+      "Delete a pipeline (its executions are then removed). ?purge=true also drops history and config versions.",
+    conditional: true,
+    query: [{ name: "purge", description: "true: also delete the KV history and every config version" }],
+    ok: { status: 200, description: "deleted", schema: writeResultOut },
+    errors: [404, 409, 412],
+    handle: async (ctx) => {
+      const purge = ctx.query.purge === "true" || ctx.query.purge === "1";
+      return writeResponse(await ctx.pipelines.delete(ctx.params.id!, { ...writeOptions(ctx), purge }));
+    },
+  },
+  {
+    method: "POST",
+    path: "/pipelines/{id}/publish",
+    operationId: "publishPipeline",
+    summary: "Publish (lints the config first: 422 with the issues unless force)",
+    body: publishBody,
+    conditional: true,
+    ok: { status: 200, description: "published", schema: writeResultOut },
+    errors: WRITE_ERRORS,
+    handle: async (ctx) => {
+      const b = ctx.body as z.infer<typeof publishBody>;
+      return writeResponse(
+        await ctx.pipelines.setStatus(ctx.params.id!, "published", {
+          ...writeOptions(ctx),
+          version: b.version,
+          force: b.force,
+        }),
+      );
+    },
+  },
+  {
+    method: "POST",
+    path: "/pipelines/{id}/pause",
+    operationId: "pausePipeline",
+    summary: "Pause: executions stopped but kept",
+    body: statusChangeBody,
+    conditional: true,
+    ok: { status: 200, description: "paused", schema: writeResultOut },
+    errors: WRITE_ERRORS,
+    handle: async (ctx) => {
+      const b = ctx.body as z.infer<typeof statusChangeBody>;
+      return writeResponse(
+        await ctx.pipelines.setStatus(ctx.params.id!, "paused", { ...writeOptions(ctx), version: b.version }),
+      );
+    },
+  },
+  {
+    method: "POST",
+    path: "/pipelines/{id}/draft",
+    operationId: "draftPipeline",
+    summary: "Draft: no execution, definition kept",
+    body: statusChangeBody,
+    conditional: true,
+    ok: { status: 200, description: "now a draft", schema: writeResultOut },
+    errors: WRITE_ERRORS,
+    handle: async (ctx) => {
+      const b = ctx.body as z.infer<typeof statusChangeBody>;
+      return writeResponse(
+        await ctx.pipelines.setStatus(ctx.params.id!, "draft", { ...writeOptions(ctx), version: b.version }),
+      );
+    },
+  },
+  {
+    method: "POST",
+    path: "/pipelines/{id}/rollback",
+    operationId: "rollbackPipeline",
+    summary: "Switch to an earlier version (default: the one before the current); status is kept",
+    body: rollbackBody,
+    conditional: true,
+    ok: { status: 200, description: "rolled back", schema: writeResultOut },
+    errors: WRITE_ERRORS,
+    handle: async (ctx) => {
+      const b = ctx.body as z.infer<typeof rollbackBody>;
+      return writeResponse(
+        await ctx.pipelines.rollback(ctx.params.id!, { ...writeOptions(ctx), to: b.to, force: b.force }),
+      );
+    },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/versions",
+    operationId: "listVersions",
+    summary: "The pipeline's immutable config versions",
+    ok: { status: 200, description: "versions, oldest first", schema: versionsOut },
+    errors: [404],
+    handle: async ({ pipelines, params }) => json(200, await pipelines.versions(params.id!)),
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/versions/{version}",
+    operationId: "getVersion",
+    summary: "One version's config (YAML)",
+    ok: { status: 200, description: "the Benthos config", contentType: "application/yaml" },
+    errors: [404],
+    handle: async ({ pipelines, params }) => {
+      const text = await pipelines.config(params.id!, params.version!);
+      return {
+        statusCode: 200,
+        headers: {
+          "Content-Type": "application/yaml; charset=utf-8",
+          ETag: `"sha256:${configDigest(new TextEncoder().encode(text))}"`,
+          "Cache-Control": "max-age=31536000, immutable",
+        },
+        body: text,
+      };
+    },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/status",
+    operationId: "getStatus",
+    summary: "The observed status (404 STATUS_NOT_FOUND until the control plane converged it)",
+    ok: { status: 200, description: "observed status", schema: observedOut },
+    errors: [404],
+    handle: async ({ pipelines, params }) => json(200, await pipelines.status(params.id!)),
+  },
+];
+
+export function checkVersionParam(version: string): string {
+  if (!isValidVersion(version)) {
+    throw new HttpError(
+      400,
+      "INVALID_VERSION",
+      `invalid version ${JSON.stringify(version)}: ${VERSION_RULE}`,
+      {
+        version,
+      },
+    );
+  }
+  return version;
+}

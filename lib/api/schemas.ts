@@ -1,0 +1,130 @@
+// Request and response schemas of the HTTP API. Requests are validated with them; the OpenAPI
+// document is generated from them (z.toJSONSchema), so the two never drift apart.
+import { z } from "zod";
+import { ID_PATTERN, ID_RULE, STATUSES, VERSION_PATTERN, VERSION_RULE, statusSchema } from "../model";
+
+/** The named schemas: components of the OpenAPI document. */
+export const apiSchemas = z.registry<{ id: string }>();
+
+const id = z.string().regex(ID_PATTERN, { error: ID_RULE }).describe("pipeline id (a DNS label)");
+const version = z.string().regex(VERSION_PATTERN, { error: VERSION_RULE }).describe("a config version");
+
+const fields = {
+  name: z.string().max(256).optional(),
+  description: z.string().max(4096).nullable().optional().describe("null removes it"),
+  status: z.enum(STATUSES).optional().describe("omitted: keep the current one (new pipelines: draft)"),
+  replicas: z.number().int().min(0).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  config: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the Benthos YAML config: a new version, or the existing version with identical content"),
+  version: version.optional().describe("point at this existing version instead of uploading a config"),
+  force: z.boolean().optional().describe("publish even when lint finds errors"),
+};
+
+export const createPipelineBody = z
+  .object({ id, ...fields })
+  .strict()
+  .register(apiSchemas, { id: "CreatePipeline" });
+export const putPipelineBody = z
+  .object({ id: id.optional().describe("if given, must equal the path id"), ...fields })
+  .strict()
+  .register(apiSchemas, { id: "PutPipeline" });
+export const publishBody = z
+  .object({
+    version: version.optional().describe("default: the current version (or the newest one)"),
+    force: z.boolean().optional().describe("publish even when lint finds errors"),
+  })
+  .strict()
+  .register(apiSchemas, { id: "PublishRequest" });
+export const statusChangeBody = z
+  .object({ version: version.optional() })
+  .strict()
+  .register(apiSchemas, { id: "StatusChangeRequest" });
+export const rollbackBody = z
+  .object({
+    to: version.optional().describe("default: the version before the current one"),
+    force: z.boolean().optional(),
+  })
+  .strict()
+  .register(apiSchemas, { id: "RollbackRequest" });
+
+export const definitionOut = z
+  .object({
+    id,
+    name: z.string().optional(),
+    description: z.string().nullable().optional(),
+    status: z.enum(STATUSES),
+    version: z.string().optional(),
+    replicas: z.number().int(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .catchall(z.unknown())
+  .register(apiSchemas, { id: "Definition" });
+
+const statusError = z.object({ code: z.string(), message: z.string() });
+
+export const observedOut = statusSchema.register(apiSchemas, { id: "ObservedStatus" });
+
+export const pipelineOut = z
+  .object({
+    id,
+    revision: z.number().int().describe("KV revision of the definition (also the ETag)"),
+    updatedAt: z.string(),
+    definition: definitionOut.nullable(),
+    definitionError: statusError.nullable(),
+    observed: observedOut.nullable(),
+  })
+  .register(apiSchemas, { id: "Pipeline" });
+
+export const pipelineListOut = z
+  .object({ pipelines: z.array(pipelineOut) })
+  .register(apiSchemas, { id: "PipelineList" });
+
+const lintIssue = z.object({
+  path: z.string(),
+  line: z.number(),
+  column: z.number(),
+  message: z.string(),
+  level: z.enum(["error", "warning"]),
+});
+
+export const writeResultOut = z
+  .object({
+    id,
+    action: z.enum(["created", "updated", "unchanged", "deleted"]),
+    revision: z.number().int().nullable(),
+    version: z.string().nullable(),
+    versionCreated: z.boolean(),
+    status: z.enum(STATUSES).nullable(),
+    previous: z
+      .object({ revision: z.number().int(), status: z.string().nullable(), version: z.string().nullable() })
+      .nullable(),
+    changes: z.array(z.string()),
+    definition: definitionOut.nullable(),
+    lint: z.object({ linter: z.string(), issues: z.array(lintIssue) }).optional(),
+    dryRun: z.boolean(),
+  })
+  .register(apiSchemas, { id: "WriteResult" });
+
+export const versionsOut = z
+  .object({
+    id,
+    current: z.string().nullable(),
+    versions: z.array(
+      z.object({ version: z.string(), digest: z.string(), size: z.number().int(), createdAt: z.string() }),
+    ),
+  })
+  .register(apiSchemas, { id: "Versions" });
+
+export const errorOut = z
+  .object({
+    error: z.object({
+      code: z.string().describe("stable machine-readable code, e.g. INVALID_ID, NOT_FOUND, LINT_FAILED"),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  })
+  .register(apiSchemas, { id: "Error" });

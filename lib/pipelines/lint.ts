@@ -1,0 +1,97 @@
+// Lint before publish: `<binary> lint` when a Benthos / Redpanda Connect / Bento binary is the
+// engine (so lint agrees with what will run), otherwise the built-in linter of lib/engine.
+import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import type { LintIssue } from "./errors";
+
+export interface LintResult {
+  /** `builtin`, or the binary that linted. */
+  linter: string;
+  issues: LintIssue[];
+}
+
+export type Linter = (yamlText: string) => Promise<LintResult>;
+
+const BINARIES = ["benthos", "redpanda-connect", "bento"];
+
+/** The engine binary lint should use, following REEF_ENGINE (auto | builtin | path); null = built-in. */
+export function lintBinary(env: NodeJS.ProcessEnv = process.env): string | null {
+  const engine = env.REEF_ENGINE?.trim() || "auto";
+  if (engine === "builtin") return null;
+  if (engine !== "auto") return engine;
+  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    for (const name of BINARIES) {
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
+}
+
+export function createLinter(env: NodeJS.ProcessEnv = process.env): Linter {
+  return async (yamlText) => {
+    const binary = lintBinary(env);
+    return binary ? lintWithBinary(binary, yamlText, env) : lintBuiltin(yamlText, env);
+  };
+}
+
+async function lintBuiltin(yamlText: string, env: NodeJS.ProcessEnv): Promise<LintResult> {
+  // Loaded on demand: the engine is large and only publishing needs it.
+  const { lint } = await import("../engine/config");
+  return { linter: "builtin", issues: lint(yamlText, { env }) };
+}
+
+async function lintWithBinary(binary: string, yamlText: string, env: NodeJS.ProcessEnv): Promise<LintResult> {
+  const dir = await mkdtemp(join(tmpdir(), "reef-lint-"));
+  const file = join(dir, "config.yaml");
+  try {
+    await writeFile(file, yamlText);
+    const { code, output } = await run(binary, ["lint", file], env);
+    if (code === 0) return { linter: binary, issues: [] };
+    return { linter: binary, issues: parseLintOutput(output, file) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function run(
+  binary: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(binary, args, { env, timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      const spawnError = err && typeof err.code === "string" ? `${binary}: ${err.message}\n` : "";
+      resolve({ code, output: spawnError + stdout + stderr });
+    });
+  });
+}
+
+/** `benthos lint` prints `file(line,col) message` per problem; anything else becomes one issue. */
+export function parseLintOutput(output: string, file: string): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const other: string[] = [];
+  for (const raw of output.split("\n")) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = /^(.*?)\((\d+),(\d+)\)\s*(.*)$/.exec(line);
+    if (m) {
+      issues.push({ path: "", line: Number(m[2]), column: Number(m[3]), message: m[4], level: "error" });
+    } else {
+      other.push(line.split(file).join("config.yaml"));
+    }
+  }
+  if (!issues.length) {
+    issues.push({ path: "", line: 0, column: 0, message: other.join("; ") || "lint failed", level: "error" });
+  }
+  return issues;
+}

@@ -1,0 +1,562 @@
+// The pipeline lifecycle shared by the CLI and the HTTP API: every definition change is a
+// compare-and-set on the `pipelines` KV revision, every config a new immutable version.
+import { parseDocument } from "yaml";
+import { createTwoFilesPatch } from "diff";
+import {
+  definitionSchema,
+  InvalidIdError,
+  isValidId,
+  parseDefinition,
+  toStatusError,
+  type DesiredStatus,
+  type PipelineDefinition,
+  type PipelineStatus,
+  type StatusError,
+} from "../model";
+import type { DefinitionEntry, Store } from "../store";
+import {
+  ConfigYamlError,
+  ConflictError,
+  LintFailedError,
+  PipelineExistsError,
+  PipelineNotFoundError,
+  RevisionMismatchError,
+  StatusNotFoundError,
+  ValidationError,
+  VersionNotFoundError,
+} from "./errors";
+import { createLinter, type LintResult, type Linter } from "./lint";
+import { compareVersions, listVersions, resolveVersion, type VersionInfo } from "./versions";
+
+/** What a caller wants a pipeline to look like. Omitted fields keep their current value. */
+export interface PipelineInput {
+  id: string;
+  name?: string;
+  description?: string | null;
+  status?: DesiredStatus;
+  replicas?: number;
+  labels?: Record<string, string>;
+  /** A Benthos config (YAML): becomes a new version, or reuses the version with identical content. */
+  config?: string | Uint8Array;
+  /** An existing version to point at (instead of `config`). */
+  version?: string;
+}
+
+export interface WriteOptions {
+  /** Compute and report the change, write nothing. */
+  dryRun?: boolean;
+  /** Publish even when lint finds errors. */
+  force?: boolean;
+  /** Only write if the definition is still at this KV revision (CLI --revision, API If-Match). */
+  ifRevision?: number;
+  /** Fail with ALREADY_EXISTS when the pipeline exists (API POST, If-None-Match: *). */
+  mustNotExist?: boolean;
+  /** Fail with NOT_FOUND when the pipeline does not exist (publish, pause, draft, rollback). */
+  mustExist?: boolean;
+}
+
+export interface WriteResult {
+  id: string;
+  action: "created" | "updated" | "unchanged" | "deleted";
+  /** KV revision after the write (the current one when unchanged; null in a dry run that would write). */
+  revision: number | null;
+  version: string | null;
+  /** A new config version was (or in a dry run would be) stored. */
+  versionCreated: boolean;
+  status: DesiredStatus | null;
+  previous: { revision: number; status: string | null; version: string | null } | null;
+  /** What changed, for people: "new version 2", "status draft → published", … */
+  changes: string[];
+  definition: PipelineDefinition | null;
+  /** Lint findings when the change published a version (warnings, or errors when forced). */
+  lint?: LintResult;
+  dryRun: boolean;
+}
+
+export interface PipelineView {
+  id: string;
+  revision: number;
+  /** When the current definition revision was written. */
+  updatedAt: string;
+  definition: PipelineDefinition | null;
+  /** Why the stored value is not a valid definition (written by another client), else null. */
+  definitionError: StatusError | null;
+  observed: PipelineStatus | null;
+}
+
+export interface VersionsView {
+  id: string;
+  current: string | null;
+  versions: VersionInfo[];
+}
+
+export interface DiffView {
+  id: string;
+  from: string;
+  to: string;
+  patch: string;
+  identical: boolean;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export interface PipelinesOptions {
+  linter?: Linter;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Pipelines {
+  private readonly linter: Linter;
+
+  constructor(
+    readonly store: Store,
+    opts: PipelinesOptions = {},
+  ) {
+    this.linter = opts.linter ?? createLinter(opts.env);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  async list(): Promise<PipelineView[]> {
+    const [keys, statuses] = await Promise.all([this.store.listDefinitionKeys(), this.store.listStatuses()]);
+    const observed = new Map(statuses.map((s) => [s.id, s]));
+    const views: PipelineView[] = [];
+    for (const key of keys) {
+      const entry = await this.store.getDefinitionEntry(key);
+      if (entry?.operation === "PUT") views.push(toView(entry, observed.get(key) ?? null));
+    }
+    return views;
+  }
+
+  async get(id: string): Promise<PipelineView> {
+    checkId(id);
+    const entry = await this.store.getDefinitionEntry(id);
+    if (entry?.operation !== "PUT") throw new PipelineNotFoundError(id);
+    const observed = await this.store.getStatus(id).catch(() => null);
+    return toView(entry, observed);
+  }
+
+  async status(id: string): Promise<PipelineStatus> {
+    checkId(id);
+    const observed = await this.store.getStatus(id);
+    if (observed) return observed;
+    const entry = await this.store.getDefinitionEntry(id);
+    if (entry?.operation !== "PUT") throw new PipelineNotFoundError(id);
+    throw new StatusNotFoundError(id);
+  }
+
+  /** The status entry as it changes (null when deleted), starting with the current one, until `signal` aborts. */
+  async *watchStatus(id: string, signal?: AbortSignal): AsyncIterable<PipelineStatus | null> {
+    checkId(id);
+    const watcher = await this.store.status.watch({ key: id });
+    const stop = () => watcher.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const e of watcher) {
+        if (e.operation !== "PUT") {
+          yield null;
+          continue;
+        }
+        try {
+          yield e.json<PipelineStatus>();
+        } catch {
+          // not JSON: not ours to show
+        }
+      }
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      watcher.stop();
+    }
+  }
+
+  async versions(id: string): Promise<VersionsView> {
+    checkId(id);
+    const [entry, versions] = await Promise.all([
+      this.store.getDefinitionEntry(id),
+      listVersions(this.store, id),
+    ]);
+    if (entry?.operation !== "PUT" && !versions.length) throw new PipelineNotFoundError(id);
+    return { id, current: entry?.operation === "PUT" ? (currentVersion(entry) ?? null) : null, versions };
+  }
+
+  /** The config text of one version. */
+  async config(id: string, version: string): Promise<string> {
+    checkId(id);
+    const stored = await this.store.getConfig(id, version);
+    if (!stored) throw new VersionNotFoundError(id, version);
+    return new TextDecoder().decode(stored.bytes);
+  }
+
+  /** Unified diff of two versions' configs; `to` defaults to the current version. */
+  async diff(id: string, from: string, to?: string): Promise<DiffView> {
+    checkId(id);
+    if (to === undefined) {
+      const entry = await this.store.getDefinitionEntry(id);
+      if (entry?.operation !== "PUT") throw new PipelineNotFoundError(id);
+      to = currentVersion(entry);
+      if (!to)
+        throw new ValidationError(`pipeline ${id} has no current version to compare with; give two versions`);
+    }
+    const [a, b] = await Promise.all([this.config(id, from), this.config(id, to)]);
+    const patch = createTwoFilesPatch(`${id}/${from}`, `${id}/${to}`, a, b, undefined, undefined, {
+      context: 3,
+    });
+    return { id, from, to, patch, identical: a === b };
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  /** Creates or updates a pipeline (declarative: omitted fields keep their value; a new one starts as draft). */
+  async apply(input: PipelineInput, opts: WriteOptions = {}): Promise<WriteResult> {
+    checkId(input.id);
+    const id = input.id;
+    if (input.config !== undefined && input.version !== undefined) {
+      throw new ValidationError(
+        "give either config (a new or identical version) or version (an existing one), not both",
+      );
+    }
+    let version: string | undefined;
+    let versionCreated = false;
+    if (input.config !== undefined) {
+      const bytes = typeof input.config === "string" ? new TextEncoder().encode(input.config) : input.config;
+      checkConfigYaml(id, bytes);
+      // The object is written before the definition points at it; identical content is reused,
+      // so a retried or refused apply leaves at most one unreferenced version behind.
+      if (opts.mustNotExist || opts.mustExist || opts.ifRevision !== undefined) await this.precheck(id, opts);
+      const choice = await resolveVersion(this.store, id, bytes, { dryRun: opts.dryRun });
+      version = choice.version;
+      versionCreated = choice.created;
+    } else if (input.version !== undefined) {
+      if (!(await this.store.getConfig(id, input.version))) throw new VersionNotFoundError(id, input.version);
+      version = input.version;
+    }
+    return this.update(id, opts, async (base) => {
+      const next: Record<string, unknown> = { ...(base ?? {}), id };
+      assign(next, "name", input.name);
+      assign(next, "description", input.description);
+      assign(next, "status", input.status ?? (base?.status === undefined ? "draft" : undefined));
+      assign(next, "version", version);
+      assign(next, "replicas", input.replicas ?? (base?.replicas === undefined ? 1 : undefined));
+      assign(next, "labels", input.labels);
+      if (next.status !== "draft" && next.version === undefined) {
+        const latest = (await listVersions(this.store, id)).at(-1)?.version;
+        if (!latest)
+          throw new ValidationError(`pipeline ${id} has no config yet: give a config before ${next.status}`);
+        next.version = latest;
+      }
+      return { next, versionCreated: versionCreated && version === next.version };
+    });
+  }
+
+  /** publish | pause | draft, optionally switching to another existing version. */
+  async setStatus(
+    id: string,
+    status: DesiredStatus,
+    opts: WriteOptions & { version?: string } = {},
+  ): Promise<WriteResult> {
+    return this.apply({ id, status, version: opts.version }, { ...opts, mustExist: true });
+  }
+
+  /** Points the pipeline at an earlier version: `to`, or the version it had before the current one. */
+  async rollback(id: string, opts: WriteOptions & { to?: string } = {}): Promise<WriteResult> {
+    checkId(id);
+    const entry = await this.store.getDefinitionEntry(id);
+    if (entry?.operation !== "PUT") throw new PipelineNotFoundError(id);
+    const to = opts.to ?? (await this.previousVersion(id, currentVersion(entry)));
+    return this.apply({ id, version: to }, { ...opts, mustExist: true });
+  }
+
+  /** Deletes the definition (converge then removes every execution). `purge` also drops history and configs. */
+  async delete(id: string, opts: WriteOptions & { purge?: boolean } = {}): Promise<WriteResult> {
+    checkId(id);
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.store.getDefinitionEntry(id);
+      const exists = entry?.operation === "PUT";
+      if (opts.ifRevision !== undefined && (entry?.revision ?? 0) !== opts.ifRevision) {
+        throw new RevisionMismatchError(id, opts.ifRevision, entry?.revision ?? null);
+      }
+      if (!exists && !(opts.purge && entry)) throw new PipelineNotFoundError(id);
+      const def = exists ? safeDefinition(entry) : null;
+      const result: WriteResult = {
+        id,
+        action: "deleted",
+        revision: null,
+        version: null,
+        versionCreated: false,
+        status: null,
+        previous: { revision: entry.revision, status: def?.status ?? null, version: def?.version ?? null },
+        changes: [opts.purge ? "deleted with its history and every config version" : "deleted"],
+        definition: null,
+        dryRun: !!opts.dryRun,
+      };
+      if (opts.dryRun) return result;
+      try {
+        if (exists) await this.store.pipelines.delete(id, { previousSeq: entry.revision });
+      } catch (err) {
+        if (!isCasFailure(err)) throw err;
+        if (opts.ifRevision !== undefined) {
+          throw new RevisionMismatchError(
+            id,
+            opts.ifRevision,
+            (await this.store.getDefinitionEntry(id))?.revision ?? null,
+          );
+        }
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(id, attempt);
+        await backoff(attempt);
+        continue;
+      }
+      if (opts.purge) {
+        await this.store.pipelines.purge(id);
+        for (const v of await listVersions(this.store, id))
+          await this.store.configs.delete(`${id}/${v.version}`);
+      }
+      return result;
+    }
+  }
+
+  /** Lints one version's config with the configured linter. */
+  async lint(id: string, version: string): Promise<LintResult> {
+    return this.linter(await this.config(id, version));
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private async precheck(id: string, opts: WriteOptions): Promise<void> {
+    const entry = await this.store.getDefinitionEntry(id);
+    checkPreconditions(id, entry, opts);
+  }
+
+  private async previousVersion(id: string, current: string | undefined): Promise<string> {
+    // The version the definition had before the current one (KV history), like an "undo"…
+    const history: string[] = [];
+    const it = await this.store.pipelines.history({ key: id });
+    for await (const e of it) {
+      if (e.operation !== "PUT") continue;
+      const v = safeVersion(e.value);
+      if (v) history.push(v);
+    }
+    for (let i = history.length - 1; i >= 0; i--) {
+      if (history[i] !== current && (await this.store.getConfig(id, history[i]))) return history[i];
+    }
+    // …else the highest stored version below the current one.
+    const versions = (await listVersions(this.store, id)).map((v) => v.version);
+    const below = current ? versions.filter((v) => compareVersions(v, current) < 0) : versions;
+    const prev = below.at(-1);
+    if (!prev)
+      throw new ValidationError(
+        `pipeline ${id} has no version before ${current ?? "its current one"} to roll back to`,
+      );
+    return prev;
+  }
+
+  /**
+   * The compare-and-set loop: read the entry, compute the next definition from it, write it only
+   * if the revision is unchanged. A lost race re-reads and recomputes (or, with ifRevision, fails).
+   */
+  private async update(
+    id: string,
+    opts: WriteOptions,
+    compute: (
+      base: Record<string, unknown> | null,
+    ) => Promise<{ next: Record<string, unknown>; versionCreated: boolean }>,
+  ): Promise<WriteResult> {
+    const lintCache = new Map<string, LintResult>();
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.store.getDefinitionEntry(id);
+      checkPreconditions(id, entry, opts);
+      const exists = entry?.operation === "PUT";
+      const base = exists ? rawObject(entry.value) : null;
+      const prevDef = exists ? safeDefinition(entry) : null;
+      const { next, versionCreated } = await compute(base);
+      const parsed = definitionSchema.safeParse(next);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = issue.path.join(".");
+        throw new ValidationError(`pipeline ${id}: ${field ? `${field}: ` : ""}${issue.message}`, {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        });
+      }
+      const definition = next as PipelineDefinition;
+      const previous = exists
+        ? {
+            revision: entry.revision,
+            status: (base?.status as string) ?? null,
+            version: versionOf(base) ?? null,
+          }
+        : null;
+      const changes = describeChanges(base, next, versionCreated);
+      const unchanged = exists && canonical(base) === canonical(next);
+
+      let lint: LintResult | undefined;
+      const publishes =
+        definition.status === "published" &&
+        (previous?.status !== "published" || previous?.version !== definition.version || prevDef === null);
+      if (publishes && !unchanged && definition.version) {
+        lint = lintCache.get(definition.version) ?? (await this.lint(id, definition.version));
+        lintCache.set(definition.version, lint);
+        if (!opts.force && lint.issues.some((i) => i.level === "error")) {
+          throw new LintFailedError(id, definition.version, lint.issues, lint.linter);
+        }
+      }
+      const result: WriteResult = {
+        id,
+        action: unchanged ? "unchanged" : exists ? "updated" : "created",
+        revision: unchanged ? entry!.revision : null,
+        version: definition.version ?? null,
+        versionCreated,
+        status: definition.status,
+        previous,
+        changes: unchanged ? [] : changes,
+        definition,
+        lint,
+        dryRun: !!opts.dryRun,
+      };
+      if (unchanged || opts.dryRun) return result;
+      const data = JSON.stringify(next);
+      try {
+        result.revision = entry
+          ? await this.store.pipelines.update(id, data, entry.revision)
+          : await this.store.pipelines.create(id, data);
+        return result;
+      } catch (err) {
+        if (!isCasFailure(err)) throw err;
+        if (opts.ifRevision !== undefined) {
+          throw new RevisionMismatchError(
+            id,
+            opts.ifRevision,
+            (await this.store.getDefinitionEntry(id))?.revision ?? null,
+          );
+        }
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(id, attempt);
+        await backoff(attempt);
+      }
+    }
+  }
+}
+
+function checkPreconditions(id: string, entry: DefinitionEntry | null, opts: WriteOptions): void {
+  const exists = entry?.operation === "PUT";
+  if (opts.ifRevision !== undefined && (entry?.revision ?? 0) !== opts.ifRevision) {
+    throw new RevisionMismatchError(id, opts.ifRevision, entry?.revision ?? null);
+  }
+  if (opts.mustNotExist && exists) throw new PipelineExistsError(id, entry.revision);
+  if (opts.mustExist && !exists) throw new PipelineNotFoundError(id);
+}
+
+export function checkId(id: string): void {
+  if (!isValidId(id)) throw new InvalidIdError(id);
+}
+
+/** A config must at least be a YAML mapping: anything else is refused before it becomes a version. */
+export function checkConfigYaml(id: string, bytes: Uint8Array): void {
+  const text = new TextDecoder().decode(bytes);
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const where = e.linePos?.[0] ? `${e.linePos[0].line}:${e.linePos[0].col}: ` : "";
+    throw new ConfigYamlError(`config of ${id} is not valid YAML: ${where}${e.message.split("\n")[0]}`, {
+      line: e.linePos?.[0]?.line,
+      column: e.linePos?.[0]?.col,
+    });
+  }
+  const value = doc.toJS();
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigYamlError(`config of ${id} must be a YAML mapping (input, pipeline, output, …)`);
+  }
+}
+
+function assign(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) return;
+  if (value === null) delete target[key];
+  else target[key] = value;
+}
+
+function rawObject(value: Uint8Array): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(value));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function versionOf(raw: Record<string, unknown> | null): string | undefined {
+  const v = raw?.version;
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+function safeVersion(value: Uint8Array): string | undefined {
+  return versionOf(rawObject(value));
+}
+
+function currentVersion(entry: DefinitionEntry): string | undefined {
+  return safeVersion(entry.value);
+}
+
+function safeDefinition(entry: DefinitionEntry): PipelineDefinition | null {
+  try {
+    return parseDefinition(entry.key, entry.value);
+  } catch {
+    return null;
+  }
+}
+
+function toView(entry: DefinitionEntry, observed: PipelineStatus | null): PipelineView {
+  let definition: PipelineDefinition | null = null;
+  let definitionError: StatusError | null = null;
+  try {
+    definition = parseDefinition(entry.key, entry.value);
+  } catch (err) {
+    definitionError = toStatusError(err, "INVALID_DEFINITION");
+  }
+  return {
+    id: entry.key,
+    revision: entry.revision,
+    updatedAt: entry.created.toISOString(),
+    definition,
+    definitionError,
+    observed,
+  };
+}
+
+function describeChanges(
+  base: Record<string, unknown> | null,
+  next: Record<string, unknown>,
+  versionCreated: boolean,
+): string[] {
+  if (!base) return [`created (version ${next.version ?? "none"}, ${next.status})`];
+  const out: string[] = [];
+  const bv = versionOf(base);
+  if (bv !== next.version) {
+    out.push(
+      versionCreated ? `new version ${next.version}` : `version ${bv ?? "none"} → ${next.version ?? "none"}`,
+    );
+  }
+  if (base.status !== next.status) out.push(`status ${String(base.status)} → ${String(next.status)}`);
+  if (base.replicas !== next.replicas)
+    out.push(`replicas ${String(base.replicas)} → ${String(next.replicas)}`);
+  for (const key of ["name", "description", "labels"]) {
+    if (canonical(base[key]) !== canonical(next[key])) out.push(`${key} changed`);
+  }
+  return out;
+}
+
+/** JSON with sorted keys, so key order never counts as a change. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+function isCasFailure(err: unknown): boolean {
+  return /wrong last sequence|key exists/i.test((err as Error)?.message ?? "");
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(20 * 2 ** attempt, 500) * (0.5 + Math.random());
+  return new Promise((r) => setTimeout(r, ms));
+}
