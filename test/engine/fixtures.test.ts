@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadConfig, runConfigTests, startStream } from "../../lib/engine";
+import { quietLogger, readLines, tempDir } from "./helpers";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+
+describe("Benthos documentation configs (fixtures/streams)", () => {
+  const configs = readdirSync(join(fixtures, "streams")).filter((f) => /^[a-z_]+\.yaml$/.test(f));
+  for (const file of configs) {
+    it(file, async () => {
+      const out = join(tempDir(), "out.txt");
+      const env = { ...process.env, FIXTURES: fixtures, OUT: out };
+      const s = await startStream(
+        loadConfig(readFileSync(join(fixtures, "streams", file), "utf8"), { env }),
+        {
+          logger: quietLogger,
+        },
+      );
+      await s.done;
+      const expected = readLines(join(fixtures, "streams", file.replace(/\.yaml$/, ".expected.jsonl")));
+      const got = readLines(out);
+      const norm = (l: string) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return l;
+        }
+      };
+      expect(got.map(norm)).toEqual(expected.map(norm));
+    });
+  }
+});
+
+describe("config unit tests (runConfigTests)", () => {
+  it("runs a _benthos_test.yaml against its config and tests: blocks inside configs", async () => {
+    const report = await runConfigTests(join(fixtures, "unit"));
+    const summary = report.files.map((f) => ({
+      config: f.config.slice(fixtures.length + 1),
+      definition: f.definition.slice(fixtures.length + 1),
+      tests: f.tests.map((t) => [t.name, t.ok, t.failures]),
+      error: f.error,
+    }));
+    expect(summary).toEqual([
+      {
+        config: "unit/foo.yaml",
+        definition: "unit/foo_benthos_test.yaml",
+        tests: [["example test", true, []]],
+        error: undefined,
+      },
+      {
+        config: "unit/inline.yaml",
+        definition: "unit/inline.yaml",
+        tests: [
+          ["whole pipeline without the last processor", true, []],
+          ["by label, with json_contains", true, []],
+        ],
+        error: undefined,
+      },
+    ]);
+    expect(report).toMatchObject({ ok: true, passed: 3, failed: 0 });
+  });
+
+  it("reports failing conditions and batch count mismatches", async () => {
+    const report = await runConfigTests(join(fixtures, "unit-failing", "wrong.yaml"));
+    expect(report.ok).toBe(false);
+    expect(report.failed).toBe(2);
+    const [first, second] = report.files[0].tests;
+    expect(first.failures[0]).toMatch(
+      /content_equals: content mismatch[\s\S]*expected: hello[\s\S]*received: HELLO/,
+    );
+    expect(second.failures[0]).toMatch(/wrong batch count, expected 2, got 1/);
+  });
+});

@@ -1,0 +1,178 @@
+import { createServer, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../lib/local/nats-server";
+import type { RunningStream } from "../../lib/engine";
+import { start, waitFor } from "./helpers";
+
+const running: RunningStream[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop(2000)));
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function run(yaml: string): Promise<RunningStream> {
+  const s = await start(yaml);
+  running.push(s);
+  return s;
+}
+
+/** A real upstream HTTP server on loopback that answers with `reply(n, body)` for the n-th request. */
+async function upstream(
+  reply: (n: number, body: string, headers: Record<string, unknown>) => { status: number; body: string },
+) {
+  const port = await freePort();
+  const seen: { body: string; headers: Record<string, unknown> }[] = [];
+  const srv = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    seen.push({ body, headers: req.headers });
+    const r = reply(seen.length, body, req.headers);
+    res.statusCode = r.status;
+    res.end(r.body);
+  });
+  await new Promise<void>((r) => srv.listen(port, "127.0.0.1", r));
+  servers.push(srv);
+  return { url: `http://127.0.0.1:${port}`, seen };
+}
+
+describe("http_server", () => {
+  it("answers with the pipeline's result through sync_response, status and headers interpolated", async () => {
+    const port = await freePort();
+    await run(`
+input:
+  http_server:
+    address: 127.0.0.1:${port}
+    path: /echo
+    sync_response:
+      status: '\${! @status }'
+      headers:
+        Content-Type: application/json
+        X-Who: '\${! @who }'
+pipeline:
+  processors:
+    - mapping: |
+        root.got = this
+        root.path = @http_server_request_path
+        root.q = @q
+        meta status = "201"
+        meta who = "reef"
+output:
+  sync_response: {}
+`);
+    const res = await fetch(`http://127.0.0.1:${port}/echo?q=1`, {
+      method: "POST",
+      body: JSON.stringify({ a: 1 }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("x-who")).toBe("reef");
+    expect(await res.json()).toEqual({ got: { a: 1 }, path: "/echo", q: "1" });
+  });
+
+  it("answers 200 after delivery, 405 for other verbs, 500 when the output rejects", async () => {
+    const port = await freePort();
+    await run(`
+input:
+  http_server:
+    address: 127.0.0.1:${port}
+    path: /in
+    allowed_verbs: [ POST, PUT ]
+output:
+  switch:
+    cases:
+      - check: 'content() == "bad"'
+        output:
+          reject: 'rejected \${! content() }'
+      - output:
+          drop: {}
+`);
+    const ok = await fetch(`http://127.0.0.1:${port}/in`, { method: "PUT", body: "fine" });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/in`, { method: "GET" })).status).toBe(405);
+    const bad = await fetch(`http://127.0.0.1:${port}/in`, { method: "POST", body: "bad" });
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toMatch(/rejected bad/);
+    expect((await fetch(`http://127.0.0.1:${port}/nope`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("times out a request whose message is not delivered in time (408)", async () => {
+    const port = await freePort();
+    await run(`
+input:
+  http_server:
+    address: 127.0.0.1:${port}
+    timeout: 150ms
+pipeline:
+  processors:
+    - sleep:
+        duration: 600ms
+output:
+  drop: {}
+`);
+    const res = await fetch(`http://127.0.0.1:${port}/post`, { method: "POST", body: "x" });
+    expect(res.status).toBe(408);
+  });
+});
+
+describe("http_client", () => {
+  it("posts each message with interpolated url and headers, and retries server errors", async () => {
+    const up = await upstream((n) => (n === 1 ? { status: 503, body: "busy" } : { status: 200, body: "ok" }));
+    const s = await run(`
+input:
+  generate:
+    count: 2
+    interval: ""
+    mapping: 'root = {"n": counter()}'
+output:
+  http_client:
+    url: '${up.url}/items/\${! this.n }'
+    verb: PUT
+    retry_period: 10ms
+    headers:
+      X-N: '\${! this.n }'
+    max_in_flight: 1
+`);
+    await s.done;
+    expect(up.seen.map((r) => r.body)).toEqual(['{"n":1}', '{"n":1}', '{"n":2}']);
+    expect(up.seen[2].headers["x-n"]).toBe("2");
+    expect(s.metrics().output).toMatchObject({ sent: 2, errors: 0 });
+  });
+
+  it("drop_on statuses count as delivered; other 4xx fail the write (and are replayed)", async () => {
+    const up = await upstream((_n, body) =>
+      body === "gone" ? { status: 410, body: "" } : { status: 400, body: "bad request" },
+    );
+    const s = await run(`
+input:
+  generate:
+    count: 2
+    interval: ""
+    mapping: 'root = if counter() == 1 { "gone" } else { "other" }'
+output:
+  http_client:
+    url: '${up.url}/x'
+    drop_on: [ 410 ]
+    retries: 0
+`);
+    await waitFor(() => up.seen.filter((r) => r.body === "other").length >= 2, "the failed message replayed");
+    expect(up.seen.filter((r) => r.body === "gone")).toHaveLength(1);
+    expect(s.metrics().output.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it("propagate_response turns http_server → http_client → sync_response into a proxy", async () => {
+    const up = await upstream((_n, body) => ({ status: 200, body: `upstream saw ${body}` }));
+    const port = await freePort();
+    await run(`
+input:
+  http_server:
+    address: 127.0.0.1:${port}
+output:
+  http_client:
+    url: ${up.url}/
+    propagate_response: true
+`);
+    const res = await fetch(`http://127.0.0.1:${port}/post`, { method: "POST", body: "ping" });
+    expect(await res.text()).toBe("upstream saw ping");
+  });
+});

@@ -1,0 +1,180 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readLines, runToEnd, start, tempDir, waitFor } from "./helpers";
+
+describe("file and broker inputs", () => {
+  it("reads files by glob line by line with path metadata, and deletes them when done", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "a.txt"), "a1\na2\n");
+    writeFileSync(join(dir, "sub", "b.txt"), "b1\r\n\nb2");
+    writeFileSync(join(dir, "skip.log"), "nope\n");
+    const out = join(dir, "out", "result.jsonl");
+    await runToEnd(`
+input:
+  file:
+    paths: [ '${dir}/**/*.txt' ]
+    delete_on_finish: true
+pipeline:
+  threads: 1
+  processors:
+    - mapping: 'root = {"line": content().string(), "path": @path}'
+output:
+  file:
+    path: ${out}
+`);
+    expect(readLines(out).map((l) => JSON.parse(l))).toEqual([
+      { line: "a1", path: join(dir, "a.txt") },
+      { line: "a2", path: join(dir, "a.txt") },
+      { line: "b1", path: join(dir, "sub", "b.txt") },
+      { line: "b2", path: join(dir, "sub", "b.txt") },
+    ]);
+    expect(existsSync(join(dir, "a.txt"))).toBe(false);
+    expect(existsSync(join(dir, "skip.log"))).toBe(true);
+  });
+
+  it("reads a whole file as one message with scanner to_the_end; broker merges inputs", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "doc.json"), '{\n  "a": 1\n}\n');
+    const out = join(dir, "out.txt");
+    await runToEnd(`
+input:
+  broker:
+    inputs:
+      - file:
+          paths: [ ${dir}/doc.json ]
+          scanner:
+            to_the_end: {}
+        processors:
+          - mapping: 'root = "file:" + this.a.string()'
+      - generate:
+          count: 2
+          interval: ""
+          mapping: 'root = "gen"'
+output:
+  file:
+    path: ${out}
+`);
+    expect(readLines(out).sort()).toEqual(["file:1", "gen", "gen"]);
+  });
+});
+
+describe("outputs", () => {
+  it("broker fan_out writes every message to every output; round_robin spreads them", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 4
+    interval: ""
+    mapping: 'root = counter().string()'
+output:
+  broker:
+    pattern: fan_out
+    outputs:
+      - file: { path: ${dir}/a.txt }
+      - broker:
+          pattern: round_robin
+          outputs:
+            - file: { path: ${dir}/b.txt }
+            - file: { path: ${dir}/c.txt }
+`);
+    expect(readLines(join(dir, "a.txt"))).toEqual(["1", "2", "3", "4"]);
+    expect(readLines(join(dir, "b.txt")).length + readLines(join(dir, "c.txt")).length).toBe(4);
+    expect(readLines(join(dir, "b.txt")).length).toBe(2);
+  });
+
+  it("switch routes by check with continue; fallback takes the next output on failure", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 4
+    interval: ""
+    mapping: 'root = {"n": counter()}'
+output:
+  switch:
+    cases:
+      - check: this.n % 2 == 0
+        continue: true
+        output:
+          file: { path: ${dir}/even.txt }
+      - check: this.n > 2
+        output:
+          fallback:
+            - reject: 'primary down'
+            - file: { path: ${dir}/big.txt }
+`);
+    expect(readLines(join(dir, "even.txt")).map((l) => JSON.parse(l).n)).toEqual([2, 4]);
+    expect(readLines(join(dir, "big.txt")).map((l) => JSON.parse(l).n)).toEqual([3, 4]);
+  });
+
+  it("batching on an output groups messages by count and period", async () => {
+    const dir = tempDir();
+    const s = await runToEnd(`
+input:
+  generate:
+    count: 5
+    interval: ""
+    mapping: 'root = counter().string()'
+output:
+  broker:
+    outputs:
+      - file: { path: ${dir}/out.txt }
+    batching:
+      count: 2
+      period: 50ms
+      processors:
+        - mapping: 'root = content().string() + "-b" + batch_size().string()'
+`);
+    expect(readLines(join(dir, "out.txt"))).toEqual(["1-b2", "2-b2", "3-b2", "4-b2", "5-b1"]);
+    expect(s.metrics().output.sent).toBe(5);
+  });
+
+  it("memory buffer acks the input early and still delivers everything", async () => {
+    const dir = tempDir();
+    const s = await start(`
+input:
+  generate:
+    count: 20
+    interval: ""
+    mapping: 'root = counter().string()'
+buffer:
+  memory: {}
+pipeline:
+  threads: 1
+  processors:
+    - sleep: { duration: 5ms }
+output:
+  file: { path: ${dir}/out.txt }
+`);
+    await s.done;
+    expect(readLines(join(dir, "out.txt"))).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+  });
+
+  it("reject output with replay: messages flow once the rejection condition clears", async () => {
+    const dir = tempDir();
+    const marker = join(dir, "open");
+    const s = await start(`
+input:
+  generate:
+    count: 2
+    interval: ""
+    mapping: 'root = counter().string()'
+output:
+  switch:
+    cases:
+      - check: 'file("${marker}").string() != "open"'
+        output:
+          reject: 'gate closed'
+      - output:
+          file: { path: ${dir}/out.txt }
+`);
+    await waitFor(() => (s.metrics().output?.errors ?? 0) >= 2, "rejections");
+    writeFileSync(marker, "open");
+    await waitFor(() => readLines(join(dir, "out.txt")).length === 2, "delivery after the gate opened");
+    await s.done;
+    expect(readLines(join(dir, "out.txt")).sort()).toEqual(["1", "2"]);
+  });
+});
