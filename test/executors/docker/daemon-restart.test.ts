@@ -1,6 +1,6 @@
 // Restarting the Docker daemon while pipelines run. Uses a private dockerd (see dockerd.ts) so the
 // shared daemon of parallel test files is never restarted; also exercises DOCKER_HOST.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,12 +18,14 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
   let daemon: PrivateDockerd;
   let t: TestStore;
   let deps: ConvergeDeps;
+  let fakeDir: string | undefined;
 
   beforeAll(async () => {
     daemon = privateDockerd(mkdtempSync(join(tmpdir(), "reef-dockerd-")));
     await daemon.start();
     t = await openTestStore();
     const f = fakeEngineBind();
+    fakeDir = f.dir;
     const env = {
       ...(process.env as Record<string, string>),
       ...t.env,
@@ -39,6 +41,7 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
   afterAll(async () => {
     await daemon?.destroy();
     await t?.close();
+    if (fakeDir) rmSync(fakeDir, { recursive: true, force: true });
   }, 60_000);
 
   it("restores the desired state with reconcile once the daemon is back", async () => {

@@ -1,4 +1,5 @@
 // The Docker executor driven through converge()/reconcile() against the real daemon.
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
@@ -11,6 +12,7 @@ let builtin: DockerExecutor;
 let fake: DockerExecutor;
 /** Why the built-in engine cannot be used in the container, or null when it can. */
 let builtinMissing: string | null = null;
+let fakeDir: string | undefined;
 
 const uid = (p: string) => `${p}-${uniqueSuffix()}`;
 
@@ -18,6 +20,7 @@ beforeAll(async () => {
   w = await openDockerWorld();
   builtin = w.executorWith({ REEF_ENGINE: "builtin" });
   const f = fakeEngineBind();
+  fakeDir = f.dir;
   fake = w.executorWith({ REEF_ENGINE: f.path, REEF_DOCKER_BINDS: f.bind });
   builtinMissing = await probeBuiltinEngine();
   if (builtinMissing) console.warn(`built-in engine not available in the runner image: ${builtinMissing}`);
@@ -26,6 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.cleanup();
   await w?.close();
+  if (fakeDir) rmSync(fakeDir, { recursive: true, force: true });
 });
 
 /**

@@ -32,7 +32,7 @@ export interface DockerWorld extends TestStore {
  * A stand-in engine usable inside the minimal image (no /usr/bin/env there): the repo's fake
  * engine with an absolute node shebang, bind-mounted read-only.
  */
-export function fakeEngineBind(): { bind: string; path: string } {
+export function fakeEngineBind(): { bind: string; path: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "reef-docker-fake-"));
   const file = join(dir, "fake-engine.mjs");
   const body = readFileSync(resolve("test/fixtures/fake-engine.mjs"), "utf8").replace(/^#!.*\n/, "");
@@ -40,7 +40,7 @@ export function fakeEngineBind(): { bind: string; path: string } {
   chmodSync(dir, 0o755);
   chmodSync(file, 0o755);
   const path = "/opt/reef-test/fake-engine.mjs";
-  return { bind: `${file}:${path}:ro`, path };
+  return { bind: `${file}:${path}:ro`, path, dir };
 }
 
 export async function openDockerWorld(extraEnv: Record<string, string> = {}): Promise<DockerWorld> {
