@@ -1,0 +1,81 @@
+// End to end: real nats-server, serverless-offline, the bridge process and the process executor.
+// Definitions are written with a plain NATS KV client, as any user or language would.
+import { Kvm } from "@nats-io/kv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyChains } from "../../lib/store";
+import { waitFor } from "../helpers/nats";
+import { eventRecords, listExecutions, startStack, type BridgeProc, type Stack } from "./harness";
+
+const CONFIG = new TextEncoder().encode(
+  "input:\n  generate:\n    mapping: 'root = 1'\noutput:\n  drop: {}\n",
+);
+
+let s: Stack;
+let bridge: BridgeProc;
+
+beforeAll(async () => {
+  s = await startStack();
+  bridge = s.startBridge();
+  await waitFor(() => bridge.lines.some((l) => l.includes('"consuming"')), "bridge consuming", 20_000);
+}, 120_000);
+afterAll(async () => {
+  await s?.close();
+});
+
+function def(id: string, status: string, version = "1") {
+  return JSON.stringify({ id, status, version, replicas: 1 });
+}
+
+async function phase(id: string) {
+  return (await s.t.store.getStatus(id))?.phase;
+}
+
+describe("e2e: publish → pause → draft → delete", () => {
+  it("converges each change through the real functions and executor", async () => {
+    const kv = await new Kvm(s.t.nc).open(s.t.names.pipelines); // a plain NATS client
+    const id = "e2e-life";
+    await s.t.store.putConfig(id, "1", CONFIG);
+
+    const t0 = Date.now();
+    await kv.put(id, def(id, "published"));
+    await waitFor(async () => (await phase(id)) === "running", "running", 15_000);
+    const runningAfterMs = Date.now() - t0;
+    const [exe] = await listExecutions(s.env, id);
+    expect(exe).toMatchObject({ pipeline: id, version: "1", state: "running" });
+    expect(runningAfterMs).toBeLessThan(15_000);
+
+    await kv.put(id, def(id, "paused"));
+    await waitFor(async () => (await phase(id)) === "stopped", "stopped", 20_000);
+    expect((await listExecutions(s.env, id)).map((e) => e.state)).toEqual(["stopped"]);
+
+    await kv.put(id, def(id, "draft"));
+    await waitFor(async () => (await phase(id)) === "absent", "absent", 20_000);
+    expect(await listExecutions(s.env, id)).toEqual([]);
+
+    await kv.delete(id);
+    await waitFor(async () => (await s.t.store.getStatus(id)) === null, "status gone", 15_000);
+
+    const recs = await waitFor(async () => {
+      const r = await eventRecords(s.t, id);
+      return r.length >= 4 ? r : null;
+    }, "records");
+    expect(recs.map((r) => [r.event.operation, r.outcome])).toEqual([
+      ["PUT", "ok"],
+      ["PUT", "ok"],
+      ["PUT", "ok"],
+      ["DEL", "ok"],
+    ]);
+    expect(recs.map((r) => r.result?.phase)).toEqual(["running", "stopped", "absent", "deleted"]);
+    const report = await verifyChains(s.t.store, { pipeline: id });
+    expect(report.ok).toBe(true);
+  });
+
+  it("a graceful stop (SIGTERM) drains and exits 0; a new bridge continues from the durable consumer", async () => {
+    expect(await bridge.stop("SIGTERM")).toBe(0);
+    expect(bridge.lines.some((l) => l.includes('"bridge stopped"'))).toBe(true);
+    const id = "e2e-after-restart";
+    await s.t.store.pipelines.put(id, def(id, "draft"));
+    bridge = s.startBridge({ REEF_RESYNC_INTERVAL: "0" });
+    await waitFor(async () => (await phase(id)) === "absent", "converged after restart", 20_000);
+  });
+});
