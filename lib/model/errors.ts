@@ -95,9 +95,13 @@ export class EngineNotFoundError extends ReefError {
 export const ID_RULE =
   "a pipeline id is a DNS label: 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
 
-/** Any thrown value as a status error: ReefErrors keep their code, the rest become `fallback`. */
+/**
+ * Any thrown value as a status error: errors that carry a stable UPPER_CASE `code` (ReefErrors,
+ * engine errors) keep it; the rest become `fallback`.
+ */
 export function toStatusError(err: unknown, fallback: ErrorCode = "EXECUTOR_ERROR"): StatusError {
   if (err instanceof ReefError) return err.toStatusError();
   const message = err instanceof Error ? err.message : String(err);
-  return { code: fallback, message };
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : fallback, message };
 }

@@ -1,8 +1,17 @@
-// Runs a config on reef's built-in engine (lib/engine) until it ends or a stop signal arrives.
-import { EngineNotFoundError } from "../model";
+// Runs a config on reef's built-in engine (lib/engine) until the input ends or a stop signal
+// arrives; stop drains in-flight messages within the config's shutdown_timeout.
+import { loadConfig, startStream } from "../engine";
 
-export async function runBuiltin(_config: string, _env: NodeJS.ProcessEnv): Promise<number> {
-  throw new EngineNotFoundError(
-    "no benthos, redpanda-connect or bento binary on PATH and the built-in engine is not available in this build",
-  );
+export async function runBuiltin(config: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const stream = await startStream(loadConfig(config, { env }), { env });
+  const stop = () => void stream.stop();
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  try {
+    await stream.done;
+    return 0;
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
 }
