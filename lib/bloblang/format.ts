@@ -1,6 +1,6 @@
 // Go-compatible text renderings: strconv 'g' floats, JSON as encoding/json prints it, fmt's %v.
 import type { Value, ValueObject } from "./value";
-import { DELETE, NOTHING, Timestamp, compareStrings, fromUtf8, isObject } from "./value";
+import { DELETE, NIL_ARRAY, NOTHING, Timestamp, compareStrings, fromUtf8, isObject } from "./value";
 import { formatTime, RFC3339Nano } from "./time";
 
 /** strconv.FormatFloat(f, 'g', -1, 64) */
@@ -75,7 +75,7 @@ export function toJsonText(v: Value, opts: JsonOpts = {}): string {
     }
     if (Array.isArray(x)) {
       if (x.length === 0) {
-        parts.push("[]");
+        parts.push(x === NIL_ARRAY ? "null" : "[]");
         return;
       }
       const inner = pad + indent;

@@ -4,7 +4,7 @@
 import type { Fn, MapDef, Statement } from "./runtime";
 import { NONE } from "./runtime";
 import type { Value, ValueObject } from "./value";
-import { DELETE, NOTHING, getKey, isObject, setKey, typeOf } from "./value";
+import { DELETE, NIL_ARRAY, NOTHING, getKey, isObject, setKey } from "./value";
 import type { Op } from "./ops";
 import { arithmetic, literal } from "./ops";
 import { BloblangCompileError, BloblangError, QueryError, errFrom, rtErr, typeError } from "./errors";
@@ -1305,7 +1305,8 @@ function arrayLiteral(items: Fn[]): Fn {
   if (items.every((i) => i.lit)) {
     // constant arrays fold into literals (as Go's NewArrayLiteral does); values are never mutated in place
     const vals = items.map((i) => i.lit!.value).filter((v) => v !== DELETE && v !== NOTHING);
-    return literal(vals, "array literal");
+    // Go folds an empty static array into a nil slice, which JSON-encodes as null until cloned
+    return literal(vals.length === 0 ? NIL_ARRAY : vals, "array literal");
   }
   return {
     ann: "array literal",
@@ -1341,13 +1342,22 @@ function objectLiteral(entries: [string | Fn, Fn][]): Fn {
         let key: string;
         if (typeof k === "string") key = k;
         else {
-          const kv = k.exec(ctx);
-          if (typeof kv !== "string") {
-            throw errFrom(rtErr(`mapping returned invalid key type: ${typeOf(kv)}`), k.ann);
+          let kv: Value;
+          try {
+            kv = k.exec(ctx);
+          } catch (e) {
+            throw wrapMsg(e, "failed to resolve key: ");
           }
-          key = kv;
+          if (typeof kv === "string") key = kv;
+          else if (kv instanceof Uint8Array) key = new TextDecoder().decode(kv);
+          else throw rtErr(`mapping returned invalid key type: ${goTypeName(kv)}`);
         }
-        const v = vf.exec(ctx);
+        let v: Value;
+        try {
+          v = vf.exec(ctx);
+        } catch (e) {
+          throw wrapMsg(e, `failed to resolve '${key}' value: `);
+        }
         if (v === DELETE || v === NOTHING) continue;
         setKey(out, key, v);
       }

@@ -16,6 +16,9 @@ class Sentinel {
 export const DELETE = new Sentinel("delete");
 export const NOTHING = new Sentinel("nothing");
 
+/** Go's nil []any from an empty static array literal: an empty array that JSON-encodes as null. */
+export const NIL_ARRAY: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 export type ValueObject = Record<string, Value>;
 
 /** A Go time.Time: unix seconds + nanoseconds, with the location it is shown in. */
