@@ -28,6 +28,8 @@ export function containerName(pipeline: string, replica: number): string {
 export const SCOPE_LABEL = "reef.scope";
 
 /** Bound on the start/replace loop when the daemon keeps answering 404/409 (concurrent changes). */
+const SETTLE_BOUND_MS = 15_000;
+/** Bound on removal retries while the daemon reports a removal already in progress. */
 const MAX_ATTEMPTS = 5;
 const FAILURE_TAIL_LINES = 30;
 
@@ -108,7 +110,8 @@ export class DockerExecutor implements Executor {
   /** Creates the replica's container if absent and starts it; replaces one of another version. */
   async start(spec: StartSpec): Promise<void> {
     const name = containerName(spec.pipeline, spec.replica);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + SETTLE_BOUND_MS;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
       const existing = await this.inspect(name);
       if (existing) {
         const labels = existing.Config?.Labels ?? {};
@@ -123,11 +126,18 @@ export class DockerExecutor implements Executor {
         continue;
       }
       const created = await this.create(name, spec);
-      if (!created) continue; // 409: someone created it meanwhile; look again
-      const info = await this.inspect(created);
-      if (info && (await this.ensureRunning(info))) return;
+      if (created) {
+        const info = await this.inspect(created);
+        if (info && (await this.ensureRunning(info))) return;
+        continue;
+      }
+      // 409: another converge is creating it right now. The daemon reserves the name before the
+      // container can be inspected, so give it a moment before looking again.
+      await sleep(Math.min(25 * 2 ** attempt, 500));
     }
-    throw new ExecutorError(`could not start ${name}: it kept changing under us (${MAX_ATTEMPTS} attempts)`);
+    throw new ExecutorError(
+      `could not start ${name}: it kept changing under us for ${SETTLE_BOUND_MS / 1000} s`,
+    );
   }
 
   async resume(execution: Execution): Promise<void> {
@@ -313,7 +323,7 @@ export class DockerExecutor implements Executor {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!(await this.inspect(id))) return true;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     return false;
   }
@@ -326,6 +336,8 @@ export class DockerExecutor implements Executor {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function matches(info: ContainerInfo, spec: StartSpec): boolean {
   const l = info.Config?.Labels ?? {};

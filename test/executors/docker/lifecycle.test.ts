@@ -235,7 +235,13 @@ describe("concurrency", () => {
       actions: [{ type: "start" as const, ...spec }],
     };
     const other = w.executorWith({ REEF_ENGINE: "/no/such/engine" });
-    await Promise.all([fake.apply(plan), other.apply(plan), fake.apply(plan)]);
+    await Promise.all([
+      fake.apply(plan),
+      other.apply(plan),
+      fake.apply(plan),
+      other.apply(plan),
+      fake.apply(plan),
+    ]);
     const cs = await w.containers(id);
     expect(cs).toHaveLength(1);
     await waitFor(async () => (await fake.list(id)).length === 1, "one execution");
