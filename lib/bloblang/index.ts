@@ -41,7 +41,7 @@ export interface Interpolation {
   renderBytes(input: ExecInput): Uint8Array;
 }
 
-function makeImporter(opts: { files?: Record<string, string>; importDir?: string }, base?: string) {
+function makeImporter(opts: { files?: Record<string, string>; importDir?: string }) {
   return (path: string): string => {
     const files = opts.files;
     if (files) {
@@ -50,7 +50,7 @@ function makeImporter(opts: { files?: Record<string, string>; importDir?: string
       if (Object.hasOwn(files, trimmed)) return files[trimmed];
       if (!opts.importDir) throw new Error(`import "${path}" not found`);
     }
-    const dir = base ?? opts.importDir ?? process.cwd();
+    const dir = opts.importDir ?? process.cwd();
     const full = isAbsolute(path) ? path : resolvePath(dir, path);
     try {
       return readFileSync(full, "utf8");

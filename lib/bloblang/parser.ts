@@ -1,6 +1,7 @@
 // Hand-written parser for Bloblang V1 that compiles straight into executable closures (Fn / Statement).
 // It follows the structure of the Go combinator parser so that whitespace/newline rules, literal
 // folding and error positions behave the same; comments name the Go parser each part mirrors.
+import { posix } from "node:path";
 import type { Fn, MapDef, Statement } from "./runtime";
 import { NONE } from "./runtime";
 import type { Value, ValueObject } from "./value";
@@ -34,7 +35,10 @@ class FatalParse extends Error {
 }
 
 export interface ParserOpts {
+  /** Reads an import; receives the path joined onto `importBase` (Go's custom importer semantics). */
   importer?: (path: string) => string;
+  /** Directory imports resolve against (relative to the importing file for nested imports). */
+  importBase?: string;
 }
 
 const isWordChar = (c: string) =>
@@ -707,11 +711,11 @@ export class Parser {
     if (!this.opts.importer) this.fatal("failed to read import: imports are not available", start);
     let content: string;
     try {
-      content = this.opts.importer(path);
+      content = this.opts.importer(resolveImport(this.opts.importBase, path));
     } catch (e) {
       this.fatal(`failed to read import: ${(e as Error).message}`, start);
     }
-    const sub = new Parser(content, {}, this.opts);
+    const sub = new Parser(content, {}, { ...this.opts, importBase: relativeTo(this.opts.importBase, path) });
     let res: Statement[];
     try {
       res = sub.executor();
@@ -997,6 +1001,19 @@ export class Parser {
   }
 }
 
+/** filepath.Join(base, p) unless p is absolute. */
+export function resolveImport(base: string | undefined, p: string): string {
+  if (posix.isAbsolute(p)) return posix.normalize(p);
+  return posix.join(base ?? ".", p);
+}
+/** The importer base for a file imported as `p` (Go's RelativeToFile). */
+function relativeTo(base: string | undefined, p: string): string | undefined {
+  const dir = posix.dirname(p);
+  if (dir === "" || dir === ".") return base;
+  if (posix.isAbsolute(dir)) return dir;
+  return posix.join(base ?? ".", dir);
+}
+
 export function lineCol(src: string, pos: number): [number, number] {
   let line = 1;
   let col = 1;
@@ -1042,11 +1059,11 @@ export function parseMapping(src: string, opts: ParserOpts = {}): Program {
           throw new BloblangCompileError("line 1 char 1: failed to read import: imports are not available");
         let content: string;
         try {
-          content = opts.importer(path);
+          content = opts.importer(resolveImport(opts.importBase, path));
         } catch (e) {
           throw new BloblangCompileError(`line 1 char 1: failed to read import: ${(e as Error).message}`);
         }
-        return parseMapping(content, opts);
+        return parseMapping(content, { ...opts, importBase: relativeTo(opts.importBase, path) });
       }
     }
   }
