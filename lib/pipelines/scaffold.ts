@@ -24,8 +24,9 @@ export function manifestTemplate(id: string): string {
 id: ${id}
 name: ${id}
 description: A sample pipeline made by \`reef init\`
-# draft (stored, not running) | published (running) | paused (stopped, kept)
-status: draft
+# status: draft | published (running) | paused (stopped, kept). When set, \`reef apply\` enforces it;
+# left out, a new pipeline starts as draft and apply leaves the status to reef publish / pause / draft.
+# status: published
 replicas: 1
 labels:
   team: example

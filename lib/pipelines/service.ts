@@ -217,6 +217,7 @@ export class Pipelines {
     }
     let version: string | undefined;
     let versionCreated = false;
+    const known = new Map<string, string>();
     if (input.config !== undefined) {
       const bytes = typeof input.config === "string" ? new TextEncoder().encode(input.config) : input.config;
       checkConfigYaml(id, bytes);
@@ -226,26 +227,35 @@ export class Pipelines {
       const choice = await resolveVersion(this.store, id, bytes, { dryRun: opts.dryRun });
       version = choice.version;
       versionCreated = choice.created;
+      // lint what was given (in a dry run the new version is not stored)
+      known.set(version, new TextDecoder().decode(bytes));
     } else if (input.version !== undefined) {
       if (!(await this.store.getConfig(id, input.version))) throw new VersionNotFoundError(id, input.version);
       version = input.version;
     }
-    return this.update(id, opts, async (base) => {
-      const next: Record<string, unknown> = { ...(base ?? {}), id };
-      assign(next, "name", input.name);
-      assign(next, "description", input.description);
-      assign(next, "status", input.status ?? (base?.status === undefined ? "draft" : undefined));
-      assign(next, "version", version);
-      assign(next, "replicas", input.replicas ?? (base?.replicas === undefined ? 1 : undefined));
-      assign(next, "labels", input.labels);
-      if (next.status !== "draft" && next.version === undefined) {
-        const latest = (await listVersions(this.store, id)).at(-1)?.version;
-        if (!latest)
-          throw new ValidationError(`pipeline ${id} has no config yet: give a config before ${next.status}`);
-        next.version = latest;
-      }
-      return { next, versionCreated: versionCreated && version === next.version };
-    });
+    return this.update(
+      id,
+      opts,
+      async (base) => {
+        const next: Record<string, unknown> = { ...(base ?? {}), id };
+        assign(next, "name", input.name);
+        assign(next, "description", input.description);
+        assign(next, "status", input.status ?? (base?.status === undefined ? "draft" : undefined));
+        assign(next, "version", version);
+        assign(next, "replicas", input.replicas ?? (base?.replicas === undefined ? 1 : undefined));
+        assign(next, "labels", input.labels);
+        if (next.status !== "draft" && next.version === undefined) {
+          const latest = (await listVersions(this.store, id)).at(-1)?.version;
+          if (!latest)
+            throw new ValidationError(
+              `pipeline ${id} has no config yet: give a config before ${next.status}`,
+            );
+          next.version = latest;
+        }
+        return { next, versionCreated: versionCreated && version === next.version };
+      },
+      known,
+    );
   }
 
   /** publish | pause | draft, optionally switching to another existing version. */
@@ -359,6 +369,7 @@ export class Pipelines {
     compute: (
       base: Record<string, unknown> | null,
     ) => Promise<{ next: Record<string, unknown>; versionCreated: boolean }>,
+    known: Map<string, string> = new Map(),
   ): Promise<WriteResult> {
     const lintCache = new Map<string, LintResult>();
     for (let attempt = 1; ; attempt++) {
@@ -392,7 +403,10 @@ export class Pipelines {
         definition.status === "published" &&
         (previous?.status !== "published" || previous?.version !== definition.version || prevDef === null);
       if (publishes && !unchanged && definition.version) {
-        lint = lintCache.get(definition.version) ?? (await this.lint(id, definition.version));
+        const text = known.get(definition.version);
+        lint =
+          lintCache.get(definition.version) ??
+          (text !== undefined ? await this.linter(text) : await this.lint(id, definition.version));
         lintCache.set(definition.version, lint);
         if (!opts.force && lint.issues.some((i) => i.level === "error")) {
           throw new LintFailedError(id, definition.version, lint.issues, lint.linter);

@@ -7,6 +7,7 @@ import { parseVersionArg } from "../../pipelines/present";
 import { printJson, UsageError } from "../output";
 
 export function register(program: Command): void {
+  program.enablePositionalOptions(); // so --version reaches this command (see publish.ts)
   program
     .command("graph")
     .description(

@@ -24,6 +24,9 @@ export function printWrite(r: WriteResult, json?: boolean): void {
 }
 
 export function statusCommand(program: Command, status: DesiredStatus, description: string): void {
+  // `reef publish <id> --version v`: without positional options the root's -V/--version would
+  // swallow the subcommand's --version. Root options still work before the subcommand.
+  program.enablePositionalOptions();
   const cmd = program
     .command(status === "published" ? "publish" : status === "paused" ? "pause" : "draft")
     .description(description)
