@@ -1,0 +1,150 @@
+// `npm start` / `npm run down` as a newcomer runs them (reef up / reef down), and downtime: with the
+// whole control plane stopped, one pipeline is created and another deleted; the next start converges both.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../../lib/local";
+import { openTestStore, uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
+import { FAKE_ENGINE, listExecutions, removeAllExecutions, ROOT } from "./harness";
+
+const CONFIG = new TextEncoder().encode(
+  "input:\n  generate:\n    mapping: 'root = 1'\noutput:\n  drop: {}\n",
+);
+
+let t: TestStore;
+let env: Record<string, string>;
+let home: string;
+const esbuildFolder = `.esbuild-e2e-${uniqueSuffix()}`;
+
+beforeAll(async () => {
+  t = await openTestStore();
+  home = mkdtempSync(join(tmpdir(), "reef-e2e-home-"));
+  env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    NO_COLOR: "1",
+    ...t.env,
+    REEF_HOME: home,
+    REEF_EXECUTOR: "process",
+    REEF_ENGINE: FAKE_ENGINE,
+    REEF_STATE_DIR: join(home, "state"),
+    REEF_LAMBDA_PORT: String(await freePort()),
+    REEF_HTTP_PORT: String(await freePort()),
+    REEF_ESBUILD_WORK_FOLDER: esbuildFolder,
+    REEF_BRIDGE_DURABLE: "stack",
+    POWERTOOLS_LOG_LEVEL: "WARN",
+  };
+});
+afterAll(async () => {
+  await removeAllExecutions(env);
+  await t.close();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(join(ROOT, esbuildFolder), { recursive: true, force: true });
+});
+
+interface Up {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+async function reefUp(): Promise<Up> {
+  const child = spawn(process.execPath, [join(ROOT, "dist/reef.mjs"), "up"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  for (const s of [child.stdout!, child.stderr!])
+    createInterface({ input: s }).on("line", (l) => lines.push(l));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  await waitFor(
+    () => lines.some((l) => l.includes("ready.")) || child.exitCode !== null,
+    "reef up ready",
+    60_000,
+  );
+  if (child.exitCode !== null) throw new Error(`reef up exited:\n${lines.join("\n")}`);
+  return { child, lines, exited };
+}
+
+function def(id: string, status: string) {
+  return JSON.stringify({ id, status, version: "1", replicas: 1 });
+}
+
+async function phase(id: string) {
+  return (await t.store.getStatus(id))?.phase;
+}
+
+it("reef up runs the system, Ctrl-C leaves executions running, changes made while down converge on the next start, reef down stops executions", async () => {
+  for (const id of ["keep", "gone", "new"]) await t.store.putConfig(id, "1", CONFIG);
+
+  const first = await reefUp();
+  const out = first.lines.join("\n");
+  expect(out).toMatch(/nats-server\s+using nats:\/\/127\.0\.0\.1:\d+ \(already running\)/);
+  expect(out).toMatch(/executor\s+process/);
+  expect(out).toMatch(/sample\s+pipeline 'sample' loaded as a draft/);
+  expect(out).toContain(`reef-dev-converge, reef-dev-reconcile on http://127.0.0.1:${env.REEF_LAMBDA_PORT}`);
+  expect(out).toContain("npx reef publish sample");
+  const sample = await t.store.getDefinitionEntry("sample");
+  expect(JSON.parse(new TextDecoder().decode(sample!.value))).toMatchObject({
+    id: "sample",
+    status: "draft",
+  });
+  await waitFor(async () => (await phase("sample")) === "absent", "sample converged by the start reconcile");
+
+  await t.store.pipelines.put("keep", def("keep", "published"));
+  await t.store.pipelines.put("gone", def("gone", "published"));
+  await waitFor(
+    async () => (await phase("keep")) === "running" && (await phase("gone")) === "running",
+    "both running",
+    20_000,
+  );
+  const [keepBefore] = await listExecutions(env, "keep");
+
+  // Ctrl-C: the control plane stops cleanly; executions keep running.
+  first.child.kill("SIGINT");
+  expect(await first.exited).toBe(0);
+  expect(first.lines.join("\n")).toContain("control plane stopped");
+  expect(
+    (await listExecutions(env))
+      .filter((e) => e.state === "running")
+      .map((e) => e.pipeline)
+      .sort(),
+  ).toEqual(["gone", "keep"]);
+
+  // Downtime: create one, delete another.
+  await t.store.pipelines.put("new", def("new", "published"));
+  await t.store.pipelines.delete("gone");
+
+  const second = await reefUp();
+  expect(second.lines.join("\n")).toMatch(/sample\s+pipeline 'sample' exists already/);
+  await waitFor(async () => (await phase("new")) === "running", "created while down → running", 20_000);
+  await waitFor(
+    async () => (await t.store.getStatus("gone")) === null,
+    "deleted while down → status gone",
+    20_000,
+  );
+  expect(await listExecutions(env, "gone")).toEqual([]);
+  const [keepAfter] = await listExecutions(env, "keep");
+  expect(keepAfter).toMatchObject({ id: keepBefore.id, state: "running" }); // adopted, not restarted twice
+
+  // reef down: stops the running `reef up`, then every execution (kept, stopped); the shared test
+  // nats-server was not started by reef, so it is left alone.
+  // (not spawnSync: this process must keep reading reef up's output meanwhile)
+  const down = await promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), "down"], {
+    env,
+    timeout: 60_000,
+  });
+  expect(down.stdout).toMatch(/stopping reef up/);
+  expect(down.stdout).toMatch(/executions\s+stopped 2/);
+  expect(down.stdout).toMatch(/nats-server\s+none started by reef/);
+  expect(await second.exited).toBe(0);
+  const after = await listExecutions(env);
+  expect(after.map((e) => [e.pipeline, e.state]).sort()).toEqual([
+    ["keep", "stopped"],
+    ["new", "stopped"],
+  ]);
+}, 180_000);
