@@ -1,15 +1,12 @@
 // Docker executor: time from the KV put of a published definition to the pipeline's container
 // answering its first NATS message, p50 over 20 pipelines, against the floor: `docker run` of the
 // same image, env and config by hand, measured in the same run (interleaved).
-//
-// The built-in engine is used when the runner image has it; otherwise (it is being written in
-// parallel) a stand-in engine answers: a tiny bundled NATS echo, bind-mounted like a benthos binary.
-// The baseline always uses the same engine as the subject, so the ratio compares like with like.
+// Both run reef's built-in engine inside the container (config: nats in → mapping → nats out).
+// The subject's converge is called right after the put, as the bridge would on the KV change.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { converge, type ConvergeDeps } from "../../lib/converge";
 import {
@@ -52,23 +49,7 @@ export default async function dockerBench(): Promise<void> {
   const image = await ensureLocalRunnerImage({ env: baseEnv });
   console.log(`image ${IMAGE} ${image.built ? "built" : "up to date"}; nats ${nats.url}; ${N} pipelines`);
 
-  // Engine: built-in if the runner has it, else the stand-in echo.
-  let engineEnv: Record<string, string> = { REEF_ENGINE: "builtin" };
-  let engineName = "built-in engine";
-  const probe = createDockerExecutor({ ...baseEnv, ...engineEnv });
-  const probeId = `bench-probe-${s}`;
-  await store.putConfig(probeId, "1", new TextEncoder().encode(config(probeId)));
-  await store.pipelines.put(probeId, JSON.stringify({ id: probeId, status: "published", version: "1" }));
-  const probed = await converge({ store, executor: probe, settleMs: 15_000 }, probeId);
-  await store.pipelines.put(probeId, JSON.stringify({ id: probeId, status: "draft" }));
-  await converge({ store, executor: probe }, probeId);
-  if (probed.error?.code === "ENGINE_NOT_FOUND") {
-    const echo = await buildEcho(dir);
-    engineEnv = { REEF_ENGINE: echo.path, REEF_DOCKER_BINDS: echo.bind };
-    engineName = `stand-in NATS echo engine (built-in engine unavailable: ${probed.error.message})`;
-  }
-  console.log(`engine: ${engineName}`);
-
+  const engineEnv: Record<string, string> = { REEF_ENGINE: "builtin" };
   const executor: DockerExecutor = createDockerExecutor({ ...baseEnv, ...engineEnv });
   const deps: ConvergeDeps = { store, executor, settleMs: 15_000 };
   const reef: number[] = [];
@@ -100,7 +81,6 @@ export default async function dockerBench(): Promise<void> {
       );
       const args = ["run", "-d", "--name", `reef-bench-hand-${s}-${i}`, "--network", "host", "--read-only"];
       args.push("--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--init");
-      if (engineEnv.REEF_DOCKER_BINDS) args.push("-v", engineEnv.REEF_DOCKER_BINDS);
       for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
       const h0 = performance.now();
       const handAnswered = firstAnswer(nc, hid);
@@ -175,37 +155,4 @@ function docker(args: string[]): Promise<string> {
       code === 0 ? resolve(out.trim()) : reject(new Error(`docker ${args[0]}: ${err}`)),
     );
   });
-}
-
-/** A stand-in engine: `echo -c <config>` answers in.<id> on out.<id>, using the subjects of the config. */
-async function buildEcho(dir: string): Promise<{ path: string; bind: string }> {
-  const src = join(dir, "echo.ts");
-  writeFileSync(
-    src,
-    `import { readFileSync } from "node:fs";
-import { connect } from "@nats-io/transport-node";
-const cfg = readFileSync(process.argv[process.argv.indexOf("-c") + 1], "utf8");
-const [input, output] = [...cfg.matchAll(/subject:\\s*(\\S+)/g)].map((m) => m[1]);
-const nc = await connect({ servers: process.env.NATS_URL });
-process.on("SIGTERM", () => nc.close().then(() => process.exit(0)));
-for await (const m of nc.subscribe(input)) nc.publish(output, "echo:" + m.string());
-`,
-  );
-  const out = join(dir, "echo.mjs");
-  await build({
-    entryPoints: [src],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile: out,
-    nodePaths: [join(process.cwd(), "node_modules")],
-    banner: {
-      js: "#!/usr/local/bin/node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: "warning",
-  });
-  chmodSync(dir, 0o755);
-  chmodSync(out, 0o755);
-  const path = "/opt/reef-bench/echo.mjs";
-  return { path, bind: `${out}:${path}:ro` };
 }

@@ -10,8 +10,6 @@ import { fakeEngineBind, natsMappingConfig, openDockerWorld, roundTrip, type Doc
 let w: DockerWorld;
 let builtin: DockerExecutor;
 let fake: DockerExecutor;
-/** Why the built-in engine cannot be used in the container, or null when it can. */
-let builtinMissing: string | null = null;
 let fakeDir: string | undefined;
 
 const uid = (p: string) => `${p}-${uniqueSuffix()}`;
@@ -22,8 +20,6 @@ beforeAll(async () => {
   const f = fakeEngineBind();
   fakeDir = f.dir;
   fake = w.executorWith({ REEF_ENGINE: f.path, REEF_DOCKER_BINDS: f.bind });
-  builtinMissing = await probeBuiltinEngine();
-  if (builtinMissing) console.warn(`built-in engine not available in the runner image: ${builtinMissing}`);
 }, 90_000);
 
 afterAll(async () => {
@@ -32,33 +28,13 @@ afterAll(async () => {
   if (fakeDir) rmSync(fakeDir, { recursive: true, force: true });
 });
 
-/**
- * Capability check. The built-in engine (lib/engine) is written in parallel with this executor;
- * while the runner bundle does not have it, the runner fails with ENGINE_NOT_FOUND. In that case
- * (and only that one) the lifecycle runs on a stand-in engine and the message assertions are
- * skipped with this reason; any other failure of the built-in engine fails the tests.
- */
-async function probeBuiltinEngine(): Promise<string | null> {
-  const id = uid("probe");
-  const deps: ConvergeDeps = { store: w.store, executor: builtin, settleMs: 15_000 };
-  await putConfig(w, id, "1", natsMappingConfig(`in.${id}`, `out.${id}`, "probe:"));
-  await putDefinition(w, { id, status: "published", version: "1" });
-  try {
-    const r = await converge(deps, id);
-    if (r.error?.code === "ENGINE_NOT_FOUND") return r.error.message;
-    return null;
-  } finally {
-    await w.store.pipelines.delete(id);
-    await converge(deps, id);
-  }
-}
-
+/** The pipelines of the full life run on the built-in engine inside the container. */
 function depsFor(): ConvergeDeps {
-  return { store: w.store, executor: builtinMissing ? fake : builtin, settleMs: 15_000 };
+  return { store: w.store, executor: builtin, settleMs: 15_000 };
 }
 
+/** The container really processes NATS messages: in.<id> → mapping → out.<id>. */
 async function expectMessages(id: string, prefix: string) {
-  if (builtinMissing) return; // see probeBuiltinEngine
   const got = await roundTrip(w.nc, `in.${id}`, `out.${id}`, "hello");
   expect(got).toBe(`${prefix}hello`);
 }
