@@ -1,5 +1,7 @@
 // The Docker executor driven through converge()/reconcile() against the real daemon.
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
@@ -198,6 +200,53 @@ describe("converge with the Docker executor", () => {
     expect(followed).toMatch(/^reef-runner: fatal /);
     await putDefinition(w, { id, status: "draft" });
     expect((await converge(deps, id)).phase).toBe("absent");
+  });
+});
+
+describe("container options against the daemon", () => {
+  it("mounts NATS creds read-only at /run/reef/nats.creds and applies limits", async () => {
+    const id = uid("opts");
+    const dir = mkdtempSync(join(tmpdir(), "reef-creds-"));
+    const creds = join(dir, "app.creds");
+    writeFileSync(creds, "-----BEGIN NATS USER JWT-----\nnot-a-real-jwt\n------END NATS USER JWT------\n", {
+      mode: 0o644,
+    });
+    const f = fakeEngineBind();
+    try {
+      const ex = w.executorWith({
+        REEF_ENGINE: f.path,
+        REEF_DOCKER_BINDS: f.bind,
+        NATS_CREDS: creds,
+        REEF_DOCKER_MEMORY: "256m",
+        REEF_DOCKER_CPUS: "0.5",
+      });
+      const spec = { pipeline: id, replica: 0, version: "1", digest: "2".repeat(64) };
+      await ex.start(spec);
+      const [c] = await w.containers(id);
+      const info = await w.docker.getContainer(c.Id).inspect();
+      expect(info.HostConfig).toMatchObject({ Memory: 256 * 1024 ** 2, NanoCpus: 5e8 });
+      expect(info.Config.Env).toContain("NATS_CREDS=/run/reef/nats.creds");
+      expect(info.Mounts).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Type: "bind",
+            Source: creds,
+            Destination: "/run/reef/nats.creds",
+            RW: false,
+          }),
+        ]),
+      );
+      // the file is there, inside the read-only root filesystem
+      const archive = await w.docker.getContainer(c.Id).getArchive({ path: "/run/reef/nats.creds" });
+      let bytes = 0;
+      for await (const chunk of archive) bytes += (chunk as Buffer).length;
+      expect(bytes).toBeGreaterThan(512);
+      await ex.remove(c.Id);
+      expect(await w.containers(id)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(f.dir, { recursive: true, force: true });
+    }
   });
 });
 
