@@ -8,7 +8,7 @@ import type { Value, ValueObject } from "./value";
 import { DELETE, NIL_ARRAY, NOTHING, getKey, isObject, setKey } from "./value";
 import type { Op } from "./ops";
 import { arithmetic, literal } from "./ops";
-import { BloblangCompileError, BloblangError, QueryError, errFrom, rtErr, typeError } from "./errors";
+import { BloblangCompileError, BloblangError, QueryError, rtErr, typeError } from "./errors";
 import { iCompare } from "./coerce";
 import { goFmtV } from "./format";
 import { goTypeName } from "./value";

@@ -68,7 +68,9 @@ sbMethod("trim_suffix", [{ name: "suffix", type: "string" }], ([p]) => (s, b) =>
 });
 const goSpace =
   "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
-function trimSet(s: string, set: string, left = true, right = true): string {
+function trimSet(s: string, set: string): string {
+  const left = true;
+  const right = true;
   const chars = [...s];
   let i = 0;
   let j = chars.length;
@@ -80,25 +82,7 @@ sbMethod("trim", [{ name: "cutset", type: "string", optional: true }], ([c]) => 
   const r = c === undefined ? trimSet(s, goSpace) : trimSet(s, c as string);
   return b ? utf8(r) : r;
 });
-sbMethod(
-  "trim_left",
-  [{ name: "cutset", type: "string", optional: true }],
-  ([c]) =>
-    (s) =>
-      c === undefined ? trimSet(s, goSpace, true, false) : trimSet(s, c as string, true, false),
-);
-sbMethod(
-  "trim_right",
-  [{ name: "cutset", type: "string", optional: true }],
-  ([c]) =>
-    (s) =>
-      c === undefined ? trimSet(s, goSpace, false, true) : trimSet(s, c as string, false, true),
-);
 sbMethod("reverse", [], () => (s, b) => (b ? utf8([...s].reverse().join("")) : [...s].reverse().join("")));
-simpleMethod("reverse_bytes", [], () => (v) => {
-  if (!(v instanceof Uint8Array)) throw typeError(v, "bytes");
-  return v.slice().reverse();
-});
 strMethod("quote", (s) => goQuote(s));
 strMethod("unquote", (s) => {
   const m = /^"(.*)"$/s.exec(s);
@@ -248,12 +232,6 @@ sbMethod("repeat", [{ name: "count", type: "integer" }], ([c]) => {
   if (n < 0) throw new BloblangError(`invalid count, must be greater than or equal to zero: ${n}`);
   return (s, b) => (b ? utf8(s.repeat(n)) : s.repeat(n));
 });
-
-sbMethod(
-  "strip_html",
-  [{ name: "preserve", type: "array", optional: true }],
-  () => (s) => s.replace(/<[^>]*>/g, ""),
-);
 
 // ---- regular expressions (Go RE2 → JS) ----
 const reCache = new Map<string, RegExp>();
@@ -904,3 +882,27 @@ export function goQuote(s: string): string {
   }
   return out + '"';
 }
+
+simpleMethod("uuid_v5", [{ name: "ns", type: "string", optional: true }], ([ns]) => {
+  const known: Record<string, string> = {
+    dns: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+    url: "6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+    oid: "6ba7b812-9dad-11d1-80b4-00c04fd430c8",
+    x500: "6ba7b814-9dad-11d1-80b4-00c04fd430c8",
+  };
+  const n =
+    ns === undefined || ns === ""
+      ? "00000000-0000-0000-0000-000000000000"
+      : (known[ns as string] ?? (ns as string));
+  if (!/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(n))
+    throw new BloblangError(`invalid ns uuid: ${n}`);
+  const nsBytes = Buffer.from(n.replace(/-/g, ""), "hex");
+  return (v) => {
+    const name = v instanceof Uint8Array ? v : utf8(getString(v));
+    const h = createHash("sha1").update(nsBytes).update(name).digest();
+    h[6] = (h[6] & 0x0f) | 0x50;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const x = h.subarray(0, 16).toString("hex");
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  };
+});
