@@ -110,12 +110,9 @@ function imageChanges(): string[] {
 export function findRunnerBundle(env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
   const candidates = explicit
     ? [explicit]
-    : [
-        env.REEF_RUNNER_BUNDLE,
-        join(process.cwd(), "dist", "runner.mjs"),
-        fileURLToPath(new URL("./runner.mjs", import.meta.url)),
-        fileURLToPath(new URL("../../../dist/runner.mjs", import.meta.url)),
-      ].filter((c): c is string => !!c);
+    : [env.REEF_RUNNER_BUNDLE, join(process.cwd(), "dist", "runner.mjs"), ...besideThisModule()].filter(
+        (c): c is string => !!c,
+      );
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new ExecutorError(
@@ -123,6 +120,17 @@ export function findRunnerBundle(env: NodeJS.ProcessEnv = process.env, explicit?
     );
   }
   return found;
+}
+
+/** dist/runner.mjs next to the CLI bundle (dist/reef.mjs), or from lib/executors/docker in the source tree. */
+function besideThisModule(): string[] {
+  try {
+    return ["./runner.mjs", "../../../dist/runner.mjs"].map((p) =>
+      fileURLToPath(new URL(p, import.meta.url)),
+    );
+  } catch {
+    return []; // bundled somewhere without a file URL
+  }
 }
 
 async function rootfsEntries(opts: LocalImageOptions, env: NodeJS.ProcessEnv): Promise<Entry[]> {
