@@ -138,7 +138,7 @@ tracer:
     expect(issues.find((i) => i.path === "tracer")).toMatchObject({ level: "warning" });
   });
 
-  it("expands \${VAR} and \${VAR:default}; an unset variable without default is an error", () => {
+  it("expands ${VAR} and ${VAR:default}; an unset variable without default is an error", () => {
     const yaml = `
 input:
   generate:

@@ -33,8 +33,9 @@ describe("nats", () => {
     const id = uid();
     const got: { data: string; subject: string; h?: string }[] = [];
     const sub = nc.subscribe(`out.${id}.>`, {
-      callback: (_e, m) =>
-        got.push({ data: dec.decode(m.data), subject: m.subject, h: m.headers?.get("x-trace") }),
+      callback: (_e, m) => {
+        got.push({ data: dec.decode(m.data), subject: m.subject, h: m.headers?.get("x-trace") });
+      },
     });
     const s = await start(`
 input:
@@ -70,7 +71,11 @@ output:
   it("replicas with the same queue share the work: each message is handled once", async () => {
     const id = uid();
     const got: string[] = [];
-    const sub = nc.subscribe(`q.out.${id}`, { callback: (_e, m) => got.push(dec.decode(m.data)) });
+    const sub = nc.subscribe(`q.out.${id}`, {
+      callback: (_e, m) => {
+        got.push(dec.decode(m.data));
+      },
+    });
     const yaml = `
 input:
   nats:
@@ -132,7 +137,7 @@ output:
       return ci.num_ack_pending === 0 && ci.num_pending === 0 ? ci : undefined;
     }, "consumer fully acked");
     await s.stop();
-    expect(info.num_ack_pending).toBe(0);
+    expect(info?.num_ack_pending).toBe(0);
     const docs = readLines(out).map((l) => JSON.parse(l));
     expect(docs.map((d) => d.body).sort()).toEqual(["m0", "m1", "m2"]);
     expect(docs.every((d) => d.delivered === "2")).toBe(true);

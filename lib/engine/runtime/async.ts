@@ -91,6 +91,19 @@ export class AsyncQueue<T> {
     for (const p of this.pushers.splice(0)) p();
   }
 
+  /** The next item when one is queued now, else undefined. */
+  tryPop(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.pushers.shift()?.();
+    return item;
+  }
+
   /** Removes and returns everything queued. */
   drain(): T[] {
     const rest = this.items.slice(this.head);

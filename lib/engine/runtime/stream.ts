@@ -97,7 +97,8 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
     try {
       // After a shutdown timeout nothing more is written: the source redelivers instead.
       if (hardStop.signal.aborted) throw new Error("stream stopped before the message was delivered");
-      await Promise.all(batches.map((b) => out.write(b)));
+      if (batches.length === 1) await out.write(batches[0]);
+      else await Promise.all(batches.map((b) => out.write(b)));
       await tx.ack();
     } catch (err) {
       logger.error(`failed to send message: ${errorMessage(err)}`);
@@ -110,10 +111,10 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   // A pipeline thread processes one transaction at a time (as in Benthos); writes run behind it.
   const worker = async () => {
     for (;;) {
-      await slots.acquire();
-      let tx: Transaction | null;
+      if (!slots.tryAcquire()) await slots.acquire();
+      let tx: Transaction | null | undefined;
       try {
-        tx = await inp.read();
+        tx = inp.tryRead?.() ?? (await inp.read());
       } catch (err) {
         logger.error(`input read failed: ${errorMessage(err)}`);
         tx = null;

@@ -5,6 +5,8 @@ export interface Input {
   connect(): Promise<void>;
   /** The next transaction; null once the input has ended (finite inputs) or was stopped. */
   read(): Promise<Transaction | null>;
+  /** A transaction that is ready now, without waiting (undefined when none is); a fast path only. */
+  tryRead?(): Transaction | undefined;
   /** Stop producing new transactions; those already read can still be acked. */
   stop(): Promise<void>;
   /** Release everything (connections, servers). Called after in-flight work drained. */

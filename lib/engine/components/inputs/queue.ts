@@ -16,6 +16,10 @@ export abstract class QueueInput implements Input {
     return (await this.queue.pop()) ?? null;
   }
 
+  tryRead(): Transaction | undefined {
+    return this.queue.tryPop();
+  }
+
   async stop(): Promise<void> {
     this.queue.close();
   }

@@ -31,6 +31,15 @@ export class ReplayingInput implements Input {
     return p;
   }
 
+  tryRead(): Transaction | undefined {
+    if (this.replays.length) return this.replays.shift();
+    if (this.pendingInner || this.stopped || !this.inner.tryRead) return undefined;
+    const tx = this.inner.tryRead();
+    if (!tx) return undefined;
+    this.outstanding++;
+    return this.track(tx, copyBatch(tx.batch), 0);
+  }
+
   private async readOne(): Promise<Transaction | null> {
     for (;;) {
       const r = this.replays.shift();
@@ -93,6 +102,7 @@ export class ReplayingInput implements Input {
 /** Applies input-level processors and counts what the input produced. */
 export class InstrumentedInput implements Input {
   private readChain: Promise<unknown> = Promise.resolve();
+  private reading = 0;
   constructor(
     private readonly inner: Input,
     private readonly procs: Processor[],
@@ -103,10 +113,29 @@ export class InstrumentedInput implements Input {
     return this.inner.connect();
   }
 
+  tryRead(): Transaction | undefined {
+    if (this.procs.length || this.reading || !this.inner.tryRead) return undefined;
+    const tx = this.inner.tryRead();
+    return tx ? this.wrap(tx) : undefined;
+  }
+
+  private wrap(tx: Transaction): Transaction {
+    this.counter.received += tx.batch.length;
+    return {
+      batch: tx.batch,
+      ack: (err) => {
+        if (err) this.counter.errors += tx.batch.length;
+        else this.counter.sent += tx.batch.length;
+        return tx.ack(err);
+      },
+    };
+  }
+
   /** Serialised: inputs may keep per-read state (current file, pending iterator step). */
   read(): Promise<Transaction | null> {
+    this.reading++;
     const p = this.readChain.then(() => this.readOne());
-    this.readChain = p.catch(() => undefined);
+    this.readChain = p.catch(() => undefined).finally(() => this.reading--);
     return p;
   }
 
@@ -114,15 +143,7 @@ export class InstrumentedInput implements Input {
     for (;;) {
       const tx = await this.inner.read();
       if (!tx) return null;
-      this.counter.received += tx.batch.length;
-      const wrapped: Transaction = {
-        batch: tx.batch,
-        ack: (err) => {
-          if (err) this.counter.errors += tx.batch.length;
-          else this.counter.sent += tx.batch.length;
-          return tx.ack(err);
-        },
-      };
+      const wrapped = this.wrap(tx);
       if (!this.procs.length) return wrapped;
       const out = (await runProcessors(this.procs, [tx.batch])).flat();
       if (!out.length) {

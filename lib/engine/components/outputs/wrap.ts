@@ -20,7 +20,7 @@ export class LimitedOutput implements Output {
     return this.inner.connect();
   }
   async write(batch: Batch): Promise<void> {
-    await this.sem.acquire();
+    if (!this.sem.tryAcquire()) await this.sem.acquire();
     try {
       await this.inner.write(batch);
     } finally {
@@ -141,7 +141,8 @@ export class InstrumentedOutput implements Output {
     const batches = this.procs.length ? await runProcessors(this.procs, [batch]) : [batch];
     const t0 = performance.now();
     try {
-      await Promise.all(batches.map((b) => this.inner.write(b)));
+      if (batches.length === 1) await this.inner.write(batches[0]);
+      else await Promise.all(batches.map((b) => this.inner.write(b)));
       this.counter.sent += batches.reduce((n, b) => n + b.length, 0);
     } catch (err) {
       this.counter.errors += batch.length;

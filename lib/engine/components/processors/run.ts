@@ -40,7 +40,8 @@ export function perMessage(
       for (let i = 0; i < batch.length; i++) {
         const msg = batch[i];
         try {
-          const r = await fn(msg, batch, i);
+          let r = fn(msg, batch, i);
+          if (r instanceof Promise) r = await r;
           if (r === null) continue;
           if (Array.isArray(r)) out.push(...r);
           else out.push(r);

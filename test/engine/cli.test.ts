@@ -1,0 +1,86 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { readLines, tempDir, waitFor } from "./helpers";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const fixtures = join(root, "test", "engine", "fixtures");
+
+/** Runs `reef <args>` from source; resolves with exit code and output. */
+function reef(args: string[], opts: { stdin?: string; onSpawn?: (pid: number) => void } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "lib", "cli", "main.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    opts.onSpawn?.(child.pid!);
+  });
+}
+
+describe("reef lint / test / run", () => {
+  it("lint prints file:line:col: message and exits 1 on errors, 0 when clean", async () => {
+    const dir = tempDir();
+    const good = join(dir, "good.yaml");
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(good, "input:\n  generate:\n    mapping: root = 1\noutput:\n  drop: {}\n");
+    writeFileSync(bad, "input:\n  generate:\n    mapping: root = 1\n    nope: 1\noutput:\n  kafka: {}\n");
+    const failed = await reef(["lint", good, bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout.trim().split("\n")).toEqual([
+      `${bad}:4:5: field nope not recognised`,
+      `${bad}:6:3: output kafka is a Benthos component that the built-in engine does not support (run it with a benthos/redpanda-connect binary: REEF_ENGINE)`,
+    ]);
+    const ok = await reef(["lint", good]);
+    expect(ok).toMatchObject({ code: 0, stdout: "" });
+  });
+
+  it("test runs config unit tests and exits 1 when one fails", async () => {
+    const pass = await reef(["test", join(fixtures, "unit")]);
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toMatch(/3 passed, 0 failed/);
+    const fail = await reef(["test", join(fixtures, "unit-failing")]);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/✗ expects the wrong content/);
+  });
+
+  it("run -c processes stdin to stdout and ends at end of input", async () => {
+    const dir = tempDir();
+    const cfg = join(dir, "upper.yaml");
+    writeFileSync(
+      cfg,
+      "pipeline:\n  processors:\n    - mapping: root = content().uppercase()\nlogger:\n  level: ERROR\n",
+    );
+    const r = await reef(["run", "-c", cfg], { stdin: "hello\nworld\n" });
+    expect(r).toMatchObject({ code: 0, stdout: "HELLO\nWORLD\n" });
+  });
+
+  it("run stops gracefully on SIGTERM, delivering what is in flight", async () => {
+    const dir = tempDir();
+    const cfg = join(dir, "gen.yaml");
+    const out = join(dir, "out.txt");
+    writeFileSync(
+      cfg,
+      `input:\n  generate:\n    interval: 20ms\n    mapping: root = counter()\npipeline:\n  processors:\n    - sleep:\n        duration: 100ms\noutput:\n  file:\n    path: ${out}\n`,
+    );
+    let pid = 0;
+    const done = reef(["run", "-c", cfg], { onSpawn: (p) => (pid = p) });
+    await waitFor(() => readLines(out).length >= 3, "some output", 20_000);
+    process.kill(pid, "SIGTERM");
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stream stopped/);
+    // Messages are consecutive from 1: nothing read was lost on the way out.
+    const lines = readLines(out).map(Number);
+    expect(lines).toEqual(Array.from({ length: lines.length }, (_, i) => i + 1));
+  });
+});
