@@ -1,15 +1,15 @@
 // Restarting the Docker daemon while pipelines run. Uses a private dockerd (see dockerd.ts) so the
 // shared daemon of parallel test files is never restarted; also exercises DOCKER_HOST.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { createDockerExecutor, ensureLocalRunnerImage } from "../../../lib/executors/docker";
 import { openTestStore, uniqueSuffix, type TestStore } from "../../helpers/nats";
-import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
+import { putConfig, putDefinition } from "../../helpers/pipelines";
 import { privateDockerd, privateDockerdUnavailable, type PrivateDockerd } from "./dockerd";
-import { fakeEngineBind } from "./world";
+import { natsMappingConfig, roundTrip } from "./world";
 
 const unavailable = privateDockerdUnavailable();
 if (unavailable) console.warn(`daemon restart test skipped: ${unavailable}`);
@@ -18,20 +18,16 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
   let daemon: PrivateDockerd;
   let t: TestStore;
   let deps: ConvergeDeps;
-  let fakeDir: string | undefined;
 
   beforeAll(async () => {
     daemon = privateDockerd(mkdtempSync(join(tmpdir(), "reef-dockerd-")));
     await daemon.start();
     t = await openTestStore();
-    const f = fakeEngineBind();
-    fakeDir = f.dir;
     const env = {
       ...(process.env as Record<string, string>),
       ...t.env,
       ...daemon.env,
-      REEF_ENGINE: f.path,
-      REEF_DOCKER_BINDS: f.bind,
+      REEF_ENGINE: "builtin",
       REEF_STOP_TIMEOUT: "2",
     };
     await ensureLocalRunnerImage({ env });
@@ -41,15 +37,14 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
   afterAll(async () => {
     await daemon?.destroy();
     await t?.close();
-    if (fakeDir) rmSync(fakeDir, { recursive: true, force: true });
   }, 60_000);
 
   it("restores the desired state with reconcile once the daemon is back", async () => {
     const a = `restart-a-${uniqueSuffix()}`;
     const b = `restart-b-${uniqueSuffix()}`;
     for (const id of [a, b]) {
-      await putConfig(t, id, "1", sampleConfig("v1"));
-      await putConfig(t, id, "2", sampleConfig("v2"));
+      await putConfig(t, id, "1", natsMappingConfig(`in.${id}`, `out.${id}`, "v1:"));
+      await putConfig(t, id, "2", natsMappingConfig(`in.${id}`, `out.${id}`, "v2:"));
       await putDefinition(t, { id, status: "published", version: "1" });
       expect((await converge(deps, id)).phase).toBe("running");
     }
@@ -70,6 +65,7 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
     expect((await deps.executor.list(b)).map((e) => [e.version, e.state])).toEqual([["1", "stopped"]]);
     expect(await t.store.getStatus(a)).toMatchObject({ phase: "running", version: "2", error: null });
     expect(await t.store.getStatus(b)).toMatchObject({ phase: "stopped" });
+    expect(await roundTrip(t.nc, `in.${a}`, `out.${a}`, "back")).toBe("v2:back");
 
     for (const id of [a, b]) {
       await putDefinition(t, { id, status: "draft" });
