@@ -130,7 +130,7 @@ export default async function bench(): Promise<void> {
         projectDir: ROOT,
         lambdaPort: await freePort(),
         httpPort: await freePort(),
-        env: { ...env, REEF_ESBUILD_WORK_FOLDER: work },
+        env: { ...env, REEF_ESBUILD_WORK_FOLDER: work, REEF_OFFLINE_WATCH: ".reef-no-watch" },
       });
       try {
         const config = bridgeConfigFromEnv({ ...env, REEF_LAMBDA_ENDPOINT: offline.lambdaEndpoint });

@@ -47,6 +47,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     REEF_SETTLE_MS: "5000",
     REEF_STOP_TIMEOUT: "5",
     REEF_ESBUILD_WORK_FOLDER: esbuildFolder,
+    REEF_OFFLINE_WATCH: ".reef-no-watch",
     POWERTOOLS_LOG_LEVEL: "WARN",
     ...extraEnv,
   };

@@ -35,6 +35,7 @@ beforeAll(async () => {
     REEF_LAMBDA_PORT: String(await freePort()),
     REEF_HTTP_PORT: String(await freePort()),
     REEF_ESBUILD_WORK_FOLDER: esbuildFolder,
+    REEF_OFFLINE_WATCH: ".reef-no-watch",
     REEF_BRIDGE_DURABLE: "stack",
     POWERTOOLS_LOG_LEVEL: "WARN",
   };
