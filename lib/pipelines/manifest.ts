@@ -9,7 +9,7 @@
 //   config: ./config.yaml      # path relative to this file, or the Benthos config inline as a mapping
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
+import { isMap, isScalar, LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
 import { z } from "zod";
 import { ID_PATTERN, ID_RULE, STATUSES } from "../model";
 import { ManifestError } from "./errors";
@@ -145,7 +145,8 @@ export async function parseManifests(text: string, file: string): Promise<Manife
     const parsed = manifestSchema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push(`${where(offsetOf(doc, issue.path))}: ${describeIssue(issue)}`);
+        const at = issue.code === "unrecognized_keys" ? keyOffset(doc, issue.path, issue.keys[0]) : undefined;
+        problems.push(`${where(at ?? offsetOf(doc, issue.path))}: ${describeIssue(issue)}`);
       }
       continue;
     }
@@ -188,6 +189,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   const field = issue.path.join(".");
   return field ? `${field}: ${issue.message}` : issue.message;
+}
+
+/** The source offset of the key `key` in the mapping at `path`. */
+function keyOffset(doc: Document, path: PropertyKey[], key: string): number | undefined {
+  const map = path.length ? doc.getIn(path as (string | number)[], true) : doc.contents;
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
 }
 
 /** The source offset of the node at `path`, or of its closest existing parent. */

@@ -1,0 +1,143 @@
+// `reef graph`: configs as Mermaid flowcharts, fan-out included.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configToMermaid } from "../../lib/pipelines";
+import { assertBuilt, reef, tempDir } from "./helpers";
+
+/** Node labels by id, and edges as "from-label -> to-label [edge label]". */
+function parse(mermaid: string): { nodes: Map<string, string>; edges: string[] } {
+  const nodes = new Map<string, string>();
+  const edges: string[] = [];
+  for (const raw of mermaid.split("\n").slice(1)) {
+    const line = raw.trim();
+    const node = /^(n\d+)[[({]+"(.*)"[\])}]+$/.exec(line);
+    if (node) nodes.set(node[1], node[2]);
+    const edge = /^(n\d+) -->(?:\|"(.*)"\|)? (n\d+)$/.exec(line);
+    if (edge) edges.push(`${edge[1]}>${edge[3]}${edge[2] ? ` [${edge[2]}]` : ""}`);
+  }
+  return {
+    nodes,
+    edges: edges.map((e) => {
+      const [, a, b, l] = /^(n\d+)>(n\d+)(.*)$/.exec(e)!;
+      return `${nodes.get(a)} -> ${nodes.get(b)}${l}`;
+    }),
+  };
+}
+
+describe("configToMermaid", () => {
+  it("draws input → processors → output", () => {
+    const m = configToMermaid(
+      "input:\n  label: in\n  nats_jetstream: {}\npipeline:\n  processors:\n    - mapping: root = this\n    - log: {}\noutput:\n  stdout: {}\n",
+    );
+    expect(m.startsWith("flowchart LR\n")).toBe(true);
+    expect(parse(m).edges).toEqual(["in<br/>nats_jetstream -> mapping", "mapping -> log", "log -> stdout"]);
+  });
+
+  it("fans out switch cases, branch, workflow branches and rejoins", () => {
+    const yaml = `
+input:
+  broker:
+    inputs:
+      - generate: { mapping: root = 1 }
+      - http_server: {}
+pipeline:
+  processors:
+    - switch:
+        - check: this.kind == "a"
+          processors:
+            - mapping: root.a = true
+        - processors:
+            - log: {}
+    - branch:
+        request_map: root = this.id
+        processors:
+          - http: { url: "http://x" }
+        result_map: root.extra = this
+    - workflow:
+        branches:
+          enrich:
+            processors:
+              - cache: { resource: c }
+          score:
+            processors:
+              - mapping: root.score = 1
+output:
+  switch:
+    cases:
+      - check: this.score > 0
+        output:
+          nats: {}
+      - output:
+          drop: {}
+`;
+    const { edges } = parse(configToMermaid(yaml));
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        "generate -> broker",
+        "http_server -> broker",
+        "broker -> switch",
+        "switch -> mapping [this.kind == #quot;a#quot;]",
+        "switch -> log [case 2 (always)]",
+        "mapping -> branch",
+        "log -> branch",
+        "branch -> http [request_map]",
+        "http -> workflow [result_map]",
+        "workflow -> cache [enrich]",
+        "workflow -> mapping [score]",
+        "cache -> switch",
+        "switch -> nats [this.score #gt; 0]",
+        "switch -> drop [case 2 (always)]",
+      ]),
+    );
+  });
+
+  it("draws broker and fallback outputs, nested try/catch, and resources", () => {
+    const yaml = `
+input:
+  resource: my_input
+pipeline:
+  processors:
+    - try:
+        - mapping: root = this
+    - catch:
+        - log: {}
+output:
+  broker:
+    pattern: fan_out
+    outputs:
+      - fallback:
+          - http_client: {}
+          - file: {}
+      - resource: audit
+`;
+    const { edges } = parse(configToMermaid(yaml));
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        "resource: my_input -> try",
+        "try -> mapping",
+        "mapping -> catch",
+        "catch -> log",
+        "log -> broker (fan_out)",
+        "broker (fan_out) -> fallback",
+        "fallback -> http_client [#1]",
+        "fallback -> file [#2]",
+        "broker (fan_out) -> resource: audit",
+      ]),
+    );
+  });
+
+  it("rejects what is not a YAML mapping", () => {
+    expect(() => configToMermaid("input: [")).toThrow(/not valid YAML/);
+    expect(() => configToMermaid("- a\n")).toThrow(/mapping/);
+  });
+
+  it("reef graph <file> prints the chart", async () => {
+    assertBuilt();
+    const file = join(tempDir(), "c.yaml");
+    await writeFile(file, "input:\n  generate: { mapping: root = 1 }\noutput:\n  drop: {}\n");
+    const r = await reef(["graph", file], { env: {} });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(r.stdout).edges).toEqual(["generate -> drop"]);
+  });
+});
