@@ -95,7 +95,7 @@ const inputs: Record<string, FieldSpec> = {
     ...natsCommon(),
     subject: str(),
     queue: optStr(),
-    nak_delay: optDur(),
+    nak_delay: ignored(optDur(), "nak_delay is ignored: nacked messages are replayed with a short backoff"),
     prefetch_count: int(524288),
     extract_tracing_map: ignored(optStr(), "tracing is not supported"),
     auto_replay_nacks: bool(true),
@@ -139,7 +139,14 @@ const inputs: Record<string, FieldSpec> = {
       metadata_headers: metadataFilter(),
     }),
   }),
-  broker: obj({ copies: int(1), inputs: arr({ kind: "input" }), batching: batchingSpec() }),
+  broker: obj({
+    copies: int(1),
+    inputs: arr({ kind: "input" }),
+    batching: ignored(
+      batchingSpec(),
+      "input batching is ignored (messages keep the batches their inputs made)",
+    ),
+  }),
 };
 
 const processorsSpec: Record<string, FieldSpec> = {
@@ -274,14 +281,17 @@ const buffers: Record<string, FieldSpec> = {
   none: obj({}),
   memory: obj({
     limit: int(524288000),
-    batch_policy: obj({
-      enabled: bool(false),
-      count: int(0),
-      byte_size: int(0),
-      period: str(""),
-      check: blobl(""),
-      processors: processors(),
-    }),
+    batch_policy: ignored(
+      obj({
+        enabled: bool(false),
+        count: int(0),
+        byte_size: int(0),
+        period: str(""),
+        check: blobl(""),
+        processors: processors(),
+      }),
+      "buffer batch_policy is ignored",
+    ),
   }),
 };
 

@@ -350,6 +350,12 @@ class Walker {
       !config.durable
     )
       this.issue(node, path, "nats_jetstream input needs subject, or stream (with durable) to consume");
+    if (kind === "input" && type === "generate" && config?.interval && !isDuration(config.interval))
+      this.issue(
+        node,
+        `${path}.interval`,
+        `interval ${config.interval}: cron expressions are not supported by the built-in engine, use a duration`,
+      );
     if (kind === "input" && type === "nats_jetstream" && config?.bind && !(config.stream && config.durable))
       this.issue(node, path, "bind requires both stream and durable");
     if (kind === "processor" && type === "workflow" && config) {
