@@ -97,13 +97,14 @@ export function parseJson(bytes: Uint8Array | string): unknown {
 }
 
 export function toJson(value: unknown): string {
-  return toJsonText(value);
+  // message bytes are encoded without HTML escaping (unlike format_json / .string())
+  return toJsonText(value, { escapeHtml: false });
 }
 
 export function toBytes(value: unknown): Uint8Array {
   if (typeof value === "string") return utf8(value);
   if (value instanceof Uint8Array) return value;
-  return utf8(toJsonText(value));
+  return utf8(toJsonText(value, { escapeHtml: false }));
 }
 
 export function fromPlain(value: unknown): unknown {

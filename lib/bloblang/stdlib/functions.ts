@@ -27,7 +27,7 @@ simpleFunction("content", [], () => (ctx) => {
   if (v === NONE || v === undefined) return new Uint8Array();
   if (typeof v === "string") return utf8(v);
   if (v instanceof Uint8Array) return v;
-  return utf8(toJsonText(v));
+  return utf8(toJsonText(v, { escapeHtml: false }));
 });
 
 simpleFunction("batch_index", [], () => (ctx) => BigInt(ctx.msg.batchIndex));
@@ -146,9 +146,10 @@ registerFunction({
     if (s < 0n) {
       if (b > a) throw new BloblangError(`with negative step arg stop (${b}) must be <= start (${a})`);
     } else if (a >= b) throw new BloblangError(`with positive step arg start (${a}) must be < stop (${b})`);
+    // Go allocates (stop-start)/step elements (truncated), so the stop bound is never reached
+    const n = Number((b - a) / s);
     const out: Value[] = [];
-    if (s > 0n) for (let i = a; i < b; i += s) out.push(i);
-    else for (let i = a; i > b; i += s) out.push(i);
+    for (let i = 0; i < n; i++) out.push(a + s * BigInt(i));
     return literal(out, "function range");
   },
 });

@@ -1,5 +1,5 @@
 // String, regexp, encoding and parsing methods.
-import { createHash, createHmac } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
 import { gunzipSync, gzipSync, deflateSync, inflateSync, deflateRawSync, inflateRawSync } from "node:zlib";
 import YAML from "yaml";
 import { simpleMethod } from "../registry";
@@ -115,29 +115,35 @@ strMethod("unescape_html", (s) =>
     return named[e] ?? m;
   }),
 );
-strMethod("escape_url_query", (s) =>
-  encodeURIComponent(s)
-    .replace(/%20/g, "+")
-    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
-    .replace(/~/g, "~"),
-);
-strMethod("unescape_url_query", (s) => {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, " "));
-  } catch {
-    throw rtErr(`invalid URL escape`);
+/** Go's url.QueryEscape / url.PathEscape over UTF-8 bytes. */
+function goUrlEscape(s: string, path: boolean): string {
+  let out = "";
+  for (const b of utf8(s)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c) || (path && "$&+,:;=@".includes(c))) out += c;
+    else if (c === " " && !path) out += "+";
+    else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }
-});
-strMethod("escape_url_path", (s) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()),
-);
-strMethod("unescape_url_path", (s) => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw rtErr(`invalid URL escape`);
+  return out;
+}
+function goUrlUnescape(s: string, query: boolean): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "%") {
+      const h = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(h)) throw rtErr(`invalid URL escape ${goQuote(s.slice(i, i + 3))}`);
+      bytes.push(parseInt(h, 16));
+      i += 2;
+    } else if (c === "+" && query) bytes.push(32);
+    else bytes.push(...utf8(c));
   }
-});
+  return fromUtf8(new Uint8Array(bytes));
+}
+strMethod("escape_url_query", (s) => goUrlEscape(s, false));
+strMethod("unescape_url_query", (s) => goUrlUnescape(s, true));
+strMethod("escape_url_path", (s) => goUrlEscape(s, true));
+strMethod("unescape_url_path", (s) => goUrlUnescape(s, false));
 
 simpleMethod("format", "variadic", (args) => (v) => sprintf(getString(v), args));
 
@@ -756,10 +762,16 @@ function parseCsv(s: string, delim: string): Value[] {
 
 strMethod("parse_url", (s) => {
   let u: URL;
+  const noFrag = s.split("#")[0];
+  const bad = /%(?![0-9a-fA-F]{2})/.exec(noFrag);
+  if (bad)
+    throw rtErr(
+      `parse ${goQuote(noFrag)}: invalid URL escape ${goQuote(noFrag.slice(bad.index, bad.index + 3))}`,
+    );
   try {
     u = new URL(s);
   } catch {
-    throw rtErr(`parse "${s}": invalid URL`);
+    throw rtErr(`parse ${goQuote(s)}: invalid URL`);
   }
   const out: ValueObject = {
     scheme: u.protocol.replace(/:$/, ""),
@@ -904,5 +916,57 @@ simpleMethod("uuid_v5", [{ name: "ns", type: "string", optional: true }], ([ns])
     h[8] = (h[8] & 0x3f) | 0x80;
     const x = h.subarray(0, 16).toString("hex");
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  };
+});
+
+// ---- AES (Go's crypto/cipher modes; results are bytes) ----
+function aesArgs(scheme: string, key: Value, iv: Value) {
+  const k = key instanceof Uint8Array ? key : utf8(getString(key));
+  const n = iv instanceof Uint8Array ? iv : utf8(getString(iv));
+  if (![16, 24, 32].includes(k.length)) throw new BloblangError(`crypto/aes: invalid key size ${k.length}`);
+  if (["ctr", "ofb", "cbc"].includes(scheme) && n.length !== 16)
+    throw new BloblangError("the key must match the initialisation vector size");
+  if (!["ctr", "ofb", "cbc", "gcm"].includes(scheme))
+    throw new BloblangError(`unrecognized encryption type: ${scheme}`);
+  return { alg: `aes-${k.length * 8}-${scheme}`, k, n };
+}
+const aesParams: Params = [
+  { name: "scheme", type: "string" },
+  { name: "key", type: "unknown" },
+  { name: "iv", type: "unknown" },
+];
+simpleMethod("encrypt_aes", aesParams, ([scheme, key, iv]) => {
+  const { alg, k, n } = aesArgs(scheme as string, key, iv);
+  return (v) => {
+    const b = v instanceof Uint8Array ? v : typeof v === "string" ? utf8(v) : null;
+    if (!b) throw typeError(v, "string");
+    if (scheme === "cbc" && b.length % 16 !== 0) throw rtErr("plaintext is not a multiple of the block size");
+    const c = createCipheriv(alg, k, n) as ReturnType<typeof createCipheriv> & { getAuthTag?: () => Buffer };
+    if (scheme === "cbc") c.setAutoPadding(false);
+    const out = Buffer.concat([c.update(b), c.final()]);
+    return new Uint8Array(scheme === "gcm" ? Buffer.concat([out, c.getAuthTag!()]) : out);
+  };
+});
+simpleMethod("decrypt_aes", aesParams, ([scheme, key, iv]) => {
+  const { alg, k, n } = aesArgs(scheme as string, key, iv);
+  return (v) => {
+    const b = v instanceof Uint8Array ? v : typeof v === "string" ? utf8(v) : null;
+    if (!b) throw typeError(v, "string");
+    if (scheme === "cbc" && b.length % 16 !== 0)
+      throw rtErr("ciphertext is not a multiple of the block size");
+    try {
+      const d = createDecipheriv(alg, k, n) as ReturnType<typeof createDecipheriv> & {
+        setAuthTag?: (t: Buffer) => void;
+      };
+      let body = Buffer.from(b);
+      if (scheme === "gcm") {
+        d.setAuthTag!(body.subarray(body.length - 16));
+        body = body.subarray(0, body.length - 16);
+      }
+      if (scheme === "cbc") d.setAutoPadding(false);
+      return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+    } catch {
+      throw rtErr("cipher: message authentication failed");
+    }
   };
 });
