@@ -20,6 +20,8 @@ import { DEFAULT_RUNNER_IMAGE } from "./settings";
 const FORMAT = "reef-runner-rootfs/1";
 export const CONTENT_HASH_LABEL = "reef.content-hash";
 const UID = 10001;
+const TITLE_LABEL = "org.opencontainers.image.title";
+const TITLE = "reef-runner";
 const RUNNER_PATH = "/opt/reef/runner.mjs";
 const NODE_PATH = "/usr/local/bin/node";
 
@@ -90,6 +92,7 @@ export async function ensureLocalRunnerImage(opts: LocalImageOptions = {}): Prom
     throw new ExecutorError(`imported ${image} but it does not carry content hash ${hash}`);
   }
   log(`built ${image} ${built.Id}`);
+  await pruneOldImages(docker);
   return { image, hash, built: true, id: built.Id };
 }
 
@@ -102,7 +105,7 @@ function imageChanges(): string[] {
     "ENV PATH=/usr/local/bin:/usr/bin:/bin",
     "ENV NODE_ENV=production",
     "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
-    "LABEL org.opencontainers.image.title=reef-runner",
+    `LABEL ${TITLE_LABEL}=${TITLE}`,
   ];
 }
 
@@ -252,6 +255,15 @@ async function inspectImage(docker: Docker, image: string): Promise<Docker.Image
   } catch (err) {
     if (statusCodeOf(err) === 404) return null;
     throw new ExecutorError(`cannot inspect image ${image}: ${dockerMessage(err)}`);
+  }
+}
+
+/** Earlier local runner images, untagged by the rebuild, are removed once no container uses them. */
+async function pruneOldImages(docker: Docker): Promise<void> {
+  try {
+    await docker.pruneImages({ filters: { dangling: ["true"], label: [`${TITLE_LABEL}=${TITLE}`] } });
+  } catch {
+    // best effort: a prune already running, or an old daemon
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
-import { uniqueSuffix, waitFor } from "../../helpers/nats";
+import { uniqueSuffix } from "../../helpers/nats";
 import { putConfig, putDefinition } from "../../helpers/pipelines";
 import { fakeEngineBind, natsMappingConfig, openDockerWorld, roundTrip, type DockerWorld } from "./world";
 
@@ -260,16 +260,17 @@ describe("concurrency", () => {
       actions: [{ type: "start" as const, ...spec }],
     };
     const other = w.executorWith({ REEF_ENGINE: "/no/such/engine" });
-    await Promise.all([
+    // allSettled: a failure must not leave applies running past the test (and its cleanup)
+    const results = await Promise.allSettled([
       fake.apply(plan),
       other.apply(plan),
       fake.apply(plan),
       other.apply(plan),
       fake.apply(plan),
     ]);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const cs = await w.containers(id);
     expect(cs).toHaveLength(1);
-    await waitFor(async () => (await fake.list(id)).length === 1, "one execution");
     await fake.apply({
       pipeline: id,
       target: { state: "absent" },
