@@ -1,0 +1,352 @@
+// `serverless package` works offline (no AWS credentials, no network) and produces a template a
+// reviewer can deploy: the resources, least-privilege IAM, and the env every handler needs.
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const ROOT = resolve(".");
+const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:reef-nats-AbCdEf";
+const PARAMS = {
+  executor: "ecs",
+  natsUrl: "nats://nats.example.internal:4222",
+  natsAuth: "token",
+  natsCredsSecretArn: SECRET,
+  vpcId: "vpc-0123456789abcdef0",
+  subnets: "subnet-aaa,subnet-bbb",
+  securityGroups: "sg-extra",
+  imageTag: "v42",
+};
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json & Record<string, unknown>;
+  Condition?: string;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Conditions?: Json;
+  Outputs?: Json;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+}
+
+/** Can this machine cut a process off the network (user + network namespace)? Then it proves "offline". */
+async function canIsolate(): Promise<boolean> {
+  try {
+    await run("unshare", ["-rn", "true"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function slsPackage(dir: string, params: Record<string, string>, stage = "ci"): Promise<Template> {
+  // Not named `.serverless`: serverless-esbuild removes a `.serverless` next to its work folder.
+  const out = join(dir, "package");
+  const args = ["serverless", "package", "--stage", stage, "--package", out];
+  for (const [k, v] of Object.entries(params)) args.push(`--param=${k}=${v}`);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    // Fake credentials and a region: packaging must not need real ones.
+    AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
+    AWS_SECRET_ACCESS_KEY: "fake",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    SLS_TELEMETRY_DISABLED: "1",
+    SLS_NOTIFICATIONS_MODE: "off",
+    SLS_DEPRECATION_DISABLE: "*",
+    // Anything that still tried HTTP would hit a closed local port instead of the internet.
+    HTTP_PROXY: "http://127.0.0.1:9",
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    npm_config_offline: "true",
+    // dockerode is never used in AWS: do not npm-install it into the bundles (that needs the registry).
+    REEF_ESBUILD_EXCLUDE: "dockerode",
+    REEF_ESBUILD_WORK_FOLDER: join(dir, "esbuild"),
+  };
+  const npx = join(ROOT, "node_modules", ".bin", "serverless");
+  const [cmd, cmdArgs] = (await canIsolate())
+    ? ["unshare", ["-rn", npx, ...args.slice(1)]]
+    : [npx, args.slice(1)];
+  try {
+    await run(cmd, cmdArgs, { cwd: ROOT, env, timeout: 180_000, maxBuffer: 16 << 20 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`serverless package failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+  return JSON.parse(readFileSync(join(out, "cloudformation-template-update-stack.json"), "utf8")) as Template;
+}
+
+const OFFLINE_EXCLUDED = ["dockerode"];
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** Every IAM statement in the template (roles' inline policies), `Fn::If` branches included. */
+function statements(t: Template): { role: string; statement: Statement }[] {
+  const out: { role: string; statement: Statement }[] = [];
+  for (const [name, r] of Object.entries(t.Resources)) {
+    if (r.Type !== "AWS::IAM::Role" && r.Type !== "AWS::IAM::Policy") continue;
+    const policies = r.Type === "AWS::IAM::Role" ? asArray(r.Properties.Policies as Json[]) : [r.Properties];
+    for (const p of policies) {
+      for (const s of asArray((p.PolicyDocument as Json).Statement as Json[])) {
+        const branches = "Fn::If" in s ? (s["Fn::If"] as unknown[]).slice(1) : [s];
+        for (const b of branches) {
+          if (b && typeof b === "object" && !("Ref" in b))
+            out.push({ role: name, statement: b as unknown as Statement });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+let dir: string;
+let t: Template;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "reef-package-"));
+  t = await slsPackage(dir, PARAMS);
+}, 240_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const ofType = (type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const env = (fn: string) =>
+  (t.Resources[fn].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe("serverless package (offline)", () => {
+  it("writes the function artifacts and the template", () => {
+    const files = readdirSync(join(dir, "package"));
+    expect(files).toEqual(
+      expect.arrayContaining(["converge.zip", "reconcile.zip", "cloudformation-template-update-stack.json"]),
+    );
+  });
+
+  it("contains the functions, the reconcile schedule and the cloud resources", () => {
+    expect(t.Resources.ConvergeLambdaFunction.Properties.FunctionName).toBe("reef-ci-converge");
+    expect(t.Resources.ReconcileLambdaFunction.Properties.FunctionName).toBe("reef-ci-reconcile");
+    expect(t.Resources.ConvergeLambdaFunction.Properties.Runtime).toBe("nodejs22.x");
+    const [, rule] = ofType("AWS::Events::Rule")[0];
+    expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
+    expect(JSON.stringify(rule.Properties.Targets)).toContain("ReconcileLambdaFunction");
+
+    expect(t.Resources.ReefCluster).toMatchObject({
+      Type: "AWS::ECS::Cluster",
+      Properties: { ClusterName: "reef-ci" },
+    });
+    expect(
+      ofType("AWS::ECR::Repository")
+        .map(([, r]) => r.Properties.RepositoryName)
+        .sort(),
+    ).toEqual(["reef-ci-bridge", "reef-ci-runner"]);
+    expect(ofType("AWS::Logs::LogGroup").map(([, r]) => r.Properties.LogGroupName)).toEqual(
+      expect.arrayContaining(["/reef/ci/executions", "/reef/ci/bridge"]),
+    );
+    expect(t.Resources.ReefTasksSecurityGroup.Properties.VpcId).toBe(PARAMS.vpcId);
+    for (const role of ["ReefTaskExecutionRole", "ReefRunnerTaskRole", "ReefBridgeTaskRole"]) {
+      expect(JSON.stringify(t.Resources[role].Properties.AssumeRolePolicyDocument)).toContain(
+        "ecs-tasks.amazonaws.com",
+      );
+    }
+  });
+
+  it("runs the bridge as one Fargate task of the bridge image, with NATS settings and its secret", () => {
+    const service = t.Resources.ReefBridgeService.Properties;
+    expect(service).toMatchObject({
+      LaunchType: "FARGATE",
+      Cluster: { Ref: "ReefCluster" },
+      TaskDefinition: { Ref: "ReefBridgeTaskDefinition" },
+    });
+    expect(Number(service.DesiredCount)).toBe(1);
+    const vpc = (service.NetworkConfiguration as { AwsvpcConfiguration: Json }).AwsvpcConfiguration;
+    expect(vpc.Subnets).toEqual({ "Fn::Split": [",", "subnet-aaa,subnet-bbb"] });
+    const td = t.Resources.ReefBridgeTaskDefinition.Properties;
+    expect(td.RequiresCompatibilities).toEqual(["FARGATE"]);
+    expect(td.TaskRoleArn).toEqual({ "Fn::GetAtt": ["ReefBridgeTaskRole", "Arn"] });
+    const [c] = td.ContainerDefinitions as Json[];
+    expect(c.Image).toEqual({
+      "Fn::Join": ["", [{ "Fn::GetAtt": ["ReefBridgeRepository", "RepositoryUri"] }, ":v42"]],
+    });
+    const cenv = Object.fromEntries(
+      (c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+    );
+    expect(cenv).toMatchObject({
+      REEF_STAGE: "ci",
+      NATS_URL: PARAMS.natsUrl,
+      REEF_PIPELINES_BUCKET: "pipelines",
+    });
+    expect(cenv).not.toHaveProperty("NATS_TOKEN");
+    expect(c.Secrets).toEqual([{ Name: "NATS_TOKEN", ValueFrom: `${SECRET}:NATS_TOKEN::` }]);
+  });
+
+  it("grants no wildcard action anywhere", () => {
+    const all = statements(t);
+    expect(all.length).toBeGreaterThan(5);
+    for (const { role, statement } of all) {
+      for (const action of asArray(statement.Action)) {
+        expect(action, `${role}: ${action}`).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  it("lets the bridge invoke converge and reconcile only", () => {
+    const bridge = statements(t).filter((s) => s.role === "ReefBridgeTaskRole");
+    expect(bridge).toHaveLength(1);
+    expect(asArray(bridge[0].statement.Action)).toEqual(["lambda:InvokeFunction"]);
+    expect(bridge[0].statement.Resource).toEqual([
+      { "Fn::GetAtt": ["ConvergeLambdaFunction", "Arn"] },
+      { "Fn::GetAtt": ["ReconcileLambdaFunction", "Arn"] },
+    ]);
+    // Nobody else may invoke functions.
+    const invokers = statements(t).filter((s) =>
+      asArray(s.statement.Action).some((a) => a.startsWith("lambda:")),
+    );
+    expect(invokers.map((s) => s.role)).toEqual(["ReefBridgeTaskRole"]);
+  });
+
+  it("scopes the functions' ECS permissions to reef's services and task definitions, and PassRole to the two task roles", () => {
+    const fn = statements(t).filter((s) => s.role === "IamRoleLambdaExecution");
+    const byAction = (a: string) => fn.filter((s) => asArray(s.statement.Action).includes(a));
+    const services = byAction("ecs:CreateService");
+    expect(services).toHaveLength(1);
+    expect(JSON.stringify(services[0].statement.Resource)).toContain(":service/reef-ci/reef-*");
+    for (const a of ["ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices"]) {
+      expect(byAction(a).map((s) => s.statement)).toEqual([services[0].statement]);
+    }
+    expect(JSON.stringify(byAction("ecs:DeregisterTaskDefinition")[0].statement.Resource)).toContain(
+      ":task-definition/reef-*:*",
+    );
+    expect(byAction("ecs:ListServices")[0].statement.Condition).toEqual({
+      ArnEquals: { "ecs:cluster": { "Fn::GetAtt": ["ReefCluster", "Arn"] } },
+    });
+    const pass = statements(t).filter((s) => asArray(s.statement.Action).includes("iam:PassRole"));
+    expect(pass).toHaveLength(1);
+    expect(pass[0].role).toBe("IamRoleLambdaExecution");
+    expect(pass[0].statement.Resource).toEqual([
+      { "Fn::GetAtt": ["ReefRunnerTaskRole", "Arn"] },
+      { "Fn::GetAtt": ["ReefTaskExecutionRole", "Arn"] },
+    ]);
+    expect(pass[0].statement.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    });
+    // Wildcard resources only for the calls without resource-level permissions.
+    for (const { statement } of fn) {
+      if (statement.Resource === "*") {
+        for (const a of asArray(statement.Action)) {
+          expect([
+            "ecs:ListServices",
+            "ecs:RegisterTaskDefinition",
+            "ecs:ListTaskDefinitions",
+            "ecs:DescribeTaskDefinition",
+          ]).toContain(a);
+        }
+      }
+    }
+  });
+
+  it("gives converge and reconcile the env the ECS executor needs", () => {
+    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
+      const v = env(fn);
+      expect(v).toMatchObject({
+        REEF_EXECUTOR: "ecs",
+        NATS_URL: PARAMS.natsUrl,
+        NATS_TOKEN: `{{resolve:secretsmanager:${SECRET}:SecretString:NATS_TOKEN}}`,
+        REEF_PIPELINES_BUCKET: "pipelines",
+        REEF_CONFIGS_BUCKET: "pipeline-configs",
+        REEF_STATUS_BUCKET: "pipeline-status",
+        REEF_ECS_CLUSTER: "reef-ci",
+        REEF_ECS_SUBNETS: "subnet-aaa,subnet-bbb",
+        REEF_ECS_SECURITY_GROUPS: { "Fn::Join": [",", [{ Ref: "ReefTasksSecurityGroup" }, "sg-extra"]] },
+        REEF_ECS_ASSIGN_PUBLIC_IP: "DISABLED",
+        REEF_RUNNER_IMAGE: {
+          "Fn::Join": ["", [{ "Fn::GetAtt": ["ReefRunnerRepository", "RepositoryUri"] }, ":v42"]],
+        },
+        REEF_ECS_TASK_ROLE_ARN: { "Fn::GetAtt": ["ReefRunnerTaskRole", "Arn"] },
+        REEF_ECS_EXECUTION_ROLE_ARN: { "Fn::GetAtt": ["ReefTaskExecutionRole", "Arn"] },
+        REEF_ECS_LOG_GROUP: "/reef/ci/executions",
+        REEF_NATS_CREDS_SECRET_ARN: SECRET,
+        REEF_NATS_CREDS_SECRET_KEYS: "NATS_TOKEN",
+      });
+      // The ECS executor accepts what the template gives it.
+      expect(String(v.REEF_ECS_CPU)).toMatch(/^\d+$/);
+      expect(String(v.REEF_ECS_MEMORY)).toMatch(/^\d+$/);
+    }
+    // The log group the executions write to exists in the stack.
+    expect(
+      ofType("AWS::Logs::LogGroup").some(
+        ([, r]) => r.Properties.LogGroupName === env("ConvergeLambdaFunction").REEF_ECS_LOG_GROUP,
+      ),
+    ).toBe(true);
+    // The execution role may read exactly the NATS secret.
+    const secretReads = statements(t).filter((s) =>
+      asArray(s.statement.Action).includes("secretsmanager:GetSecretValue"),
+    );
+    expect(secretReads.map((s) => [s.role, s.statement.Resource])).toEqual([
+      ["ReefTaskExecutionRole", SECRET],
+    ]);
+  });
+
+  it("without NATS auth: no secret anywhere, and local defaults still package", async () => {
+    const d = mkdtempSync(join(tmpdir(), "reef-package-noauth-"));
+    try {
+      const plain = await slsPackage(
+        d,
+        { executor: "ecs", natsUrl: PARAMS.natsUrl, vpcId: "vpc-1", subnets: "subnet-1" },
+        "ci2",
+      );
+      const v = (plain.Resources.ConvergeLambdaFunction.Properties.Environment as { Variables: Json })
+        .Variables;
+      expect(v.NATS_TOKEN).toBe("");
+      expect(v.REEF_NATS_CREDS_SECRET_ARN).toBe("");
+      expect(v.REEF_NATS_CREDS_SECRET_KEYS).toBe("");
+      const [c] = plain.Resources.ReefBridgeTaskDefinition.Properties.ContainerDefinitions as Json[];
+      expect(c.Secrets).toEqual([]);
+      expect(plain.Conditions?.ReefHasNatsSecret).toEqual({ "Fn::Not": [{ "Fn::Equals": ["", ""] }] });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it("bundles no import a Lambda could not resolve", () => {
+    // Every bare import of a function bundle must be a Node built-in or shipped in the zip:
+    // otherwise the function fails at cold start.
+    const zips = readdirSync(join(dir, "package")).filter((f) => f.endsWith(".zip"));
+    expect(zips.length).toBeGreaterThan(0);
+    for (const zip of zips) {
+      const x = join(dir, "unzipped", zip);
+      extract(join(dir, "package", zip), x);
+      const bundles = readdirSync(join(x, "functions")).filter((f) => f.endsWith(".mjs"));
+      for (const b of bundles) {
+        const code = readFileSync(join(x, "functions", b), "utf8");
+        const bare = [...code.matchAll(/^import\s[^;]*?from\s+"([^".][^"]*)";?$/gm)].map((m) => m[1]);
+        const unresolved = bare.filter(
+          (m) =>
+            !m.startsWith("node:") &&
+            !existsSync(join(x, "node_modules", m.split("/")[0])) &&
+            // Left out on purpose in this offline package (REEF_ESBUILD_EXCLUDE above); a real
+            // `serverless deploy` npm-installs it into the zip.
+            !OFFLINE_EXCLUDED.includes(m),
+        );
+        expect(unresolved, `${zip}: ${b}`).toEqual([]);
+      }
+    }
+  });
+});
+
+/** Extracts a zip with whatever the machine has (unzip, else Python's zipfile). */
+function extract(zip: string, into: string): void {
+  mkdirSync(into, { recursive: true });
+  try {
+    execFileSync("unzip", ["-q", "-o", zip, "-d", into], { stdio: "ignore" });
+  } catch {
+    execFileSync("python3", ["-m", "zipfile", "-e", zip, into], { stdio: "ignore" });
+  }
+}
