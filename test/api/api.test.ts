@@ -1,0 +1,436 @@
+// The HTTP api end to end: functions/api.ts under serverless-offline (real HTTP on 127.0.0.1),
+// against the real test nats-server with unique buckets. No converge runs: the tests check the
+// KV / Object Store effects and the responses; observed status is seeded into the status bucket.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
+import { routes } from "../../lib/api";
+import { configDigest } from "../../lib/store";
+import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
+
+let t: TestStore;
+let offline: Offline | undefined;
+let base = "";
+let work = "";
+const KEY = randomBytes(16).toString("hex");
+const MAX_BODY = 64 * 1024;
+
+const GOOD = "input:\n  generate:\n    mapping: 'root = \"x\"'\n    interval: 1s\noutput:\n  drop: {}\n";
+const GOOD2 = GOOD.replace('"x"', '"y"');
+const LINT_BAD = "input:\n  nope_input: {}\noutput:\n  drop: {}\n";
+
+beforeAll(async () => {
+  t = await openTestStore();
+  work = mkdtempSync(join(tmpdir(), "reef-api-"));
+  const [httpPort, lambdaPort, websocketPort, albPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  offline = await startOffline({
+    projectDir: resolve("."),
+    httpPort,
+    lambdaPort,
+    logFile: join(work, "offline.log"),
+    startTimeoutMs: 100_000,
+    env: {
+      ...process.env,
+      ...t.env,
+      REEF_API_KEY: KEY,
+      REEF_API_MAX_BODY_BYTES: String(MAX_BODY),
+      REEF_ENGINE: "builtin",
+      REEF_EXECUTOR: "process",
+      REEF_STATE_DIR: join(work, "state"),
+      REEF_ESBUILD_WORK_FOLDER: join(work, ".esbuild"),
+      REEF_WEBSOCKET_PORT: String(websocketPort),
+      REEF_ALB_PORT: String(albPort),
+    },
+  });
+  await waitFor(() => portAnswers("127.0.0.1", httpPort), "the http port of serverless-offline", 30_000);
+  base = `http://127.0.0.1:${httpPort}`;
+}, 150_000);
+
+afterAll(async () => {
+  await offline?.stop();
+  await t?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
+
+interface Res {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+async function call(
+  method: string,
+  path: string,
+  opts: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string | null } = {},
+): Promise<Res> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.key !== null) headers["x-api-key"] = opts.key ?? KEY;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  } else if (opts.raw !== undefined) {
+    body = opts.raw;
+  }
+  const res = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // YAML or empty
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+function expectError(r: Res, status: number, code: string): void {
+  expect(r.status, r.text).toBe(status);
+  expect(r.headers.get("content-type")).toMatch(/application\/json/);
+  expect(r.body).toMatchObject({ error: { code, message: expect.any(String) } });
+  expect(r.body.error).toHaveProperty("details");
+}
+
+async function definition(id: string): Promise<Record<string, unknown> | null> {
+  const e = await t.store.getDefinitionEntry(id);
+  return e?.operation === "PUT" ? JSON.parse(new TextDecoder().decode(e.value)) : null;
+}
+
+describe("api: lifecycle over HTTP", () => {
+  it("creates, reads, updates, publishes, pauses, drafts, rolls back and deletes", async () => {
+    const id = uid("api");
+    // POST /pipelines → 201, Location, ETag = KV revision
+    let r = await call("POST", "/pipelines", {
+      body: { id, name: "API test", labels: { team: "t" }, config: GOOD },
+    });
+    expect(r.status, r.text).toBe(201);
+    expect(r.headers.get("location")).toBe(`/pipelines/${id}`);
+    const rev1 = (await t.store.getDefinitionEntry(id))!.revision;
+    expect(r.headers.get("etag")).toBe(`"${rev1}"`);
+    expect(r.body).toMatchObject({
+      id,
+      action: "created",
+      version: "1",
+      versionCreated: true,
+      status: "draft",
+    });
+    expect(await definition(id)).toMatchObject({
+      id,
+      name: "API test",
+      status: "draft",
+      version: "1",
+      replicas: 1,
+    });
+    expect((await t.store.getConfig(id, "1"))!.digest).toBe(configDigest(new TextEncoder().encode(GOOD)));
+
+    // GET /pipelines and /pipelines/{id}
+    r = await call("GET", "/pipelines");
+    expect(r.status).toBe(200);
+    expect(r.body.pipelines.map((p: { id: string }) => p.id)).toContain(id);
+    r = await call("GET", `/pipelines/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("etag")).toBe(`"${rev1}"`);
+    expect(r.body).toMatchObject({ id, revision: rev1, definition: { status: "draft" }, observed: null });
+
+    // publish → lints, then published
+    r = await call("POST", `/pipelines/${id}/publish`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({
+      status: "published",
+      changes: ["status draft → published"],
+      lint: { linter: "builtin" },
+    });
+    expect(await definition(id)).toMatchObject({ status: "published", version: "1" });
+
+    // PUT with a new config → version 2; with If-Match of the current ETag
+    const etag = (await call("GET", `/pipelines/${id}`)).headers.get("etag")!;
+    r = await call("PUT", `/pipelines/${id}`, {
+      body: { config: GOOD2, replicas: 2 },
+      headers: { "if-match": etag },
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({
+      action: "updated",
+      version: "2",
+      versionCreated: true,
+      status: "published",
+    });
+    expect(await definition(id)).toMatchObject({
+      status: "published",
+      version: "2",
+      replicas: 2,
+      name: "API test",
+    });
+    // identical content again: unchanged, no new object
+    r = await call("PUT", `/pipelines/${id}`, { body: { config: GOOD2 } });
+    expect(r.body).toMatchObject({ action: "unchanged", version: "2", versionCreated: false });
+    expect((await t.store.listConfigVersions(id)).sort()).toEqual(["1", "2"]);
+
+    // versions and one version's YAML
+    r = await call("GET", `/pipelines/${id}/versions`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, current: "2" });
+    expect(r.body.versions.map((v: { version: string }) => v.version)).toEqual(["1", "2"]);
+    r = await call("GET", `/pipelines/${id}/versions/1`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/application\/yaml/);
+    expect(r.text).toBe(GOOD);
+
+    // status: seeded as the control plane would write it
+    r = await call("GET", `/pipelines/${id}/status`);
+    expectError(r, 404, "STATUS_NOT_FOUND");
+    const observed = {
+      id,
+      phase: "running" as const,
+      desired: "published",
+      version: "2",
+      revision: (await t.store.getDefinitionEntry(id))!.revision,
+      executor: "process",
+      executions: [{ id: `${id}-0`, state: "running", version: "2" }],
+      error: null,
+      updatedAt: new Date().toISOString(),
+    };
+    await t.store.writeStatus(observed);
+    r = await call("GET", `/pipelines/${id}/status`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(observed);
+    r = await call("GET", `/pipelines/${id}`);
+    expect(r.body.observed).toMatchObject({ phase: "running" });
+
+    // rollback (default previous), pause, draft with a version
+    r = await call("POST", `/pipelines/${id}/rollback`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ version: "1", changes: ["version 2 → 1"] });
+    r = await call("POST", `/pipelines/${id}/rollback`, { body: { to: "2" } });
+    expect(r.body).toMatchObject({ version: "2" });
+    r = await call("POST", `/pipelines/${id}/pause`);
+    expect(r.status).toBe(200);
+    expect(await definition(id)).toMatchObject({ status: "paused", version: "2" });
+    r = await call("POST", `/pipelines/${id}/draft`, { body: { version: "1" } });
+    expect(r.status).toBe(200);
+    expect(await definition(id)).toMatchObject({ status: "draft", version: "1" });
+    r = await call("POST", `/pipelines/${id}/publish`, { body: { version: "2" } });
+    expect(await definition(id)).toMatchObject({ status: "published", version: "2" });
+
+    // DELETE → key deleted, versions kept; ?purge=true on another pipeline drops them
+    r = await call("DELETE", `/pipelines/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ action: "deleted" });
+    expect((await t.store.getDefinitionEntry(id))?.operation).toBe("DEL");
+    expect((await t.store.listConfigVersions(id)).length).toBe(2);
+    expectError(await call("GET", `/pipelines/${id}`), 404, "NOT_FOUND");
+
+    const p = uid("purge");
+    await call("POST", "/pipelines", { body: { id: p, config: GOOD } });
+    r = await call("DELETE", `/pipelines/${p}?purge=true`);
+    expect(r.status).toBe(200);
+    // purged: only the purge marker remains of the key's history
+    expect((await t.store.getDefinitionEntry(p))?.operation).toBe("PURGE");
+    const history: unknown[] = [];
+    for await (const e of await t.store.pipelines.history({ key: p })) history.push(e);
+    expect(history).toHaveLength(1);
+    expect(await t.store.listConfigVersions(p)).toEqual([]);
+  });
+
+  it("creates with PUT (201) and keeps unknown fields other clients wrote", async () => {
+    const id = uid("put");
+    let r = await call("PUT", `/pipelines/${id}`, { body: { config: GOOD, status: "published" } });
+    expect(r.status, r.text).toBe(201);
+    expect(await definition(id)).toMatchObject({ status: "published", version: "1" });
+    const def = await definition(id);
+    await t.store.pipelines.put(id, JSON.stringify({ ...def, owner: "someone" }));
+    r = await call("PUT", `/pipelines/${id}`, { body: { description: "d" } });
+    expect(r.status).toBe(200);
+    expect(await definition(id)).toMatchObject({ owner: "someone", description: "d" });
+    r = await call("PUT", `/pipelines/${id}`, { body: { description: null } });
+    expect(await definition(id)).not.toHaveProperty("description");
+  });
+
+  it("serves an OpenAPI document generated from the schemas", async () => {
+    const r = await call("GET", "/openapi.json", { key: null });
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe("3.1.0");
+    for (const route of routes) {
+      expect(
+        r.body.paths[route.path]?.[route.method.toLowerCase()],
+        `${route.method} ${route.path}`,
+      ).toBeDefined();
+    }
+    expect(r.body.components.schemas.CreatePipeline.required).toContain("id");
+    expect(r.body.components.schemas.Error.properties.error).toBeDefined();
+    expect(r.body.paths["/pipelines/{id}/publish"].post.responses["422"]).toBeDefined();
+  });
+});
+
+describe("api: errors", () => {
+  it("requires x-api-key on every route", async () => {
+    for (const route of routes) {
+      const path = route.path.replace("{id}", "some-id").replace("{version}", "1");
+      const missing = await call(route.method, path, { key: null });
+      expectError(missing, 401, "UNAUTHORIZED");
+      const wrong = await call(route.method, path, { key: "not-the-key" });
+      expectError(wrong, 401, "UNAUTHORIZED");
+    }
+  });
+
+  it("400: invalid ids, versions, JSON, bodies and headers", async () => {
+    expectError(await call("GET", "/pipelines/Not_An_Id"), 400, "INVALID_ID");
+    expectError(await call("POST", "/pipelines/-bad-/publish"), 400, "INVALID_ID");
+    expectError(
+      await call("GET", `/pipelines/ok/versions/${encodeURIComponent("bad version")}`),
+      400,
+      "INVALID_VERSION",
+    );
+    expectError(
+      await call("POST", "/pipelines", { raw: "{not json", headers: { "content-type": "application/json" } }),
+      400,
+      "INVALID_JSON",
+    );
+    const v = await call("POST", "/pipelines", { body: { id: "ok-id", replicas: -1 } });
+    expectError(v, 400, "VALIDATION_FAILED");
+    expect(v.body.error.details.issues[0].path).toBe("replicas");
+    expectError(await call("POST", "/pipelines", { body: { id: "BAD" } }), 400, "VALIDATION_FAILED");
+    expectError(
+      await call("POST", "/pipelines", { body: { id: "ok-id", extra: 1 } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(
+      await call("PUT", "/pipelines/ok-id", { body: { id: "other-id" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(
+      await call("POST", "/pipelines", { body: { id: uid("both"), config: GOOD, version: "1" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(
+      await call("PUT", "/pipelines/ok-id", { body: {}, headers: { "if-match": "yesterday" } }),
+      400,
+      "INVALID_HEADER",
+    );
+  });
+
+  it("404: unknown pipelines, versions, statuses and routes; 405 on a wrong method", async () => {
+    const ghost = uid("ghost");
+    expectError(await call("GET", `/pipelines/${ghost}`), 404, "NOT_FOUND");
+    expectError(await call("GET", `/pipelines/${ghost}/status`), 404, "NOT_FOUND");
+    expectError(await call("GET", `/pipelines/${ghost}/versions`), 404, "NOT_FOUND");
+    expectError(await call("POST", `/pipelines/${ghost}/publish`), 404, "NOT_FOUND");
+    expectError(await call("POST", `/pipelines/${ghost}/rollback`), 404, "NOT_FOUND");
+    expectError(await call("DELETE", `/pipelines/${ghost}`), 404, "NOT_FOUND");
+    const id = uid("vers");
+    await call("POST", "/pipelines", { body: { id, config: GOOD } });
+    expectError(await call("GET", `/pipelines/${id}/versions/9`), 404, "VERSION_NOT_FOUND");
+    expectError(
+      await call("POST", `/pipelines/${id}/publish`, { body: { version: "9" } }),
+      404,
+      "VERSION_NOT_FOUND",
+    );
+    expectError(await call("GET", "/nothing-here"), 404, "ROUTE_NOT_FOUND");
+    const m = await call("PATCH", `/pipelines/${id}`, { body: {} });
+    expectError(m, 405, "METHOD_NOT_ALLOWED");
+    expect(m.body.error.details.allowed).toEqual(["GET", "PUT", "DELETE"]);
+  });
+
+  it("409: creating an existing pipeline; 412: If-Match with a stale ETag", async () => {
+    const id = uid("cas");
+    const created = await call("POST", "/pipelines", { body: { id, config: GOOD } });
+    expectError(await call("POST", "/pipelines", { body: { id, config: GOOD2 } }), 409, "ALREADY_EXISTS");
+    expect(await t.store.listConfigVersions(id)).toEqual(["1"]); // the refused create stored nothing
+    const stale = created.headers.get("etag")!;
+    // another writer changes it
+    await call("PUT", `/pipelines/${id}`, { body: { labels: { by: "other" } } });
+    const before = (await t.store.getDefinitionEntry(id))!.revision;
+    for (const [method, path, body] of [
+      ["PUT", `/pipelines/${id}`, { replicas: 3 }],
+      ["POST", `/pipelines/${id}/publish`, {}],
+      ["POST", `/pipelines/${id}/pause`, {}],
+      ["POST", `/pipelines/${id}/draft`, {}],
+      ["POST", `/pipelines/${id}/rollback`, { to: "1" }],
+      ["DELETE", `/pipelines/${id}`, undefined],
+    ] as const) {
+      const r = await call(method, path, { body, headers: { "if-match": stale } });
+      expectError(r, 412, "REVISION_MISMATCH");
+      expect(r.body.error.details).toMatchObject({
+        expected: Number(stale.replace(/"/g, "")),
+        actual: before,
+      });
+    }
+    expect((await t.store.getDefinitionEntry(id))!.revision).toBe(before);
+    // If-Match: * on a missing pipeline → 404, on an existing one → applies
+    expectError(
+      await call("PUT", `/pipelines/${uid("none")}`, { body: {}, headers: { "if-match": "*" } }),
+      404,
+      "NOT_FOUND",
+    );
+    const ok = await call("PUT", `/pipelines/${id}`, {
+      body: { replicas: 3 },
+      headers: { "if-match": `"${before}"` },
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.headers.get("etag")).toBe(`"${(await t.store.getDefinitionEntry(id))!.revision}"`);
+  });
+
+  it("413: bodies over the limit; 415: bodies that are not JSON", async () => {
+    const big = "#".repeat(MAX_BODY + 1);
+    expectError(
+      await call("POST", "/pipelines", { body: { id: uid("big"), config: big } }),
+      413,
+      "PAYLOAD_TOO_LARGE",
+    );
+    expectError(
+      await call("POST", "/pipelines", { raw: "id: x", headers: { "content-type": "application/yaml" } }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
+  });
+
+  it("422: publishing a config with lint errors (unless force), configs that are not YAML", async () => {
+    const id = uid("lint");
+    let r = await call("POST", "/pipelines", { body: { id, config: LINT_BAD } });
+    expect(r.status).toBe(201);
+    r = await call("POST", `/pipelines/${id}/publish`);
+    expectError(r, 422, "LINT_FAILED");
+    expect(r.body.error.details.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: "error", line: 2, message: expect.stringContaining("nope_input") }),
+      ]),
+    );
+    expect(await definition(id)).toMatchObject({ status: "draft" });
+    r = await call("PUT", `/pipelines/${id}`, { body: { status: "published" } });
+    expectError(r, 422, "LINT_FAILED");
+    r = await call("POST", `/pipelines/${id}/publish`, { body: { force: true } });
+    expect(r.status).toBe(200);
+    expect(await definition(id)).toMatchObject({ status: "published" });
+
+    expectError(
+      await call("POST", "/pipelines", { body: { id: uid("yaml"), config: "input: [unclosed" } }),
+      422,
+      "INVALID_CONFIG_YAML",
+    );
+    expectError(
+      await call("POST", "/pipelines", { body: { id: uid("yaml"), config: "- a list" } }),
+      422,
+      "INVALID_CONFIG_YAML",
+    );
+  });
+
+  it("400 when a draft has no config to publish", async () => {
+    const id = uid("empty");
+    expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
+    expectError(await call("POST", `/pipelines/${id}/publish`), 400, "VALIDATION_FAILED");
+    expectError(await call("POST", `/pipelines/${id}/rollback`), 400, "VALIDATION_FAILED");
+  });
+});
