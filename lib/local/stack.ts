@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startBridge, type RunningBridge } from "../bridge";
 import { chooseExecutorKind, createExecutor } from "../executors";
 import type { Executor } from "../executors";
-import type { ExecutorKind } from "../model";
+import type { Execution, ExecutorKind } from "../model";
 import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { LocalStackError } from "./errors";
 import { portAnswers, startNatsServer } from "./nats-server";
@@ -218,6 +218,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
   } catch (err) {
     result.errors.push(String((err as Error).message));
   }
+  const stoppedPipelines = new Map<string, Execution[]>();
   for (const kind of kinds) {
     let executor: Executor | undefined;
     try {
@@ -233,6 +234,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
             actions: executions.map((execution) => ({ type: "stop" as const, execution })),
           });
           result.stoppedExecutions.push(...executions.map((e) => `${kind}:${e.id}`));
+          stoppedPipelines.set(pipeline, await executor.list(pipeline));
         } catch (err) {
           result.errors.push(`${pipeline}: ${(err as Error).message}`);
         }
@@ -249,6 +251,10 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
       : "executions    none running",
   );
 
+  await markStopped(env, stoppedPipelines).catch((err) =>
+    result.errors.push(`status not updated: ${(err as Error).message}`),
+  );
+
   const natsPid = livePid(paths.natsPidFile, "nats-server");
   if (natsPid) {
     result.stoppedNats = await terminatePid(natsPid, 10_000);
@@ -261,4 +267,35 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
   removePid(paths.natsPidFile);
   for (const e of result.errors) say(`problem       ${e}`);
   return result;
+}
+
+/**
+ * The statuses of the pipelines `down` stopped say so (phase stopped, with the executions as they
+ * are now), so `reef status` does not claim they run. The next start's reconcile resumes them.
+ */
+async function markStopped(env: NodeJS.ProcessEnv, stopped: Map<string, Execution[]>): Promise<void> {
+  if (stopped.size === 0) return;
+  const lp = loopbackPort(env.NATS_URL || "nats://127.0.0.1:4222");
+  if (lp !== null && !(await portAnswers("127.0.0.1", lp))) return;
+  const nc = await connectNats({ name: "reef-down", env });
+  try {
+    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+    for (const [id, executions] of stopped) {
+      const current = await store.getStatus(id);
+      if (!current) continue;
+      await store.writeStatus({
+        ...current,
+        phase: "stopped",
+        executions: executions.map((e) => ({
+          id: e.id,
+          state: e.state,
+          version: e.version,
+          replica: e.replica,
+        })),
+        updatedAt: new Date().toISOString(),
+      });
+    }
+  } finally {
+    await nc.close();
+  }
 }

@@ -148,4 +148,6 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
     ["keep", "stopped"],
     ["new", "stopped"],
   ]);
+  // …and the statuses say so (the next start resumes them)
+  expect((await t.store.getStatus("keep"))?.phase).toBe("stopped");
 }, 180_000);
