@@ -21,6 +21,7 @@ import { ExecutorError, LABELS, NameConflictError, ReefError, type Execution } f
 import type { Executor, Plan } from "../types";
 import type { EcsConfig } from "./config";
 import {
+  CLUSTER_TAG,
   familyName,
   familyOfArn,
   fromTagList,
@@ -326,7 +327,7 @@ export class EcsExecutor implements Executor {
     const arn = out?.taskDefinition?.taskDefinitionArn;
     if (!arn)
       throw new ExecutorError(`ECS RegisterTaskDefinition returned no ARN for ${familyName(pipeline)}`);
-    this.identities.set(arn, { pipeline, version, digest, spec: request.spec });
+    this.identities.set(arn, { pipeline, version, digest, spec: request.spec, cluster: this.config.cluster });
     return arn;
   }
 
@@ -355,7 +356,10 @@ export class EcsExecutor implements Executor {
 
   /** Deregisters, then deletes, every revision of the family that carries the pipeline's tag. */
   private async removeTaskDefinitions(pipeline: string): Promise<void> {
-    const ours = async (arn: string) => (await this.identify(arn))?.pipeline === pipeline;
+    const ours = async (arn: string) => {
+      const id = await this.identify(arn);
+      return id?.pipeline === pipeline && id.cluster === this.config.cluster;
+    };
     for (const arn of await this.familyRevisions(pipeline, "ACTIVE")) {
       if (!(await ours(arn))) continue;
       await this.call(
@@ -409,6 +413,7 @@ export class EcsExecutor implements Executor {
             version: tags[LABELS.version] ?? "",
             digest: tags[LABELS.digest] ?? "",
             spec: tags[SPEC_TAG],
+            cluster: tags[CLUSTER_TAG],
           }
         : null;
     // A missing revision is not remembered: it may be registered under that ARN by no one, but

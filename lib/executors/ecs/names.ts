@@ -11,6 +11,13 @@ export const familyName = serviceName;
 /** Tag with a hash of the whole task definition, so a changed image or setting gets a new revision. */
 export const SPEC_TAG = "reef.spec";
 
+/**
+ * Tag with the cluster a revision was registered for. Task-definition families are account-wide
+ * while services are per cluster, so two stages in one account share `reef-<id>`: each only reuses
+ * and deletes its own revisions.
+ */
+export const CLUSTER_TAG = "reef.cluster";
+
 export type Tags = Record<string, string>;
 
 export function toTagList(tags: Tags): { key: string; value: string }[] {

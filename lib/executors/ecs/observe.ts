@@ -11,6 +11,7 @@ export interface TaskDefinitionIdentity {
   version: string;
   digest: string;
   spec?: string;
+  cluster?: string;
 }
 
 export type IdentityOf = (taskDefinitionArn: string | undefined) => TaskDefinitionIdentity | undefined;

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { RUNNER_ENV, runnerEnv } from "../env";
 import type { EcsConfig } from "./config";
-import { familyName, pipelineTags, SPEC_TAG, toTagList } from "./names";
+import { CLUSTER_TAG, familyName, pipelineTags, SPEC_TAG, toTagList } from "./names";
 
 /** The container's name inside every reef task definition. */
 export const CONTAINER_NAME = "runner";
@@ -71,9 +71,19 @@ export function taskDefinitionRequest(
       },
     ],
   };
-  const spec = createHash("sha256").update(JSON.stringify(base)).digest("hex").slice(0, 32);
+  const spec = createHash("sha256")
+    .update(JSON.stringify({ cluster: config.cluster, base }))
+    .digest("hex")
+    .slice(0, 32);
   return {
-    input: { ...base, tags: toTagList({ ...pipelineTags(pipeline, version, digest), [SPEC_TAG]: spec }) },
+    input: {
+      ...base,
+      tags: toTagList({
+        ...pipelineTags(pipeline, version, digest),
+        [SPEC_TAG]: spec,
+        [CLUSTER_TAG]: config.cluster,
+      }),
+    },
     spec,
   };
 }

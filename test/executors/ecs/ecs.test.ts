@@ -326,9 +326,22 @@ describe("ECS executor lifecycle through converge()", () => {
     await converge(deps, id);
     ecs.settle();
     await converge(deps, id);
-    // Another pipeline whose family starts with ours must survive.
+    // Another pipeline whose family starts with ours must survive…
     const neighbour = `${id}-x`;
     await running(neighbour, "1", 1);
+    // …and so must the same pipeline's revision of another stage (families are account-wide).
+    const otherStage = await ecs.client.send(
+      new RegisterTaskDefinitionCommand({
+        family: `reef-${id}`,
+        containerDefinitions: [{ name: "runner", image: "x" }],
+        tags: [
+          { key: "reef.pipeline", value: id },
+          { key: "reef.version", value: "1" },
+          { key: "reef.digest", value: "d" },
+          { key: "reef.cluster", value: "reef-other-stage" },
+        ],
+      }),
+    );
     ecs.resetHistory();
 
     await putDefinition(t, { id, status: "draft" });
@@ -349,7 +362,9 @@ describe("ECS executor lifecycle through converge()", () => {
         .flatMap((c) => c.taskDefinitions)
         .sort(),
     ).toEqual([td(id, 1), td(id, 2)].sort());
-    expect([...ecs.taskDefs.values()].filter((x) => x.family === `reef-${id}`)).toEqual([]);
+    expect([...ecs.taskDefs.values()].filter((x) => x.family === `reef-${id}`).map((x) => x.arn)).toEqual([
+      otherStage.taskDefinition!.taskDefinitionArn,
+    ]);
     expect([...ecs.taskDefs.values()].filter((x) => x.family === `reef-${neighbour}`)).toHaveLength(1);
     expect(ecs.services.get(`reef-${neighbour}`)?.status).toBe("ACTIVE");
     // Draining: its tasks are still there.
