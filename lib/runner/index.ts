@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Objm } from "@nats-io/obj";
-import { expandEnv } from "../engine/config/env";
+import { expandEnv } from "../engine";
 import { ReefError, toStatusError, type StatusError } from "../model";
 import { configDigest, configObjectName, connectNats, storeNamesFromEnv } from "../store";
 import { chooseEngine, type EngineChoice } from "./engine";
