@@ -176,3 +176,59 @@ output:
     expect(await res.text()).toBe("upstream saw ping");
   });
 });
+
+describe("stream mechanics over HTTP", () => {
+  it("backpressure: a stalled output bounds how much the input reads", async () => {
+    const held: (() => void)[] = [];
+    const port = await freePort();
+    const srv = createServer((req, res) => {
+      req.resume();
+      held.push(() => res.end("ok"));
+    });
+    await new Promise<void>((r) => srv.listen(port, "127.0.0.1", r));
+    servers.push(srv);
+    const s = await run(`
+input:
+  generate:
+    interval: ""
+    mapping: 'root = counter()'
+pipeline:
+  threads: 1
+output:
+  http_client:
+    url: http://127.0.0.1:${port}/slow
+    max_in_flight: 4
+    timeout: 30s
+`);
+    await waitFor(() => held.length === 4, "4 requests in flight");
+    await new Promise((r) => setTimeout(r, 300));
+    // Reads stop at the bound on unacknowledged transactions instead of growing without limit.
+    const read = s.metrics().input.received;
+    expect(held.length).toBe(4);
+    expect(read).toBeLessThanOrEqual(70);
+    held.splice(0).forEach((f) => f());
+    await waitFor(() => s.metrics().input.received > read, "reading resumes once the output drains");
+    const timer = setInterval(() => held.splice(0).forEach((f) => f()), 5);
+    await s.stop(2000);
+    clearInterval(timer);
+  });
+
+  it("the shared http server (http.address) serves http_server inputs without an address, /ping, /ready, /metrics", async () => {
+    const port = await freePort();
+    await run(`
+http:
+  address: 127.0.0.1:${port}
+input:
+  http_server:
+    path: /ingest
+output:
+  drop: {}
+`);
+    const base = `http://127.0.0.1:${port}`;
+    expect(await (await fetch(`${base}/ping`)).text()).toBe("pong");
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/ingest`, { method: "POST", body: "x" })).status).toBe(200);
+    const metrics = (await (await fetch(`${base}/metrics`)).json()) as Record<string, unknown>;
+    expect(metrics.input).toMatchObject({ received: 1, sent: 1 });
+  });
+});

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -313,5 +313,80 @@ output:
     } finally {
       child.kill("SIGTERM");
     }
+  });
+});
+
+describe("nats_jetstream replicas and failures", () => {
+  it("replicas sharing a queue name share one durable consumer: each message is processed once", async () => {
+    const id = uid();
+    const stream = await createStream([`jq.${id}`]);
+    const dir = tempDir();
+    const yaml = (n: number) => `
+input:
+  nats_jetstream:
+    urls: [${url()}]
+    subject: jq.${id}
+    queue: workers_${id}
+output:
+  file:
+    path: ${dir}/replica${n}.txt
+`;
+    const a = await start(yaml(1));
+    const b = await start(yaml(2));
+    const js = (await import("@nats-io/jetstream")).jetstream(nc);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => js.publish(`jq.${id}`, enc.encode(String(i)))));
+    const all = () => [...readLines(join(dir, "replica1.txt")), ...readLines(join(dir, "replica2.txt"))];
+    await waitFor(() => all().length >= 200, "200 messages across replicas");
+    await waitFor(
+      async () => (await jsm.consumers.info(stream, `workers_${id}`)).num_ack_pending === 0,
+      "all acked",
+    );
+    await Promise.all([a.stop(), b.stop()]);
+    expect(
+      all()
+        .map(Number)
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(readLines(join(dir, "replica1.txt")).length).toBeGreaterThan(0);
+    expect(readLines(join(dir, "replica2.txt")).length).toBeGreaterThan(0);
+  });
+
+  it("binds to an existing consumer with bind: true", async () => {
+    const id = uid();
+    const stream = await createStream([`jb.${id}`]);
+    await jsm.consumers.add(stream, { durable_name: `pre_${id}`, ack_policy: AckPolicy.Explicit });
+    const out = join(tempDir(), "out.txt");
+    const s = await start(`
+input:
+  nats_jetstream:
+    urls: [${url()}]
+    stream: ${stream}
+    durable: pre_${id}
+    bind: true
+output:
+  file:
+    path: ${out}
+`);
+    const js = (await import("@nats-io/jetstream")).jetstream(nc);
+    await js.publish(`jb.${id}`, enc.encode("bound"));
+    await waitFor(() => readLines(out).length === 1, "message via the bound consumer");
+    await s.stop();
+    expect(readLines(out)).toEqual(["bound"]);
+  });
+
+  it("ends with an INPUT_FAILED error when its consumer is deleted", async () => {
+    const id = uid();
+    const stream = await createStream([`jx.${id}`]);
+    const s = await start(`
+input:
+  nats_jetstream:
+    urls: [${url()}]
+    subject: jx.${id}
+    durable: gone_${id}
+output:
+  drop: {}
+`);
+    await jsm.consumers.delete(stream, `gone_${id}`);
+    await expect(s.done).rejects.toMatchObject({ code: "INPUT_FAILED" });
   });
 });

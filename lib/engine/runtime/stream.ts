@@ -18,7 +18,10 @@ import { ResourceSet } from "./resources";
 import type { Input, Output, Processor } from "./types";
 
 export interface RunningStream {
-  /** Resolves when the stream has ended (input finished or stop()) and everything is closed. */
+  /**
+   * Resolves when the stream has ended (input finished or stop()) and everything is closed; rejects
+   * (code INPUT_FAILED) when it ended because the input broke.
+   */
   done: Promise<void>;
   /** Graceful stop: no new reads, in-flight work drains within timeoutMs, then everything closes. */
   stop(timeoutMs?: number): Promise<void>;
@@ -89,6 +92,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   const maxPending = Math.max(64, output.maxInFlight + threads);
   const slots = new Semaphore(maxPending);
   const pending = new Set<Promise<void>>();
+  let fatal: EngineError | undefined;
   const inp = input;
   const out = output;
 
@@ -116,7 +120,10 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       try {
         tx = inp.tryRead?.() ?? (await inp.read());
       } catch (err) {
-        logger.error(`input read failed: ${errorMessage(err)}`);
+        // An input that breaks (consumer deleted, watcher gone) ends the stream with an error, so a
+        // supervisor sees a failure rather than a clean end.
+        logger.error(`input failed: ${errorMessage(err)}`);
+        fatal ??= new EngineError(`input failed: ${errorMessage(err)}`, "INPUT_FAILED", { cause: err });
         tx = null;
       }
       if (!tx) {
@@ -145,7 +152,11 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
 
   let stopping: Promise<void> | undefined;
   let finished!: () => void;
-  const done = new Promise<void>((resolve) => (finished = resolve));
+  let failed!: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
   const stop = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>
     (stopping ??= (async () => {
       logger.info("stopping stream", { timeout_ms: timeoutMs });
@@ -165,7 +176,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       ready = false;
       await cleanup();
       logger.info("stream stopped");
-    })().finally(() => finished()));
+    })().finally(() => (fatal ? failed(fatal) : finished())));
 
   // The stream also ends by itself when a finite input is exhausted.
   void drained.then(() => stop());

@@ -127,7 +127,12 @@ class JetStreamInput implements Input {
       }
     }
     const consumer = await jetstream(nc).consumers.get(stream, name);
-    this.messages = await consumer.consume({ max_messages: Math.min(c.max_ack_pending, 1024) });
+    // A deleted consumer or stream ends the iterator (and the stream, with an error) instead of
+    // retrying forever unnoticed.
+    this.messages = await consumer.consume({
+      max_messages: Math.min(c.max_ack_pending, 1024),
+      abort_on_missing_resource: true,
+    });
     this.iter = this.messages[Symbol.asyncIterator]();
   }
 
@@ -135,6 +140,8 @@ class JetStreamInput implements Input {
     if (this.stopped || !this.iter) return null;
     const next = this.iter.next();
     const r = await Promise.race([next, this.stoppedP]);
+    if (r !== "stopped" && r.done && !this.stopped)
+      throw new Error("the JetStream consumer ended unexpectedly");
     if (r === "stopped" || r.done || this.stopped) {
       // A message pulled after stop is handed back for redelivery.
       if (r !== "stopped" && !r.done) r.value.nak();
@@ -216,6 +223,7 @@ class KvInput implements Input {
   async read(): Promise<Transaction | null> {
     if (this.stopped || !this.iter) return null;
     const r = await Promise.race([this.iter.next(), this.stoppedP]);
+    if (r !== "stopped" && r.done && !this.stopped) throw new Error("the KV watcher ended unexpectedly");
     if (r === "stopped" || r.done || this.stopped) return null;
     const e = r.value;
     const meta: Record<string, unknown> = {
