@@ -19,6 +19,7 @@ const PARAMS = {
   subnets: "subnet-aaa,subnet-bbb",
   securityGroups: "sg-extra",
   imageTag: "v42",
+  functionsInVpc: "true",
 };
 
 type Json = Record<string, unknown>;
@@ -252,6 +253,15 @@ describe("serverless package (offline)", () => {
     }
   });
 
+  it("puts the functions in the VPC when asked (NATS reachable only there)", () => {
+    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
+      expect(t.Resources[fn].Properties.VpcConfig).toEqual({
+        SecurityGroupIds: [{ Ref: "ReefTasksSecurityGroup" }],
+        SubnetIds: { "Fn::Split": [",", "subnet-aaa,subnet-bbb"] },
+      });
+    }
+  });
+
   it("gives converge and reconcile the env the ECS executor needs", () => {
     for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
       const v = env(fn);
@@ -309,6 +319,7 @@ describe("serverless package (offline)", () => {
       expect(v.REEF_NATS_CREDS_SECRET_KEYS).toBe("");
       const [c] = plain.Resources.ReefBridgeTaskDefinition.Properties.ContainerDefinitions as Json[];
       expect(c.Secrets).toEqual([]);
+      expect(plain.Resources.ConvergeLambdaFunction.Properties.VpcConfig).toBeUndefined();
       expect(plain.Conditions?.ReefHasNatsSecret).toEqual({ "Fn::Not": [{ "Fn::Equals": ["", ""] }] });
     } finally {
       rmSync(d, { recursive: true, force: true });
