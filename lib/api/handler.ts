@@ -176,6 +176,10 @@ let cached: Promise<Pipelines> | undefined;
 export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Pipelines> {
   cached ??= (async () => {
     const nc = await connectNats({ name: "reef-api", env });
+    // a connection that gave up reconnecting is replaced on the next request
+    void nc.closed().then(() => {
+      cached = undefined;
+    });
     const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
     return new Pipelines(store, { env });
   })().catch((err) => {

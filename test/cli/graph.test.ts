@@ -141,3 +141,16 @@ output:
     expect(parse(r.stdout).edges).toEqual(["generate -> drop"]);
   });
 });
+
+describe("reef init", () => {
+  it("scaffolds a config that lints clean and passes its own tests", async () => {
+    assertBuilt();
+    const dir = join(tempDir(), "sample");
+    expect((await reef(["init", dir], { env: {} })).code).toBe(0);
+    const lint = await reef(["lint", join(dir, "config.yaml")], { env: { REEF_ENGINE: "builtin" } });
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    const test = await reef(["test", join(dir, "config.yaml")], { env: { REEF_ENGINE: "builtin" } });
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toContain("1 passed");
+  });
+});

@@ -1,11 +1,12 @@
 // The `reef` CLI end to end: the built CLI against the real test nats-server, unique buckets per file.
+import { spawn, spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configDigest } from "../../lib/store";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
-import { assertBuilt, reef, reefJson, reefSpawn, tempDir } from "./helpers";
+import { assertBuilt, REEF, reef, reefJson, reefSpawn, tempDir, type RunResult } from "./helpers";
 
 let t: TestStore;
 let env: Record<string, string>;
@@ -206,5 +207,57 @@ describe("reef lifecycle", () => {
       w.child.kill("SIGINT");
     }
     expect(await w.exited).toBe(0);
+  });
+});
+
+describe("on a terminal", () => {
+  // `script` gives the CLI a pseudo-terminal (util-linux); without it this check cannot run here.
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+  // Node's colour check treats NO_COLOR as set even when empty: remove it
+  function withoutNoColor(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const copy = { ...e };
+    delete copy.NO_COLOR;
+    delete copy.NODE_DISABLE_COLORS;
+    delete copy.FORCE_COLOR;
+    return copy;
+  }
+
+  function onTty(args: string, input: string): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const child = spawn("script", ["-qec", `${process.execPath} ${REEF} ${args}`, "/dev/null"], {
+        env: withoutNoColor({ ...process.env, ...env }),
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stdin.end(input);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr: "" });
+      });
+    });
+  }
+
+  it.skipIf(!hasScript)("delete asks first; only 'y' deletes; colours appear only on a TTY", async () => {
+    const id = uid("tty");
+    const dir = join(tempDir(), id);
+    await reef(["init", dir], { env });
+    const plain = spawnSync(process.execPath, [REEF, "apply", "-f", dir], {
+      env: withoutNoColor({ ...process.env, ...env }),
+      encoding: "utf8",
+    });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain("created");
+    expect(plain.stdout).not.toContain("\u001b[");
+    let r = await onTty(`delete ${id}`, "n\n");
+    expect(r.stdout).toContain(`delete pipeline ${id} (draft, version 1)? [y/N]`);
+    expect(r.code).toBe(1);
+    expect(await definition(id)).not.toBeNull();
+    r = await onTty(`delete ${id}`, "y\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("\u001b[32m✓"); // green on a terminal
+    expect((await t.store.getDefinitionEntry(id))?.operation).toBe("DEL");
   });
 });
