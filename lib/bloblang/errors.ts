@@ -19,9 +19,14 @@ export class BloblangCompileError extends BloblangError {
   }
 }
 
-/** A runtime error raised while evaluating; `annotated` marks that a `<annotation>: ` prefix was added. */
+/**
+ * A runtime error raised while evaluating. `annotated`: an `<annotation>: ` prefix exists somewhere in
+ * the message (Go: an errFrom in the chain). `noWrap`: this error itself is never prefixed (Go's
+ * TypeMismatch), until something wraps it.
+ */
 export class QueryError extends BloblangError {
   annotated = false;
+  noWrap = false;
   constructor(message: string) {
     super(message);
   }
@@ -64,7 +69,7 @@ export class ValueTypeError extends QueryError {
 export class TypeMismatchError extends QueryError {
   constructor(op: string, lAnn: string, rAnn: string, l: Value, r: Value) {
     super(`cannot ${op} types ${typeOf(l)} (from ${lAnn}) and ${typeOf(r)} (from ${rAnn})`);
-    this.annotated = true;
+    this.noWrap = true;
   }
 }
 
@@ -83,7 +88,7 @@ export function errFrom(err: unknown, annotation: string): unknown {
     return err;
   }
   if (err instanceof QueryError) {
-    if (err.annotated) return err;
+    if (err.annotated || err.noWrap) return err;
     err.message = `${annotation}: ${err.message}`;
     err.annotated = true;
     return err;
@@ -91,6 +96,20 @@ export function errFrom(err: unknown, annotation: string): unknown {
   if (err instanceof BloblangError) return err;
   const e = new QueryError(`${annotation}: ${err instanceof Error ? err.message : String(err)}`);
   e.annotated = true;
+  return e;
+}
+
+/**
+ * Go's fmt.Errorf("<prefix>%w", err): the result is a plain error (a later ErrFrom prefixes it with an
+ * annotation instead of filling a type error's "from").
+ */
+export function prefixErr(e: unknown, prefix: string): unknown {
+  if (e instanceof ValueTypeError) return new QueryError(prefix + e.message);
+  if (e instanceof BloblangError) {
+    e.message = prefix + e.message;
+    if (e instanceof QueryError) e.noWrap = false;
+    return e;
+  }
   return e;
 }
 

@@ -74,37 +74,54 @@ export interface RunResult {
   metadata: ValueObject;
 }
 
-export function messageCtx(input: RunInput, meta: ValueObject): MessageCtx & { parseErr: string | null } {
-  let parsed: Value | typeof NONE = NONE;
-  let done = false;
-  const mc = {
-    content: input.content,
-    metadata: meta,
-    batchIndex: input.batch?.index ?? 0,
-    batchSize: input.batch?.size ?? 1,
-    parseErr: null as string | null,
-    valueFn: (): Value | typeof NONE => {
-      if (input.value !== undefined) return input.value;
-      if (done) return parsed;
-      done = true;
-      if (input.content === undefined) {
-        parsed = null;
-        return parsed;
-      }
-      if (input.content.length === 0) {
-        mc.parseErr = "message is empty";
-        return NONE;
-      }
-      try {
-        parsed = parseJsonText(fromUtf8(input.content));
-      } catch (e) {
-        mc.parseErr = `parse as json: ${(e as Error).message}`;
-        parsed = NONE;
-      }
-      return parsed;
-    },
-  };
-  return mc;
+/** The message being mapped; `this` at the top level is parsed lazily from `content`. */
+export class MessageState implements MessageCtx {
+  content: Uint8Array | undefined;
+  batchIndex: number;
+  batchSize: number;
+  parseErr: string | null = null;
+  private parsed: Value | typeof NONE = NONE;
+  private done = false;
+  constructor(
+    readonly input: RunInput,
+    public metadata: ValueObject,
+  ) {
+    this.content = input.content;
+    this.batchIndex = input.batch?.index ?? 0;
+    this.batchSize = input.batch?.size ?? 1;
+  }
+  valueFn(): Value | typeof NONE {
+    const input = this.input;
+    if (input.value !== undefined) return input.value;
+    if (this.done) return this.parsed;
+    this.done = true;
+    if (input.content === undefined) {
+      this.parsed = null;
+      return null;
+    }
+    if (input.content.length === 0) {
+      this.parseErr = "message is empty";
+      return NONE;
+    }
+    try {
+      this.parsed = parseJsonText(fromUtf8(input.content));
+    } catch (e) {
+      this.parseErr = `parse as json: ${(e as Error).message}`;
+      this.parsed = NONE;
+    }
+    return this.parsed;
+  }
+  /** A view of the same message at another batch index (for `from`). */
+  at(index: number): MessageCtx {
+    const m = new MessageState(this.input, this.metadata);
+    m.batchIndex = index;
+    m.batchSize = this.batchSize;
+    return m;
+  }
+}
+
+export function messageCtx(input: RunInput, meta: ValueObject): MessageState {
+  return new MessageState(input, meta);
 }
 
 export function run(prog: Program, input: RunInput, mode: "mapping" | "mutation"): RunResult {

@@ -157,6 +157,20 @@ class JsonParser {
   str(): string {
     const s = this.s;
     const start = this.i;
+    // fast path: no escapes before the closing quote
+    const q = s.indexOf('"', start + 1);
+    if (q > 0) {
+      const bs = s.indexOf("\\", start + 1);
+      if (bs < 0 || bs > q) {
+        const body = s.slice(start + 1, q);
+        // control characters are invalid inside JSON strings
+        // eslint-disable-next-line no-control-regex
+        if (!/[\u0000-\u001f]/.test(body)) {
+          this.i = q + 1;
+          return body;
+        }
+      }
+    }
     let j = start + 1;
     // find closing quote honoring escapes
     for (;;) {

@@ -8,7 +8,7 @@ import type { Value, ValueObject } from "./value";
 import { DELETE, NIL_ARRAY, NOTHING, getKey, isObject, setKey } from "./value";
 import type { Op } from "./ops";
 import { arithmetic, literal } from "./ops";
-import { BloblangCompileError, BloblangError, QueryError, rtErr, typeError } from "./errors";
+import { BloblangCompileError, BloblangError, QueryError, prefixErr, rtErr, typeError } from "./errors";
 import { iCompare } from "./coerce";
 import { goFmtV } from "./format";
 import { goTypeName } from "./value";
@@ -1119,11 +1119,7 @@ export function parseQuery(src: string): Fn {
 import { clone as cloneVal } from "./value";
 
 function wrapMsg(e: unknown, prefix: string): unknown {
-  if (e instanceof BloblangError) {
-    e.message = prefix + e.message;
-    return e;
-  }
-  return e;
+  return prefixErr(e, prefix);
 }
 
 export function fieldFn(kind: "this" | "root" | "named", name: string, path: string[]): Fn {

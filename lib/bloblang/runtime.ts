@@ -36,7 +36,7 @@ export interface AssignCtx {
 export interface MessageCtx {
   content?: Uint8Array;
   /** The lazily parsed message (`this` at the top level). */
-  valueFn: () => Value | typeof NONE;
+  valueFn(): Value | typeof NONE;
   metadata: ValueObject;
   batchIndex: number;
   batchSize: number;

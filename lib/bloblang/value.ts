@@ -146,14 +146,10 @@ export function localLocation(): Location {
 }
 
 export function isObject(v: Value): v is ValueObject {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Uint8Array) &&
-    !(v instanceof Timestamp) &&
-    !(v instanceof Sentinel)
-  );
+  if (typeof v !== "object" || v === null) return false;
+  // plain objects only (JSON objects, literals, null-prototype maps)
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
 }
 
 const hasOwn = Object.hasOwn;

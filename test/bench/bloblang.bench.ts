@@ -58,11 +58,16 @@ function handWritten(d: Doc, meta: Record<string, unknown>): Record<string, unkn
   return out;
 }
 
-function time(label: string, fn: () => void): number {
-  // one warm-up pass over a tenth of the work, then the measured pass
+const ROUNDS = 3;
+
+/** Best-of-ROUNDS wall time for one pass over N documents (rounds are interleaved by the caller). */
+function measure(fn: () => void): number {
   const t0 = performance.now();
   fn();
-  const ms = performance.now() - t0;
+  return performance.now() - t0;
+}
+
+function report(label: string, ms: number): number {
   const ops = N / (ms / 1000);
   console.log(
     `${label.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${Math.round(ops).toLocaleString("en-US").padStart(12)} docs/s`,
@@ -86,22 +91,43 @@ export default async function bench(): Promise<void> {
     handWritten(plains[i], {});
   }
 
-  console.log(`mapping: ${MAPPING.trim().split("\n").length} lines, ${N.toLocaleString("en-US")} documents`);
-  const blob = time("bloblang exec (structured in → value out)", () => {
-    for (let i = 0; i < N; i++) mapping.exec({ value: values[i] });
-  });
-  const js = time("hand-written JS (objects in → object out)", () => {
-    for (let i = 0; i < N; i++) handWritten(plains[i], {});
-  });
   const enc = new TextEncoder();
-  const bytes = texts.map((t) => enc.encode(t));
-  const blobBytes = time("bloblang bytes in → JSON out", () => {
-    for (let i = 0; i < N; i++) toJson(mapping.exec({ content: bytes[i] }).value);
-  });
   const dec = new TextDecoder();
-  const jsBytes = time("hand-written JS bytes in → JSON out", () => {
-    for (let i = 0; i < N; i++) JSON.stringify(handWritten(JSON.parse(dec.decode(bytes[i])) as Doc, {}));
-  });
+  const bytes = texts.map((t) => enc.encode(t));
+  const subjects: [string, () => void][] = [
+    [
+      "bloblang exec (structured in → value out)",
+      () => {
+        for (let i = 0; i < N; i++) mapping.exec({ value: values[i] });
+      },
+    ],
+    [
+      "hand-written JS (objects in → object out)",
+      () => {
+        for (let i = 0; i < N; i++) handWritten(plains[i], {});
+      },
+    ],
+    [
+      "bloblang bytes in → JSON out",
+      () => {
+        for (let i = 0; i < N; i++) toJson(mapping.exec({ content: bytes[i] }).value);
+      },
+    ],
+    [
+      "hand-written JS bytes in → JSON out",
+      () => {
+        for (let i = 0; i < N; i++) JSON.stringify(handWritten(JSON.parse(dec.decode(bytes[i])) as Doc, {}));
+      },
+    ],
+  ];
+  const best = subjects.map(() => Infinity);
+  for (let r = 0; r < ROUNDS; r++)
+    subjects.forEach(([, fn], i) => (best[i] = Math.min(best[i], measure(fn))));
+
+  console.log(
+    `mapping: ${MAPPING.trim().split("\n").length} lines, ${N.toLocaleString("en-US")} documents, best of ${ROUNDS} rounds`,
+  );
+  const [blob, js, blobBytes, jsBytes] = subjects.map(([label], i) => report(label, best[i]));
   console.log(`ratio (JS / bloblang), structured: ${(js / blob).toFixed(2)}x slower  (target ≤ 5x)`);
   console.log(`ratio (JS / bloblang), bytes→JSON: ${(jsBytes / blobBytes).toFixed(2)}x slower`);
 }

@@ -1,6 +1,6 @@
 // General methods: apply, catch, or, not, map, from, get, exists, type and coercions.
 import { registerMethod, simpleMethod } from "../registry";
-import type { Fn } from "../runtime";
+import type { Fn, MessageCtx } from "../runtime";
 import type { Value, ValueObject } from "../value";
 import { Timestamp, isObject, typeOf, utf8 } from "../value";
 import { BloblangError, errFrom, rtErr, typeError } from "../errors";
@@ -103,7 +103,7 @@ registerMethod({
     return {
       ann: `${target.ann} from ${i}`,
       exec(ctx) {
-        return target.exec(ctx.with({ msg: { ...ctx.msg, batchIndex: i } }));
+        return target.exec(ctx.with({ msg: withIndex(ctx.msg, i) }));
       },
     };
   },
@@ -117,12 +117,18 @@ registerMethod({
       exec(ctx) {
         const out: Value[] = [];
         for (let i = 0; i < ctx.msg.batchSize; i++)
-          out.push(target.exec(ctx.with({ msg: { ...ctx.msg, batchIndex: i } })));
+          out.push(target.exec(ctx.with({ msg: withIndex(ctx.msg, i) })));
         return out;
       },
     };
   },
 });
+
+function withIndex(msg: MessageCtx, i: number): MessageCtx {
+  const m = Object.create(msg) as MessageCtx;
+  m.batchIndex = i;
+  return m;
+}
 
 export function dotPath(s: string): string[] {
   return s.split(".").map((p) => p.replace(/~1/g, ".").replace(/~0/g, "~"));

@@ -2,7 +2,7 @@
 import { simpleMethod } from "../registry";
 import type { Value } from "../value";
 import { MAX_I64, MIN_I64 } from "../value";
-import { rtErr, typeError } from "../errors";
+import { prefixErr, rtErr, typeError } from "../errors";
 import { getInt, getNumber } from "../coerce";
 
 function goRound(f: number): number {
@@ -66,8 +66,7 @@ function minMax(name: string, better: (a: number, b: number) => boolean) {
       try {
         f = getNumber(n);
       } catch (e) {
-        (e as Error).message = `index ${i} of array: ${(e as Error).message}`;
-        throw e;
+        throw prefixErr(e, `index ${i} of array: `);
       }
       if (i === 0 || better(f, best)) best = f;
     });

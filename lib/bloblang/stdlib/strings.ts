@@ -6,7 +6,7 @@ import { simpleMethod } from "../registry";
 import type { Params } from "../registry";
 import type { Value, ValueObject } from "../value";
 import { fromUtf8, isObject, setKey, utf8 } from "../value";
-import { BloblangError, rtErr, typeError } from "../errors";
+import { BloblangError, prefixErr, rtErr, typeError } from "../errors";
 import { getString } from "../coerce";
 import { goFmtV, toJsonText, formatFloatG } from "../format";
 import { parseJsonText, fromPlainValue } from "../json";
@@ -69,6 +69,8 @@ sbMethod("trim_suffix", [{ name: "suffix", type: "string" }], ([p]) => (s, b) =>
 const goSpace =
   "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 function trimSet(s: string, set: string): string {
+  // fast path: JS trim() matches Go's TrimSpace except for U+0085 and U+FEFF
+  if (set === goSpace && !/[\u0085\ufeff]/.test(s)) return s.trim();
   const left = true;
   const right = true;
   const chars = [...s];
@@ -156,9 +158,7 @@ simpleMethod("join", [{ name: "delimiter", type: "string", optional: true }], ([
       if (typeof e === "string") parts.push(e);
       else if (e instanceof Uint8Array) parts.push(fromUtf8(e));
       else {
-        const err = typeError(e, "string");
-        err.message = `failed to join element ${i}: ${err.message}`;
-        throw err;
+        throw prefixErr(typeError(e, "string"), `failed to join element ${i}: `);
       }
     });
     return parts.join(delim);

@@ -13,17 +13,13 @@ import {
   sortedKeys,
   fromUtf8,
 } from "../value";
-import { errFrom, rtErr, typeError, BloblangError } from "../errors";
+import { errFrom, prefixErr, rtErr, typeError, BloblangError } from "../errors";
 import { getInt, getNumber, getString, iCompare, restrict } from "../coerce";
 import { toGoString } from "../format";
 import { dotPath } from "./general";
 
 function wrap(prefix: string, e: unknown): unknown {
-  if (e instanceof BloblangError) {
-    e.message = prefix + e.message;
-    return e;
-  }
-  return e;
+  return prefixErr(e, prefix);
 }
 
 function needArray(v: Value): Value[] {
