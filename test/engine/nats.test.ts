@@ -103,6 +103,26 @@ output:
   });
 });
 
+describe("nats send_ack", () => {
+  it("answers a request with +ACK once the message was delivered", async () => {
+    const id = uid();
+    const out = join(tempDir(), "out.txt");
+    const s = await start(`
+input:
+  nats:
+    urls: [${url()}]
+    subject: ack.${id}
+output:
+  file:
+    path: ${out}
+`);
+    const reply = await nc.request(`ack.${id}`, enc.encode("payload"), { timeout: 5000 });
+    expect(dec.decode(reply.data)).toBe("+ACK");
+    expect(readLines(out)).toEqual(["payload"]);
+    await s.stop();
+  });
+});
+
 describe("nats_jetstream", () => {
   it("acks after delivery; a failed delivery is nak'ed and redelivered", async () => {
     const id = uid();

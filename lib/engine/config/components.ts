@@ -43,13 +43,18 @@ const natsAuth = (): FieldSpec =>
     user_credentials_file: optStr(),
     user_jwt: optStr(),
     user_nkey_seed: optStr(),
+    user: optStr(),
+    password: optStr(),
+    token: optStr(),
   });
 
 const natsCommon = (): Record<string, FieldSpec> => ({
   urls: arr(str()),
   tls: tls(),
+  tls_handshake_first: unsupported(bool(false), "TLS is not supported by the built-in engine"),
   auth: natsAuth(),
   name: str(""),
+  max_reconnects: { kind: "int", optional: true },
 });
 
 const metadataFilter = (): FieldSpec =>
@@ -99,6 +104,7 @@ const inputs: Record<string, FieldSpec> = {
     prefetch_count: int(524288),
     extract_tracing_map: ignored(optStr(), "tracing is not supported"),
     auto_replay_nacks: bool(true),
+    send_ack: bool(true),
   }),
   nats_jetstream: obj({
     ...natsCommon(),
@@ -239,6 +245,9 @@ const outputs: Record<string, FieldSpec> = {
     propagate_response: bool(false),
     max_in_flight: int(64),
     batching: batchingSpec(),
+    follow_redirects: bool(true),
+    dump_request_log_level: ignored(str(""), "request dumps are not supported"),
+    transport: ignored(any({}), "transport tuning is ignored"),
     multipart: unsupported(arr(any(), []), "multipart requests are not supported by the built-in engine"),
   }),
   drop: obj({}),

@@ -19,7 +19,11 @@ export interface NatsComponentConf {
     user_credentials_file?: string;
     user_jwt?: string;
     user_nkey_seed?: string;
+    user?: string;
+    password?: string;
+    token?: string;
   };
+  max_reconnects?: number;
 }
 
 export function natsOptions(conf: NatsComponentConf, env: NodeJS.ProcessEnv): ConnectionOptions {
@@ -51,6 +55,10 @@ export function natsOptions(conf: NatsComponentConf, env: NodeJS.ProcessEnv): Co
       new TextEncoder().encode(readFileSync(a.nkey_file, "utf8").trim()),
     );
   else if (a.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(a.nkey));
+  else if (a.user) {
+    opts.user = a.user;
+    opts.pass = a.password ?? "";
+  } else if (a.token) opts.token = a.token;
   else if (!opts.user && !opts.token) {
     if (env.NATS_CREDS) opts.authenticator = credsAuthenticator(readFileSync(env.NATS_CREDS));
     else if (env.NATS_TOKEN) opts.token = env.NATS_TOKEN;
@@ -68,14 +76,14 @@ export class NatsPool {
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   async get(conf: NatsComponentConf): Promise<NatsConnection> {
-    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? ""]);
+    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? "", conf.max_reconnects ?? -1]);
     let e = this.conns.get(key);
     if (!e) {
       const opts = natsOptions(conf, this.env);
       const nc = connect({
         ...opts,
         name: conf.name || "reef-engine",
-        maxReconnectAttempts: -1,
+        maxReconnectAttempts: conf.max_reconnects ?? -1,
         reconnectTimeWait: 1000,
         timeout: 5_000,
       });

@@ -17,10 +17,12 @@ import { headersToMeta, type NatsComponentConf } from "../../runtime/nats";
 import type { Input } from "../../runtime/types";
 import { QueueInput } from "./queue";
 
+const ACK = new TextEncoder().encode("+ACK");
+
 class NatsInput extends QueueInput {
   private sub?: Subscription;
   constructor(
-    private readonly conf: NatsComponentConf & { subject: string; queue?: string },
+    private readonly conf: NatsComponentConf & { subject: string; queue?: string; send_ack?: boolean },
     private readonly ctx: BuildContext,
   ) {
     super();
@@ -38,8 +40,15 @@ class NatsInput extends QueueInput {
         const meta: Record<string, unknown> = { nats_subject: m.subject };
         if (m.reply) meta.nats_reply_subject = m.reply;
         headersToMeta(m.headers, meta);
-        // Core NATS has no acknowledgement: a nack is replayed in process (auto_replay_nacks).
-        this.queue.offer({ batch: [new Message(m.data, meta)], ack: async () => {} });
+        // Core NATS has no acknowledgement: a nack is replayed in process (auto_replay_nacks). With
+        // send_ack, a message that carries a reply subject gets "+ACK" once delivered (as Benthos).
+        const reply = this.conf.send_ack && m.reply ? m.reply : undefined;
+        this.queue.offer({
+          batch: [new Message(m.data, meta)],
+          ack: async (err) => {
+            if (!err && reply) nc.publish(reply, ACK);
+          },
+        });
       },
     });
     await nc.flush();

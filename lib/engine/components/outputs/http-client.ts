@@ -24,6 +24,7 @@ export interface HttpClientConf {
   successful_on: number[];
   batch_as_multipart: boolean;
   propagate_response: boolean;
+  follow_redirects: boolean;
   max_in_flight: number;
 }
 
@@ -65,6 +66,7 @@ export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Outpu
           headers,
           body: conf.verb === "GET" || conf.verb === "HEAD" ? undefined : msg.content,
           signal: AbortSignal.timeout(timeoutMs),
+          redirect: conf.follow_redirects ? "follow" : "manual",
         });
         const body = new Uint8Array(await res.arrayBuffer());
         const ok = conf.successful_on.includes(res.status) || (res.status >= 200 && res.status < 300);
