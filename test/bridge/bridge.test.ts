@@ -48,6 +48,9 @@ function startBridge(invoker: Invoker, config: Partial<BridgeConfig> = {}) {
   const bridge = new Bridge({ store: t.store, invoker, config: { ...baseConfig, ...config }, log });
   bridges.push(bridge);
   bridge.start();
+  // The start reconcile runs over the whole (shared) bucket: let it finish before a test acts, so it
+  // never races the changes under test.
+  lastReconcile = bridge.resync("test");
   return { bridge, log };
 }
 
@@ -56,8 +59,11 @@ function inProcess(executor: FakeExecutor): InProcessInvoker {
   return new InProcessInvoker(async () => deps);
 }
 
-/** Waits until the bridge's consumer exists, so changes made next are delivered to it. */
+let lastReconcile: Promise<void> = Promise.resolve();
+
+/** Waits until the bridge's consumer exists and its start reconcile is done. */
 async function consumerReady(durable: string) {
+  await lastReconcile;
   await waitFor(() => t.store.jsm.consumers.info(`KV_${t.names.pipelines}`, durable), "consumer");
 }
 
