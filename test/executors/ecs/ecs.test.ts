@@ -571,6 +571,20 @@ describe("error paths", () => {
     expect([...ecs.taskDefs.values()].filter((x) => x.family === `reef-${id}`)).toEqual([]);
   });
 
+  it("a revision that cannot be deleted is reported, with ECS's reason", async () => {
+    const id = uid();
+    await running(id, "1", 1);
+    await putDefinition(t, { id, status: "draft" });
+    const reason = "The specified task definition is in use.";
+    ecs.mock.on(DeleteTaskDefinitionsCommand).resolves({
+      $metadata: {},
+      failures: [{ arn: td(id, 1), reason }],
+    });
+    const r = await converge(deps, id);
+    expect(r.phase).toBe("failed");
+    expect(r.error).toEqual({ code: "EXECUTOR_ERROR", message: expect.stringContaining(reason) });
+  });
+
   it("never adopts a same-named service without reef tags", async () => {
     const id = uid();
     ecs.addForeignService(`reef-${id}`);
