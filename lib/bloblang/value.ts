@@ -74,7 +74,7 @@ export class Location {
   /** Go's zone abbreviation (e.g. "UTC", "EST", or "+0200" style when unknown). */
   abbrev(sec: number): string {
     if (this.name === "UTC") return "UTC";
-    if (this.fixed !== null) return this.name;
+    if (this.fixed !== null && this.name) return this.name;
     try {
       const parts = new Intl.DateTimeFormat("en-US", {
         timeZone: this.name,

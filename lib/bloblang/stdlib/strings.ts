@@ -364,41 +364,6 @@ sbMethod("re_replace_all", reParams, reReplace);
 sbMethod("re_replace", reParams, reReplace);
 
 // ---- encodings ----
-const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const b32hex = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
-function base32Encode(b: Uint8Array, alpha: string, pad: boolean): string {
-  let bits = 0;
-  let val = 0;
-  let out = "";
-  for (const byte of b) {
-    val = (val << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alpha[(val >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alpha[(val << (5 - bits)) & 31];
-  if (pad) while (out.length % 8) out += "=";
-  return out;
-}
-function base32Decode(s: string, alpha: string): Uint8Array {
-  const clean = s.replace(/=+$/, "");
-  let bits = 0;
-  let val = 0;
-  const out: number[] = [];
-  for (let i = 0; i < clean.length; i++) {
-    const idx = alpha.indexOf(clean[i]);
-    if (idx < 0) throw rtErr(`illegal base32 data at input byte ${i}`);
-    val = (val << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((val >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return new Uint8Array(out);
-}
 /** Go's streaming base64 decoder: full quanta are validated, a trailing partial one is an EOF error. */
 function strictBase64(s: string, url: boolean, raw: boolean): Uint8Array {
   const cleaned = s.replace(/[\r\n]/g, "");
@@ -473,18 +438,14 @@ const encoders: Record<string, (b: Uint8Array) => string> = {
   base64: (b) => Buffer.from(b).toString("base64"),
   base64url: (b) => Buffer.from(b).toString("base64").replace(/\+/g, "-").replace(/\//g, "_"),
   base64rawurl: (b) => Buffer.from(b).toString("base64url"),
-  base64raw: (b) => Buffer.from(b).toString("base64").replace(/=+$/, ""),
   hex: (b) => Buffer.from(b).toString("hex"),
   ascii85: ascii85Encode,
-  base32: (b) => base32Encode(b, b32, true),
-  base32raw: (b) => base32Encode(b, b32, false),
-  base32hex: (b) => base32Encode(b, b32hex, true),
+  z85: z85Encode,
 };
 const decoders: Record<string, (s: string) => Uint8Array> = {
   base64: (s) => strictBase64(s, false, false),
   base64url: (s) => strictBase64(s, true, false),
   base64rawurl: (s) => strictBase64(s, true, true),
-  base64raw: (s) => strictBase64(s, false, true),
   hex: (s) => {
     for (let i = 0; i < s.length; i++)
       if (!/[0-9a-fA-F]/.test(s[i]))
@@ -495,9 +456,7 @@ const decoders: Record<string, (s: string) => Uint8Array> = {
     return new Uint8Array(Buffer.from(s, "hex"));
   },
   ascii85: ascii85Decode,
-  base32: (s) => base32Decode(s, b32),
-  base32raw: (s) => base32Decode(s, b32),
-  base32hex: (s) => base32Decode(s, b32hex),
+  z85: z85Decode,
 };
 function goQuoteRune(c: string): string {
   return `'${c}'`;
@@ -532,13 +491,30 @@ simpleMethod(
   ([alg, key, poly]) => {
     const a = alg as string;
     const k = key as string | undefined;
-    const algos: Record<string, string> = { md5: "md5", sha1: "sha1", sha256: "sha256", sha512: "sha512" };
+    const algos: Record<string, string> = {
+      md5: "md5",
+      sha1: "sha1",
+      sha256: "sha256",
+      sha512: "sha512",
+      sha3_256: "sha3-256",
+      sha3_512: "sha3-512",
+    };
+    const hmacs: Record<string, string> = {
+      hmac_sha1: "sha1",
+      "hmac-sha1": "sha1",
+      hmac_sha256: "sha256",
+      "hmac-sha256": "sha256",
+      hmac_sha512: "sha512",
+      "hmac-sha512": "sha512",
+    };
     let fn: (b: Uint8Array) => Uint8Array;
-    if (algos[a]) fn = (b) => new Uint8Array(createHash(algos[a]).update(b).digest());
-    else if (a.startsWith("hmac_") && algos[a.slice(5)]) {
-      if (k === undefined) throw new BloblangError(`missing key for hmac hash`);
-      fn = (b) => new Uint8Array(createHmac(algos[a.slice(5)], k).update(b).digest());
+    if (Object.hasOwn(algos, a)) fn = (b) => new Uint8Array(createHash(algos[a]).update(b).digest());
+    else if (Object.hasOwn(hmacs, a)) {
+      if (k === undefined) throw new BloblangError(`hash algorithm ${a} requires a key argument`);
+      fn = (b) => new Uint8Array(createHmac(hmacs[a], k).update(b).digest());
     } else if (a === "crc32") {
+      if (!["IEEE", "Castagnoli", "Koopman"].includes(poly as string))
+        throw new BloblangError(`unsupported crc32 hash key ${goQuote(poly as string)}`);
       const table = crcTable(poly as string);
       fn = (b) => {
         let c = 0xffffffff;
@@ -546,16 +522,18 @@ simpleMethod(
         c = (c ^ 0xffffffff) >>> 0;
         return new Uint8Array([(c >>> 24) & 255, (c >>> 16) & 255, (c >>> 8) & 255, c & 255]);
       };
-    } else if (a === "fnv32" || a === "fnv32a") {
+    } else if (a === "fnv32") {
       fn = (b) => {
         let h = 0x811c9dc5;
-        for (const x of b) {
-          if (a === "fnv32a") h ^= x;
-          h = Math.imul(h, 0x01000193) >>> 0;
-          if (a === "fnv32") h ^= x;
-        }
-        h >>>= 0;
+        for (const x of b) h = (Math.imul(h, 0x01000193) ^ x) >>> 0;
         return new Uint8Array([(h >>> 24) & 255, (h >>> 16) & 255, (h >>> 8) & 255, h & 255]);
+      };
+    } else if (a === "xxhash64") {
+      fn = (b) => {
+        const h = xxhash64(b);
+        const out = new Uint8Array(8);
+        for (let i = 0; i < 8; i++) out[i] = Number((h >> BigInt(56 - 8 * i)) & 0xffn);
+        return out;
       };
     } else throw new BloblangError(`unrecognized hash type: ${a}`);
     return (v) => {
@@ -649,7 +627,7 @@ simpleMethod("parse_yaml", [], () => (v) => {
   else if (v instanceof Uint8Array) s = fromUtf8(v);
   else throw typeError(v, "string");
   try {
-    return fromYaml(YAML.parse(s, { intAsBigInt: true, version: "1.1" }));
+    return fromYaml(YAML.parse(s, { intAsBigInt: true }));
   } catch (e) {
     throw rtErr(`failed to parse value as YAML: ${(e as Error).message}`);
   }
@@ -680,7 +658,8 @@ export function toYaml(v: Value): string {
     }
     return x;
   };
-  return YAML.stringify(plain(v), { lineWidth: 0 });
+  // yaml.v3 marshals with a four-space indent
+  return YAML.stringify(plain(v), { lineWidth: 0, indent: 4 });
 }
 
 simpleMethod(
@@ -970,3 +949,94 @@ simpleMethod("decrypt_aes", aesParams, ([scheme, key, iv]) => {
     }
   };
 });
+
+const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+function z85Encode(b: Uint8Array): string {
+  if (b.length % 4 !== 0) throw rtErr("z85: invalid input length (multiple of 4 expected)");
+  let out = "";
+  for (let i = 0; i < b.length; i += 4) {
+    let v = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    const cs: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      cs.unshift(Z85[v % 85]);
+      v = Math.floor(v / 85);
+    }
+    out += cs.join("");
+  }
+  return out;
+}
+function z85Decode(s: string): Uint8Array {
+  if (s.length % 5 !== 0) throw rtErr("z85: invalid input length (multiple of 5 expected)");
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i += 5) {
+    let v = 0;
+    for (let k = 0; k < 5; k++) {
+      const d = Z85.indexOf(s[i + k]);
+      if (d < 0) throw rtErr(`z85: illegal character at position ${i + k}`);
+      v = v * 85 + d;
+    }
+    out.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  }
+  return new Uint8Array(out);
+}
+
+// xxHash64 (seed 0), as github.com/cespare/xxhash
+const P1 = 11400714785074694791n;
+const P2 = 14029467366897019727n;
+const P3 = 1609587929392839161n;
+const P4 = 9650029242287828579n;
+const P5 = 2870177450012600261n;
+const M64 = 0xffffffffffffffffn;
+const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M64;
+function round64(acc: bigint, input: bigint): bigint {
+  acc = (acc + input * P2) & M64;
+  acc = rotl(acc, 31n);
+  return (acc * P1) & M64;
+}
+function merge64(acc: bigint, val: bigint): bigint {
+  acc ^= round64(0n, val);
+  return (acc * P1 + P4) & M64;
+}
+function xxhash64(b: Uint8Array): bigint {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = b.length;
+  let i = 0;
+  let h: bigint;
+  if (n >= 32) {
+    let v1 = (P1 + P2) & M64;
+    let v2 = P2;
+    let v3 = 0n;
+    let v4 = (0n - P1) & M64;
+    for (; i + 32 <= n; i += 32) {
+      v1 = round64(v1, dv.getBigUint64(i, true));
+      v2 = round64(v2, dv.getBigUint64(i + 8, true));
+      v3 = round64(v3, dv.getBigUint64(i + 16, true));
+      v4 = round64(v4, dv.getBigUint64(i + 24, true));
+    }
+    h = (rotl(v1, 1n) + rotl(v2, 7n) + rotl(v3, 12n) + rotl(v4, 18n)) & M64;
+    h = merge64(h, v1);
+    h = merge64(h, v2);
+    h = merge64(h, v3);
+    h = merge64(h, v4);
+  } else h = P5;
+  h = (h + BigInt(n)) & M64;
+  for (; i + 8 <= n; i += 8) {
+    h ^= round64(0n, dv.getBigUint64(i, true));
+    h = (rotl(h, 27n) * P1 + P4) & M64;
+  }
+  if (i + 4 <= n) {
+    h ^= (BigInt(dv.getUint32(i, true)) * P1) & M64;
+    h = (rotl(h, 23n) * P2 + P3) & M64;
+    i += 4;
+  }
+  for (; i < n; i++) {
+    h ^= (BigInt(b[i]) * P5) & M64;
+    h = (rotl(h, 11n) * P1) & M64;
+  }
+  h ^= h >> 33n;
+  h = (h * P2) & M64;
+  h ^= h >> 29n;
+  h = (h * P3) & M64;
+  h ^= h >> 32n;
+  return h;
+}
