@@ -207,3 +207,91 @@ output:
     expect(cfg.output.type).toBe("stdout");
   });
 });
+
+describe("lint accepts the documented full (advanced) configs of the NATS components", () => {
+  const tls = `
+    tls:
+      enabled: false
+      skip_cert_verify: false
+      enable_renegotiation: false
+      root_cas: ""
+      root_cas_file: ""
+      client_certs: []
+    tls_handshake_first: false
+    auth:
+      nkey_file: ""
+      nkey: ""
+      user_credentials_file: ""
+      user_jwt: ""
+      user_nkey_seed: ""
+      user: ""
+      password: ""
+      token: ""`;
+  it("inputs", () => {
+    for (const input of [
+      `  nats:
+    urls: [ nats://127.0.0.1:4222 ]
+    max_reconnects: 10
+    subject: foo.bar
+    queue: q
+    auto_replay_nacks: true
+    send_ack: true
+    nak_delay: 1m
+    prefetch_count: 500000${tls}`,
+      `  nats_jetstream:
+    urls: [ nats://127.0.0.1:4222 ]
+    max_reconnects: 10
+    queue: q
+    subject: foo.>
+    durable: d
+    stream: S
+    bind: false
+    create_stream: false
+    deliver: all
+    ack_wait: 30s
+    max_ack_pending: 1024${tls}`,
+      `  nats_kv:
+    urls: [ nats://127.0.0.1:4222 ]
+    max_reconnects: 10
+    bucket: b
+    key: ">"
+    auto_replay_nacks: true
+    ignore_deletes: true
+    include_history: false
+    meta_only: false${tls}`,
+    ]) {
+      const issues = lint(`input:\n${input}\noutput:\n  drop: {}\n`, { env: {} }).filter(
+        (i) => i.level === "error",
+      );
+      expect(issues).toEqual([]);
+    }
+  });
+
+  it("outputs", () => {
+    const pub = (name: string, maxInFlight: number) => `  ${name}:
+    urls: [ nats://127.0.0.1:4222 ]
+    max_reconnects: 10
+    subject: foo.bar
+    headers:
+      Content-Type: application/json
+    metadata:
+      include_prefixes: []
+      include_patterns: []
+    max_in_flight: ${maxInFlight}${tls}`;
+    for (const output of [
+      pub("nats", 64),
+      pub("nats_jetstream", 1024),
+      `  nats_kv:
+    urls: [ nats://127.0.0.1:4222 ]
+    max_reconnects: 10
+    bucket: b
+    key: '\${! @k }'
+    max_in_flight: 1024${tls}`,
+    ]) {
+      const issues = lint(`input:\n  generate:\n    mapping: root = 1\noutput:\n${output}\n`, {
+        env: {},
+      }).filter((i) => i.level === "error");
+      expect(issues).toEqual([]);
+    }
+  });
+});

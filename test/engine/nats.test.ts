@@ -394,6 +394,28 @@ output:
     expect(readLines(out)).toEqual(["bound"]);
   });
 
+  it("create_stream makes the stream when it does not exist", async () => {
+    const id = uid();
+    const out = join(tempDir(), "out.txt");
+    const s = await start(`
+input:
+  nats_jetstream:
+    urls: [${url()}]
+    stream: NEW_${id}
+    subject: jn.${id}
+    durable: d
+    create_stream: true
+output:
+  file:
+    path: ${out}
+`);
+    expect((await jsm.streams.info(`NEW_${id}`)).config.subjects).toEqual([`jn.${id}`]);
+    const js = (await import("@nats-io/jetstream")).jetstream(nc);
+    await js.publish(`jn.${id}`, enc.encode("created"));
+    await waitFor(() => readLines(out).length === 1, "message from the created stream");
+    await s.stop();
+  });
+
   it("ends with an INPUT_FAILED error when its consumer is deleted", async () => {
     const id = uid();
     const stream = await createStream([`jx.${id}`]);

@@ -113,6 +113,7 @@ const inputs: Record<string, FieldSpec> = {
     durable: optStr(),
     stream: optStr(),
     bind: optStr({ kind: "bool" }),
+    create_stream: bool(false),
     deliver: str("all", { oneOf: ["all", "last", "last_per_subject", "new"] }),
     ack_wait: dur("30s"),
     max_ack_pending: int(1024),

@@ -392,11 +392,8 @@ class Walker {
       return "default" in spec ? this.defaultOf(spec) : undefined;
     }
     if (spec.ignored) this.issue(node, path, `${path.split(".").pop()}: ${spec.ignored}`, "warning");
-    if (spec.unsupported) {
-      const v = node.toJSON?.() as unknown;
-      if (JSON.stringify(v) !== JSON.stringify(spec.default ?? null) && !isEmpty(v))
-        this.issue(node, path, `${path.split(".").pop()}: ${spec.unsupported}`);
-    }
+    if (spec.unsupported && differsFromDefault(node.toJSON?.() as unknown, this.defaultOf(spec)))
+      this.issue(node, path, `${path.split(".").pop()}: ${spec.unsupported}`);
     switch (spec.kind) {
       case "any":
         return node.toJSON();
@@ -572,6 +569,14 @@ function keyOf(p: Pair<Node, Node>): string {
 
 function scalarValue(n: AnyNode): unknown {
   return isScalar(n) ? n.value : undefined;
+}
+
+/** True when a value sets anything beyond its defaults (empty values count as unset). */
+function differsFromDefault(v: unknown, def: unknown): boolean {
+  if (isEmpty(v)) return false;
+  if (v && typeof v === "object" && !Array.isArray(v) && def && typeof def === "object")
+    return Object.entries(v).some(([k, x]) => differsFromDefault(x, (def as Record<string, unknown>)[k]));
+  return JSON.stringify(v) !== JSON.stringify(def ?? null);
 }
 
 function isEmpty(v: unknown): boolean {

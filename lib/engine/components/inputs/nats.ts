@@ -66,6 +66,7 @@ interface JetStreamConf extends NatsComponentConf {
   durable?: string;
   stream?: string;
   bind?: boolean;
+  create_stream?: boolean;
   deliver: "all" | "last" | "last_per_subject" | "new";
   ack_wait: string;
   max_ack_pending: number;
@@ -97,7 +98,17 @@ class JetStreamInput implements Input {
     const c = this.conf;
     const nc = await this.ctx.nats.get(c);
     const jsm = await jetstreamManager(nc);
-    const stream = c.stream || (await jsm.streams.find(c.subject!));
+    let stream: string;
+    if (c.create_stream && c.stream) {
+      // create_stream: make the named stream (on the subject) when it does not exist yet.
+      const exists = await jsm.streams.info(c.stream).then(
+        () => true,
+        () => false,
+      );
+      if (!exists)
+        await jsm.streams.add({ name: c.stream, subjects: c.subject ? [c.subject] : [`${c.stream}.>`] });
+      stream = c.stream;
+    } else stream = c.stream || (await jsm.streams.find(c.subject!));
     // Competing replicas share one durable consumer: `durable`, else the `queue` name.
     const durable = c.durable || c.queue || undefined;
     let name: string;
