@@ -106,6 +106,11 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
       notes.push(
         `at the time, converge acted on revision ${rec.result.revision}, not ${revision} (level-triggered: it reads the current definition), so "then" is what revision ${revision} would have done`,
       );
+    } else if (rec.result.desired !== resolved.desired.kind) {
+      const why = rec.result.error ? ` (${rec.result.error.code}: ${rec.result.error.message})` : "";
+      notes.push(
+        `at the time converge resolved this revision as ${rec.result.desired}${why}; now it resolves as ${resolved.desired.kind}: a config it names was added or removed since`,
+      );
     } else if (notes.length === 0 && !sameActions(step.then.actions, rec.result.actions)) {
       notes.push(`the plan "then" differs from what was recorded: the planner or the config changed since`);
     }
