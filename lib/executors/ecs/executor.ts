@@ -41,6 +41,14 @@ export interface EcsExecutorOptions {
   /** The control plane's env: the source of the runners' env (runnerEnv). */
   env?: NodeJS.ProcessEnv;
   retry?: Partial<RetryOptions>;
+  /**
+   * How long one pipeline's observation is reused by list(id) when nothing was applied since
+   * (default 1000 ms). converge polls list() while executions are pending (REEF_SETTLE_MS); ECS
+   * tasks take tens of seconds to start, so polling faster only spends the DescribeServices rate.
+   */
+  listCacheMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 /** The AWS error name behind an error (also through the ExecutorError that wraps it). */
@@ -60,15 +68,31 @@ export class EcsExecutor implements Executor {
   private readonly retry: RetryOptions;
   // Task-definition revisions never change, so what their tags say can be kept for the process's life.
   private readonly identities = new Map<string, TaskDefinitionIdentity | null>();
+  private readonly observed = new Map<string, { at: number; executions: Execution[] }>();
+  private readonly listCacheMs: number;
+  private readonly now: () => number;
 
   constructor(opts: EcsExecutorOptions) {
     this.client = opts.client;
     this.config = opts.config;
     this.env = opts.env ?? process.env;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.listCacheMs = opts.listCacheMs ?? 1_000;
+    this.now = opts.now ?? Date.now;
   }
 
   async list(pipeline?: string): Promise<Execution[]> {
+    if (pipeline) {
+      const seen = this.observed.get(pipeline);
+      if (seen && this.now() - seen.at < this.listCacheMs) return seen.executions.map((e) => ({ ...e }));
+    }
+    const at = this.now();
+    const executions = await this.describeExecutions(pipeline);
+    if (pipeline) this.observed.set(pipeline, { at, executions });
+    return executions.map((e) => ({ ...e }));
+  }
+
+  private async describeExecutions(pipeline?: string): Promise<Execution[]> {
     const services = pipeline ? [await this.describeService(pipeline)] : await this.describeAllServices();
     const ours = services.filter(
       (s): s is Service => !!s && !!servicePipeline(s) && serviceName(servicePipeline(s)!) === s.serviceName,
@@ -83,6 +107,8 @@ export class EcsExecutor implements Executor {
     // Nothing to do means converged: no ECS call at all (reconcile runs every minute).
     if (plan.actions.length === 0) return;
     const { pipeline, target } = plan;
+    // Whatever happens below, the next list() must ask ECS again.
+    this.observed.delete(pipeline);
     switch (target.state) {
       case "unchanged":
         return;

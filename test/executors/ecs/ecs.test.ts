@@ -66,6 +66,8 @@ function newExecutor(config: EcsConfig = CONFIG): EcsExecutor {
   return createEcsExecutorWithClient(ecs.client, config, {
     env,
     retry: { sleep: async (ms) => void sleeps.push(ms) },
+    // Each test step changes the fake ECS and converges right away: always ask it.
+    listCacheMs: 0,
   });
 }
 
@@ -432,6 +434,37 @@ describe("orphans and listing", () => {
     ).toEqual([`reef-${ids[0]}`, `reef-${ids[2]}`].sort());
     expect(ecs.services.get(`reef-${ids[1]}`)?.status).toBe("ACTIVE");
     expect(ecs.services.get("reef-foreign")?.status).toBe("ACTIVE");
+  });
+
+  it("converge's settle polling reuses an observation for listCacheMs, and never across an apply", async () => {
+    const id = uid();
+    await publish(id, "1", 1);
+    let clock = 1_000_000;
+    const cached = createEcsExecutorWithClient(ecs.client, CONFIG, {
+      env,
+      listCacheMs: 1_000,
+      now: () => clock,
+    });
+    const d = { store: t.store, executor: cached, settleMs: 0 };
+    await converge(d, id); // list, apply (creates), list again: 2 describes by list + 1 by apply
+    const describes = () => ecs.calls(DescribeServicesCommand).length;
+    expect(describes()).toBe(3);
+    expect((await cached.list(id)).map((e) => e.state)).toEqual(["pending"]);
+    expect(describes()).toBe(3); // reused
+    ecs.settle();
+    clock += 999;
+    expect((await cached.list(id)).map((e) => e.state)).toEqual(["pending"]);
+    clock += 1;
+    expect((await cached.list(id)).map((e) => e.state)).toEqual(["running"]);
+    expect(describes()).toBe(4);
+    // An apply forgets the observation at once.
+    await putDefinition(t, { id, status: "paused", version: "1" });
+    await converge(d, id);
+    const after = await cached.list(id);
+    expect(after.map((e) => e.state)).toEqual(["pending"]);
+    ecs.settle();
+    clock += 1_000;
+    expect((await cached.list(id)).map((e) => e.state)).toEqual(["stopped"]);
   });
 
   it("list(id) describes one service with its tags", async () => {
