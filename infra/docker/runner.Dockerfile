@@ -36,8 +36,8 @@ ARG ENGINE_BINARY
 COPY --from=engine ${ENGINE_BINARY} /usr/local/bin/
 # The Docker executor runs containers as 10001:10001 (REEF_DOCKER_USER); give that id a name.
 RUN rm -f /usr/local/bin/reef-no-engine \
-  && groupadd --system --gid 10001 reef \
-  && useradd --system --uid 10001 --gid reef --home-dir /home/reef --create-home --shell /usr/sbin/nologin reef \
+  && groupadd --gid 10001 reef \
+  && useradd --uid 10001 --gid reef --home-dir /home/reef --create-home --shell /usr/sbin/nologin reef \
   && mkdir -p /run/reef
 COPY --from=build /src/dist/runner.mjs /src/dist/runner.mjs.map /opt/reef/
 ENV NODE_ENV=production

@@ -26,7 +26,10 @@ const RUNNER_PATH = "/opt/reef/runner.mjs";
 const NODE_PATH = "/usr/local/bin/node";
 
 export interface LocalImageOptions {
-  /** Image reference to tag; default REEF_RUNNER_IMAGE or `reef-runner:local`. */
+  /**
+   * Image reference to tag; default `reef-runner:local`. Without it, when REEF_RUNNER_IMAGE names
+   * another image, nothing is built (that image is used as it is).
+   */
   image?: string;
   /** The runner bundle; default REEF_RUNNER_BUNDLE, else dist/runner.mjs (cwd, then next to this module). */
   runnerBundle?: string;
@@ -45,6 +48,8 @@ export interface LocalImageResult {
   /** False when an image with the same content hash was already there. */
   built: boolean;
   id: string;
+  /** Why nothing was checked or built (REEF_RUNNER_IMAGE names another image). */
+  skipped?: string;
 }
 
 type Entry =
@@ -55,7 +60,18 @@ type Entry =
 /** Ensures the local runner image exists and matches the current runner bundle and node. */
 export async function ensureLocalRunnerImage(opts: LocalImageOptions = {}): Promise<LocalImageResult> {
   const env = opts.env ?? process.env;
-  const image = opts.image ?? (env.REEF_RUNNER_IMAGE?.trim() || DEFAULT_RUNNER_IMAGE);
+  const image = opts.image ?? DEFAULT_RUNNER_IMAGE;
+  const configured = env.REEF_RUNNER_IMAGE?.trim();
+  if (!opts.image && configured && configured !== DEFAULT_RUNNER_IMAGE) {
+    // Another runner image is in use: never build over (or tag as) someone's image.
+    return {
+      image: configured,
+      hash: "",
+      built: false,
+      id: "",
+      skipped: `REEF_RUNNER_IMAGE is ${configured}`,
+    };
+  }
   const docker = opts.docker ?? dockerClient(env);
   const log = opts.log ?? (() => {});
   const entries = await rootfsEntries(opts, env);
