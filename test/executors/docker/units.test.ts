@@ -5,6 +5,7 @@ import {
   dockerAnswers,
   dockerOptions,
   dockerSettings,
+  ensureLocalRunnerImage,
   failureFrom,
   parseFatalLine,
   stateOf,
@@ -191,6 +192,12 @@ describe("container options", () => {
 });
 
 describe("local image", () => {
+  it("never builds over another configured runner image", async () => {
+    const r = await ensureLocalRunnerImage({ env: { REEF_RUNNER_IMAGE: "ghcr.io/acme/reef-runner:1" } });
+    expect(r).toMatchObject({ image: "ghcr.io/acme/reef-runner:1", built: false });
+    expect(r.skipped).toMatch(/REEF_RUNNER_IMAGE/);
+  });
+
   it("lists the node binary's shared libraries with ldd", async () => {
     const libs = await sharedLibraries(process.execPath);
     expect(libs.some((l) => /libc\.so/.test(l))).toBe(true);
