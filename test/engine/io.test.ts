@@ -155,7 +155,8 @@ output:
 
   it("reject output with replay: messages flow once the rejection condition clears", async () => {
     const dir = tempDir();
-    const marker = join(dir, "open");
+    const marker = join(dir, "gate");
+    writeFileSync(marker, "closed");
     const s = await start(`
 input:
   generate:

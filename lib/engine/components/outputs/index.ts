@@ -40,7 +40,12 @@ export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
       out = httpClientOutput(c, ctx);
       break;
     case "switch":
-      out = switchOutput(c, children(c.cases.map((k: { output: ComponentConfig }) => k.output)), ctx.signal);
+      out = switchOutput(
+        c,
+        children(c.cases.map((k: { output: ComponentConfig }) => k.output)),
+        ctx.signal,
+        ctx.logger,
+      );
       break;
     case "broker":
       out = brokerOutput(c, children(c.outputs, c.copies), ctx.signal);

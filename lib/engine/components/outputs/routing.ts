@@ -3,6 +3,7 @@
 import { RejectedError } from "../../errors";
 import { copyBatch, type Batch } from "../../message";
 import { sleep } from "../../runtime/async";
+import type { Logger } from "../../runtime/logger";
 import type { Output } from "../../runtime/types";
 import { checker } from "../processors/flow";
 
@@ -26,6 +27,7 @@ export function switchOutput(
   conf: { retry_until_success: boolean; strict_mode: boolean; cases: { check: string; continue: boolean }[] },
   outputs: Output[],
   signal: AbortSignal,
+  logger: Logger,
 ): Output {
   const checks = conf.cases.map((c) => checker(c.check));
   return {
@@ -36,7 +38,14 @@ export function switchOutput(
       for (let i = 0; i < batch.length; i++) {
         let matched = false;
         for (let c = 0; c < checks.length; c++) {
-          if (!checks[c](batch, i)) continue;
+          let hit = false;
+          try {
+            hit = checks[c](batch, i);
+          } catch (err) {
+            // As in Benthos: a check that fails to evaluate is logged and counts as no match.
+            logger.error(`switch output: failed to test case ${c}: ${(err as Error).message}`);
+          }
+          if (!hit) continue;
           matched = true;
           groups[c].push(batch[i]);
           if (!conf.cases[c].continue) break;
