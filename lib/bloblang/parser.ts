@@ -66,10 +66,19 @@ export class Parser {
   startsWith(s: string): boolean {
     return this.src.startsWith(s, this.pos);
   }
+  /** Records a soft failure; like Go's OneOf, the furthest failure wins and ties merge expectations. */
   soft(expected: string[], pos = this.pos): ParseFail {
     const f = new ParseFail(pos, expected);
-    if (!this.furthest || pos >= this.furthest.pos) this.furthest = f;
+    if (!this.furthest || pos > this.furthest.pos) this.furthest = f;
+    else if (pos === this.furthest.pos && !this.furthest.fatal)
+      this.furthest = new ParseFail(pos, [...this.furthest.expected, ...expected]);
     return f;
+  }
+  /** Records a soft failure at `pos` and rewinds to `start`; returns null for `return this.miss(...)`. */
+  miss(expected: string[], pos: number, start: number): null {
+    this.soft(expected, pos);
+    this.pos = start;
+    return null;
   }
   fatal(msg: string, pos = this.pos, expected: string[] = []): never {
     throw new FatalParse(new ParseFail(pos, expected, msg));
@@ -92,8 +101,10 @@ export class Parser {
       return true;
     }
     if (c === "#") {
-      while (!this.eof() && this.peek() !== "\n") this.pos++;
-      if (this.peek() === "\n") this.pos++;
+      // like Go's Comment combinator, a comment must be terminated by a line break
+      const nl = this.src.indexOf("\n", this.pos);
+      if (nl < 0) return false;
+      this.pos = nl + 1;
       return true;
     }
     return false;
@@ -167,14 +178,16 @@ export class Parser {
         this.wsnl();
         neg = true;
       }
+      const at = this.pos;
       let fn = this.withTails();
       if (!fn) {
+        this.soft(["query"], at);
         if (fns.length === 0) {
           this.pos = start;
           return null;
         }
         this.pos = termStart;
-        throw new FatalParse(this.soft(["query"]));
+        throw new FatalParse(new ParseFail(at, ["query"]));
       }
       if (neg) fn = this.foldOrFatal(() => arithmetic([literal(0n), fn!], ["-"]), termStart);
       fns.push(fn);
@@ -230,7 +243,7 @@ export class Parser {
       this.pos++;
       this.wsnl();
       const tail = this.tail(fn);
-      if (!tail) throw new FatalParse(this.soft(["method", "field path"]));
+      if (!tail) throw new FatalParse(new ParseFail(this.pos, ["method", "field path"], "required"));
       fn = tail;
     }
     if (not) fn = notFn(fn);
@@ -702,7 +715,12 @@ export class Parser {
 
   importStmt(): boolean {
     const start = this.pos;
-    if (!this.term("import") || !this.spaces()) {
+    if (!this.term("import")) {
+      this.soft(["import"], start);
+      return false;
+    }
+    if (!this.spaces()) {
+      this.soft(["whitespace"], this.pos);
       this.pos = start;
       return false;
     }
@@ -739,7 +757,12 @@ export class Parser {
 
   mapStmt(): boolean {
     const start = this.pos;
-    if (!this.term("map") || !this.spaces()) {
+    if (!this.term("map")) {
+      this.soft(["map"], start);
+      return false;
+    }
+    if (!this.spaces()) {
+      this.soft(["whitespace"], this.pos);
       this.pos = start;
       return false;
     }
@@ -762,9 +785,12 @@ export class Parser {
     this.wsnl();
     const out: Statement[] = [];
     while (this.peek() !== "}") {
-      if (this.eof()) throw new FatalParse(this.soft(["}"]));
+      this.furthest = null;
       const s = this.statement(false, metaEnabled);
-      if (s === null) throw new FatalParse(this.soft(["assignment", "}"]));
+      if (s === null) {
+        this.soft(["}"], this.pos);
+        throw new FatalParse(this.furthestOr(["assignment", "}"]));
+      }
       if (s !== "none") out.push(s);
       this.spaces();
       if (this.peek() === "}") break;
@@ -777,21 +803,14 @@ export class Parser {
 
   letStmt(): Statement | null {
     const start = this.pos;
-    if (!this.term("let") || !this.spaces()) {
-      this.pos = start;
-      return null;
-    }
+    if (!this.term("let")) return this.miss(["assignment"], start, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     let name = this.quoted();
     if (name === null) name = this.word();
     if (!name) throw new FatalParse(new ParseFail(this.pos, ["variable name"], "required"));
-    if (!this.spaces() || !this.term("=")) {
-      this.pos = start;
-      return null;
-    }
-    if (!this.spaces()) {
-      this.pos = start;
-      return null;
-    }
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
+    if (!this.term("=")) return this.miss(["="], this.pos, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     const q = this.query();
     if (!q) {
       this.pos = start;
@@ -812,20 +831,16 @@ export class Parser {
 
   metaStmt(enabled: boolean): Statement | null {
     const start = this.pos;
-    if (!this.term("meta") || !this.spaces()) {
-      this.pos = start;
-      return null;
-    }
+    if (!this.term("meta")) return this.miss(["assignment"], start, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     let key: string | null = this.quoted();
     if (key === null) {
       const w = this.word();
       key = w ? w : null;
     }
     this.spaces();
-    if (!this.term("=") || !this.spaces()) {
-      this.pos = start;
-      return null;
-    }
+    if (!this.term("=")) return this.miss(["="], this.pos, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     const q = this.query();
     if (!q) {
       this.pos = start;
@@ -862,30 +877,25 @@ export class Parser {
   assignStmt(): Statement | null {
     const start = this.pos;
     const first = this.word();
-    if (!first) {
-      this.pos = start;
-      return null;
-    }
+    if (!first) return this.miss(["assignment"], start, start);
     const path = [first];
-    while (this.peek() === ".") {
+    if (this.peek() === ".") {
       this.pos++;
-      const q = this.quoted();
-      if (q !== null) {
-        path.push(q);
-        continue;
+      for (;;) {
+        const q = this.quoted();
+        if (q !== null) path.push(q);
+        else {
+          const w = this.word();
+          if (!w) return this.miss(["target path"], this.pos, start);
+          path.push(w);
+        }
+        if (this.peek() !== ".") break;
+        this.pos++;
       }
-      const w = this.word();
-      if (!w) {
-        this.pos = start;
-        return null;
-      }
-      path.push(w);
     }
-    if (!this.spaces() || !this.term("=") || !this.spaces()) {
-      this.soft(["whitespace"]);
-      this.pos = start;
-      return null;
-    }
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
+    if (!this.term("=")) return this.miss(["="], this.pos, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     const q = this.query();
     if (!q) {
       this.pos = start;
@@ -897,10 +907,8 @@ export class Parser {
 
   ifStmt(metaEnabled: boolean): Statement | null {
     const start = this.pos;
-    if (!this.term("if") || !this.spaces()) {
-      this.pos = start;
-      return null;
-    }
+    if (!this.term("if")) return this.miss(["assignment"], start, start);
+    if (!this.spaces()) return this.miss(["whitespace"], this.pos, start);
     const pairs: { cond: Fn | null; stmts: Statement[] }[] = [];
     const cond = this.query();
     if (!cond) throw new FatalParse(new ParseFail(this.pos, ["query"], "required"));
@@ -957,25 +965,26 @@ export class Parser {
   executor(): Statement[] {
     const out: Statement[] = [];
     this.wsnl();
-    if (this.eof()) return out;
+    this.furthest = null;
     const first = this.statement(true, true);
-    if (first === null) throw new FatalParse(this.furthestOr(["assignment"]));
+    if (first === null) throw new FatalParse(this.furthestOr(["import", "map", "assignment"]));
     if (first !== "none") out.push(first);
     for (;;) {
       this.spaces();
       if (this.eof()) break;
-      if (!this.newlineOrComment()) throw new FatalParse(this.soft(["line break"]));
+      if (!this.newlineOrComment()) throw new FatalParse(new ParseFail(this.pos, ["line break"]));
       this.wsnl();
       if (this.eof()) break;
+      this.furthest = null;
       const s = this.statement(true, true);
-      if (s === null) throw new FatalParse(this.furthestOr(["assignment"]));
+      if (s === null) throw new FatalParse(this.furthestOr(["import", "map", "assignment"]));
       if (s !== "none") out.push(s);
     }
     return out;
   }
 
   furthestOr(expected: string[]): ParseFail {
-    if (this.furthest && this.furthest.pos > this.pos) return this.furthest;
+    if (this.furthest && this.furthest.pos >= this.pos) return this.furthest;
     return new ParseFail(this.pos, expected);
   }
 
