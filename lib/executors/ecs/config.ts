@@ -97,6 +97,12 @@ export function ecsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EcsConfi
       "ECS executor configuration: REEF_ECS_EXECUTION_ROLE_ARN is required with REEF_NATS_CREDS_SECRET_ARN or REEF_ECS_LOG_GROUP",
     );
   }
+  if (/\.dkr\.ecr\./.test(config.image) && !config.executionRoleArn) {
+    // Fargate pulls private ECR images with the execution role.
+    throw new ExecutorError(
+      "ECS executor configuration: REEF_ECS_EXECUTION_ROLE_ARN is required for an ECR image (REEF_RUNNER_IMAGE)",
+    );
+  }
   if (config.logGroup && !config.region) {
     throw new ExecutorError("ECS executor configuration: AWS_REGION is required with REEF_ECS_LOG_GROUP");
   }

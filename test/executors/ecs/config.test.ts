@@ -6,7 +6,7 @@ import { createEcsExecutor, ecsConfigFromEnv, isRetryable } from "../../../lib/e
 const BASE = {
   REEF_ECS_CLUSTER: "reef-dev",
   REEF_ECS_SUBNETS: "subnet-a, subnet-b",
-  REEF_RUNNER_IMAGE: "123.dkr.ecr.us-east-1.amazonaws.com/reef-runner:1",
+  REEF_RUNNER_IMAGE: "ghcr.io/example/reef-runner:1",
   AWS_REGION: "us-east-1",
 };
 
@@ -65,6 +65,10 @@ describe("ecsConfigFromEnv", () => {
     [{ REEF_ECS_CPU: "a lot" }, /REEF_ECS_CPU/],
     [{ REEF_ECS_ASSIGN_PUBLIC_IP: "maybe" }, /REEF_ECS_ASSIGN_PUBLIC_IP/],
     [{ REEF_ECS_LOG_GROUP: "/x" }, /REEF_ECS_EXECUTION_ROLE_ARN/],
+    [
+      { REEF_RUNNER_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/reef-runner:1" },
+      /REEF_ECS_EXECUTION_ROLE_ARN/,
+    ],
     [
       {
         REEF_ECS_EXECUTION_ROLE_ARN: "e",
