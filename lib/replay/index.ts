@@ -2,7 +2,7 @@
 // then), live (the real converge function), or export as Lambda event files.
 export { ReplayError } from "./errors";
 export type { ReplayErrorCode } from "./errors";
-export { selectEvents, selectHistory, itemFromStoredEvent, parseSeqRange } from "./select";
+export { selectEvents, selectHistory, itemFromStoredEvent, parseSeqRange, retentionNote } from "./select";
 export type { ReplayItem } from "./select";
 export { dryRunStep } from "./dryrun";
 export type { DryRunStep, DryRunDeps, PlanView } from "./dryrun";

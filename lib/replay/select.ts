@@ -56,6 +56,36 @@ export async function selectHistory(store: Store, id: string): Promise<ReplayIte
   return items.sort((a, b) => a.event.revision - b.event.revision);
 }
 
+/**
+ * Says when part of what the filter asks for was already removed by the events stream's retention
+ * (age or size): a sequence range or a time window that starts before the oldest surviving record.
+ */
+export async function retentionNote(store: Store, filter: EventFilter): Promise<string | null> {
+  const info = await store.jsm.streams.info(store.names.events);
+  const { first_seq: firstSeq, first_ts: firstTs, messages } = info.state;
+  const limits = `retention: max age ${formatAge(info.config.max_age / 1e6)}, max ${formatBytes(info.config.max_bytes)}`;
+  if (filter.fromSeq !== undefined && filter.fromSeq < firstSeq && firstSeq > 1) {
+    const to = Math.min(firstSeq - 1, filter.toSeq ?? Infinity);
+    return `events ${filter.fromSeq}..${to} were already removed from ${store.names.events} (${limits}); the oldest left is ${firstSeq}`;
+  }
+  const oldest = messages > 0 ? new Date(firstTs) : null;
+  if (filter.since && oldest && filter.since < oldest && firstSeq > 1) {
+    return `events before ${oldest.toISOString()} were already removed from ${store.names.events} (${limits})`;
+  }
+  return null;
+}
+
+function formatAge(ms: number): string {
+  if (ms <= 0) return "none";
+  const d = ms / 86_400_000;
+  return d >= 1 ? `${+d.toFixed(1)}d` : `${+(ms / 3_600_000).toFixed(1)}h`;
+}
+
+function formatBytes(n: number): string {
+  if (n <= 0) return "unlimited bytes";
+  return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(1)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
 /** `a..b`, `a..`, `..b` or `a` → an inclusive stream sequence range. */
 export function parseSeqRange(text: string): { fromSeq?: number; toSeq?: number } {
   const m = /^\s*(\d*)\s*(\.\.\s*(\d*))?\s*$/.exec(text);

@@ -236,3 +236,24 @@ describe("eventsRetentionFromEnv", () => {
     expect(info.config.max_bytes).toBe(1024 * 1024);
   });
 });
+
+describe("retentionNote", () => {
+  it("says when the asked-for events were already removed by retention", async () => {
+    const { retentionNote } = await import("../../lib/replay");
+    const store = await freshStore();
+    const id = uid("rn");
+    const recs = [];
+    for (let i = 1; i <= 4; i++) recs.push(await appendEvent(store, fakeRecord(id, i)));
+    expect(await retentionNote(store, { fromSeq: 1 })).toBeNull();
+    await store.jsm.streams.purge(store.names.events, { seq: recs[2].seq });
+    expect(await retentionNote(store, { fromSeq: 1, toSeq: 10 })).toMatch(
+      new RegExp(
+        `events 1\\.\\.${recs[2].seq - 1} were already removed from ${store.names.events} \\(retention: max age 30d, max 1 GiB\\); the oldest left is ${recs[2].seq}`,
+      ),
+    );
+    expect(await retentionNote(store, { since: new Date(0) })).toMatch(
+      /events before .* were already removed/,
+    );
+    expect(await retentionNote(store, { fromSeq: recs[2].seq })).toBeNull();
+  });
+});

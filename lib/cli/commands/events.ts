@@ -1,7 +1,7 @@
 // `reef events [--pipeline id] [--since …] [--until …] [--failed] [--json]`: the recorded changes,
 // oldest first. `reef events verify [--pipeline id]`: checks the hash chains (exit 1 when broken).
 import type { Command } from "commander";
-import { eventRow, eventsTable, verifyText, withStore } from "../../replay";
+import { eventRow, eventsTable, retentionNote, verifyText, withStore } from "../../replay";
 import { parseDurationMs, readEvents, verifyChains, type EventFilter } from "../../store";
 import { color, printJson, UsageError } from "../output";
 
@@ -58,6 +58,8 @@ export function register(program: Command): void {
       const filter = eventFilterFrom(opts);
       await withStore(async (store) => {
         const rows = (await readEvents(store, filter)).map(eventRow);
+        const removed = await retentionNote(store, filter);
+        if (removed && !opts.json) process.stderr.write(color("yellow", `note: ${removed}`) + "\n");
         if (opts.json) return printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(color("dim", "no recorded events match") + "\n");

@@ -14,6 +14,7 @@ import {
   liveText,
   parseSeqRange,
   ReplayError,
+  retentionNote,
   runReplay,
   selectEvents,
   selectHistory,
@@ -83,6 +84,8 @@ export function register(program: Command): void {
         const items = opts.fromHistory
           ? await selectHistory(store, opts.fromHistory)
           : await selectEvents(store, filter);
+        const removed = opts.fromHistory ? null : await retentionNote(store, filter);
+        if (removed) process.stderr.write(color("yellow", `note: ${removed}`) + "\n");
         if (items.length === 0) {
           if (opts.json) printJson({ mode: mode(opts), total: 0, completed: 0, aborted: false, steps: [] });
           else process.stdout.write(color("dim", "nothing to replay: no recorded events match") + "\n");
