@@ -3,6 +3,7 @@ import { chmod, readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifests, Pipelines } from "../../lib/pipelines";
 import { openTestStore, type TestStore } from "../helpers/nats";
 import { assertBuilt, reef, tempDir } from "./helpers";
 
@@ -174,14 +175,31 @@ describe("bad manifests", () => {
       /\[INVALID_CONFIG_YAML\].*not valid YAML/,
     ],
   ];
-  for (const [name, body, config, expected] of cases) {
-    it(`reports ${name} clearly and writes nothing`, async () => {
+  // the CLI path once; the other cases through the same loader in-process (spawning is slow)
+  it("reports a bad manifest with file:line:col, exit 1, nothing written", async () => {
+    const dir = join(tempDir(), "p");
+    await manifest(dir, cases[0][1], cases[0][2]);
+    const r = await reef(["apply", "-f", dir], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[INVALID_MANIFEST\]: /);
+    expect(r.stderr).toMatch(cases[0][3]);
+    expect(await t.store.listDefinitionKeys()).not.toContain("ok-one");
+  });
+  for (const [name, body, config, expected] of cases.slice(1)) {
+    it(`reports ${name} clearly`, async () => {
       const dir = join(tempDir(), "p");
       await manifest(dir, body, config);
-      const r = await reef(["apply", "-f", dir], { env });
-      expect(r.code).toBe(1);
-      expect(r.stderr + r.stdout).toMatch(expected);
-      expect(await t.store.listDefinitionKeys()).not.toContain("ok-one");
+      let caught: unknown;
+      try {
+        // valid manifests: the problem is in the config, found by apply
+        const p = new Pipelines(t.store);
+        for (const m of await loadManifests(dir)) await p.apply({ id: m.id, config: m.configText });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(Error);
+      const e = caught as Error & { code: string };
+      expect(`[${e.code}] ${e.message}`).toMatch(expected);
     });
   }
 
@@ -216,10 +234,17 @@ describe("bad manifests", () => {
 
 describe("usage errors and not found", () => {
   it("exits 2 on usage errors and 1 on failures", async () => {
-    expect((await reef(["get", "Not_Valid"], { env })).code).toBe(2);
-    expect((await reef(["publish"], { env })).code).toBe(2);
-    expect((await reef(["no-such-command"], { env })).code).toBe(2);
-    expect((await reef(["apply"], { env })).code).toBe(2);
+    const usage = await Promise.all(
+      [
+        ["get", "Not_Valid"],
+        ["publish"],
+        ["no-such-command"],
+        ["apply"],
+        ["publish", "x", "--revision", "abc"],
+      ].map((args) => reef(args, { env })),
+    );
+    expect(usage.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(usage[0].stderr).toContain("a pipeline id is a DNS label");
     expect((await reef(["--help"], { env })).code).toBe(0);
     const missing = await reef(["publish", uid("ghost")], { env });
     expect(missing.code).toBe(1);
