@@ -14,6 +14,7 @@ import { parseDuration } from "../../duration";
 import { Message, type Transaction } from "../../message";
 import type { BuildContext } from "../../runtime/context";
 import { headersToMeta, type NatsComponentConf } from "../../runtime/nats";
+import { sleep } from "../../runtime/async";
 import type { Input } from "../../runtime/types";
 import { QueueInput } from "./queue";
 
@@ -216,6 +217,7 @@ interface KvConf extends NatsComponentConf {
 
 class KvInput implements Input {
   private watcher?: QueuedIterator<KvWatchEntry>;
+  private lastRevision = 0;
   private iter?: AsyncIterator<KvWatchEntry>;
   private stopped = false;
   private markStopped!: () => void;
@@ -229,6 +231,10 @@ class KvInput implements Input {
   ) {}
 
   async connect(): Promise<void> {
+    await this.watch();
+  }
+
+  private async watch(): Promise<void> {
     const nc = await this.ctx.nats.get(this.conf);
     const kv = await new Kvm(nc).open(this.conf.bucket);
     this.watcher = await kv.watch({
@@ -236,16 +242,34 @@ class KvInput implements Input {
       ignoreDeletes: this.conf.ignore_deletes,
       include: this.conf.include_history ? "history" : undefined,
       headers_only: this.conf.meta_only,
+      // A resumed watcher continues after the last entry it delivered.
+      ...(this.lastRevision ? { resumeFromRevision: this.lastRevision + 1 } : {}),
     });
     this.iter = this.watcher[Symbol.asyncIterator]();
   }
 
   async read(): Promise<Transaction | null> {
-    if (this.stopped || !this.iter) return null;
-    const r = await Promise.race([this.iter.next(), this.stoppedP]);
-    if (r !== "stopped" && r.done && !this.stopped) throw new Error("the KV watcher ended unexpectedly");
-    if (r === "stopped" || r.done || this.stopped) return null;
-    const e = r.value;
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped || !this.iter) return null;
+      const r = await Promise.race([this.iter.next(), this.stoppedP]);
+      if (r === "stopped" || this.stopped) return null;
+      if (!r.done) return this.entry(r.value);
+      // The watcher ended on its own: supervise it, resuming from the last revision seen.
+      if (attempt >= 5) throw new Error("the KV watcher ended unexpectedly and could not be resumed");
+      this.ctx.logger.warn(
+        `nats_kv: watcher on ${this.conf.bucket} ended; resuming after revision ${this.lastRevision}`,
+      );
+      await sleep(Math.min(5000, 100 * 2 ** attempt), this.ctx.signal);
+      try {
+        await this.watch();
+      } catch (err) {
+        this.ctx.logger.error(`nats_kv: cannot resume watcher: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private entry(e: KvWatchEntry): Transaction {
+    this.lastRevision = e.revision;
     const meta: Record<string, unknown> = {
       nats_kv_key: e.key,
       nats_kv_bucket: e.bucket,

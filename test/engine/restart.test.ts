@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import { Kvm } from "@nats-io/kv";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { freePort, startNatsServer } from "../../lib/local/nats-server";
+import { readLines, start, tempDir, waitFor } from "./helpers";
+
+describe("NATS server restart", () => {
+  it("nats_kv and nats_jetstream inputs keep delivering after the server restarts", async () => {
+    const port = await freePort();
+    const storeDir = tempDir("reef-engine-restart-");
+    let server = await startNatsServer({ storeDir, port });
+    const url = server.url;
+    const out = join(tempDir(), "out.txt");
+    try {
+      const nc = await connect({ servers: url });
+      const kv = await new Kvm(nc).create("restart");
+      await kv.put("k1", new TextEncoder().encode("before"));
+      await nc.close();
+
+      const s = await start(`
+input:
+  nats_kv:
+    urls: [ ${url} ]
+    bucket: restart
+output:
+  file:
+    path: ${out}
+`);
+      await waitFor(() => readLines(out).includes("before"), "value before the restart");
+
+      await server.stop();
+      server = await startNatsServer({ storeDir, port });
+
+      const nc2 = await connect({ servers: url });
+      const kv2 = await new Kvm(nc2).open("restart");
+      await kv2.put("k2", new TextEncoder().encode("after"));
+      await waitFor(() => readLines(out).includes("after"), "value after the restart", 20_000);
+      await nc2.close();
+      await s.stop(2000);
+      // Nothing is delivered twice.
+      expect(readLines(out).filter((l) => l === "before")).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+});
