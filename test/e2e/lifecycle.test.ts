@@ -16,6 +16,10 @@ let bridge: BridgeProc;
 beforeAll(async () => {
   s = await startStack();
   bridge = s.startBridge();
+  // The start reconcile converges every key it lists; let it finish so it never handles one of
+  // this test's changes before the bridge does (records would then lag their events — correct,
+  // level-triggered, but not what this test pins down).
+  await waitFor(() => bridge.lines.some((l) => l.includes('"reconciled"')), "start reconcile", 30_000);
   await waitFor(() => bridge.lines.some((l) => l.includes('"consuming"')), "bridge consuming", 20_000);
 }, 120_000);
 afterAll(async () => {
@@ -66,6 +70,8 @@ describe("e2e: publish → pause → draft → delete", () => {
       ["DEL", "ok"],
     ]);
     expect(recs.map((r) => r.result?.phase)).toEqual(["running", "stopped", "absent", "deleted"]);
+    // each record is the converge of its own change: the result acted on the event's revision
+    expect(recs.map((r) => r.result?.revision)).toEqual(recs.map((r) => r.event.revision));
     const report = await verifyChains(s.t.store, { pipeline: id });
     expect(report.ok).toBe(true);
   });
