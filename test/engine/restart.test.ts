@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
@@ -16,18 +17,30 @@ describe("NATS server restart", () => {
       const nc = await connect({ servers: url });
       const kv = await new Kvm(nc).create("restart");
       await kv.put("k1", new TextEncoder().encode("before"));
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: "RS", subjects: ["rs.>"] });
+      await jetstream(nc).publish("rs.a", new TextEncoder().encode("js-before"));
       await nc.close();
 
       const s = await start(`
 input:
-  nats_kv:
-    urls: [ ${url} ]
-    bucket: restart
+  broker:
+    inputs:
+      - nats_kv:
+          urls: [ ${url} ]
+          bucket: restart
+      - nats_jetstream:
+          urls: [ ${url} ]
+          subject: rs.>
+          durable: restart
 output:
   file:
     path: ${out}
 `);
-      await waitFor(() => readLines(out).includes("before"), "value before the restart");
+      await waitFor(
+        () => readLines(out).includes("before") && readLines(out).includes("js-before"),
+        "before the restart",
+      );
 
       await server.stop();
       server = await startNatsServer({ storeDir, port });
@@ -35,11 +48,17 @@ output:
       const nc2 = await connect({ servers: url });
       const kv2 = await new Kvm(nc2).open("restart");
       await kv2.put("k2", new TextEncoder().encode("after"));
-      await waitFor(() => readLines(out).includes("after"), "value after the restart", 20_000);
+      await jetstream(nc2).publish("rs.b", new TextEncoder().encode("js-after"));
+      await waitFor(
+        () => readLines(out).includes("after") && readLines(out).includes("js-after"),
+        "values after the restart",
+        20_000,
+      );
       await nc2.close();
       await s.stop(2000);
       // Nothing is delivered twice.
       expect(readLines(out).filter((l) => l === "before")).toHaveLength(1);
+      expect(readLines(out).filter((l) => l === "js-before")).toHaveLength(1);
     } finally {
       await server.stop();
     }
