@@ -8,13 +8,15 @@ class JsonError extends Error {}
 
 const NUM_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
+/** Turns integral JS numbers into int64 bigints in place (safe only when the text had no `2.0`-style floats). */
 function convertNumbers(v: unknown): Value {
-  if (typeof v === "number") return BigInt(v);
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      if (typeof x === "number") v[i] = BigInt(x);
-      else if (typeof x === "object" && x !== null) convertNumbers(x);
+      if (typeof x === "number") {
+        if (Number.isInteger(x)) v[i] = BigInt(x);
+      } else if (typeof x === "object" && x !== null) convertNumbers(x);
     }
     return v;
   }
@@ -22,17 +24,21 @@ function convertNumbers(v: unknown): Value {
     const o = v as Record<string, unknown>;
     for (const k in o) {
       const x = o[k];
-      if (typeof x === "number") o[k] = BigInt(x);
-      else if (typeof x === "object" && x !== null) convertNumbers(x);
+      if (typeof x === "number") {
+        if (Number.isInteger(x)) o[k] = BigInt(x);
+      } else if (typeof x === "object" && x !== null) convertNumbers(x);
     }
   }
   return v;
 }
 
-/** Parses JSON text into the value form. */
+/**
+ * Parses JSON text into the value form. Fast path: JSON.parse, then integral numbers become bigints —
+ * exact as long as the text has no float written with a zero fraction or an exponent (`2.0`, `1e3`) and
+ * no integer long enough to exceed 2^53; otherwise (or on error) the exact parser runs.
+ */
 export function parseJsonText(text: string): Value {
-  // Fast path: when no number in the text can be a float or exceed 2^53, JSON.parse is exact.
-  if (!/[0-9][.eE]|[0-9]{16}/.test(text)) {
+  if (!/[0-9]\.0+(?![0-9])|[0-9][eE]|[0-9]{16}/.test(text)) {
     let v: unknown;
     try {
       v = JSON.parse(text);
