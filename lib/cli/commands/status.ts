@@ -19,6 +19,9 @@ export function register(program: Command): void {
           else process.stdout.write(statusLine(s, id) + "\n");
           return;
         }
+        if (!opts.json && !(await pipelines.store.getStatus(id))) {
+          process.stderr.write(`no status for ${id} yet; waiting for the control plane (Ctrl-C stops)\n`);
+        }
         const abort = new AbortController();
         const stop = () => abort.abort();
         process.once("SIGINT", stop);
