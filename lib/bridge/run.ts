@@ -28,6 +28,7 @@ export async function startBridge(
   const env = opts.env ?? process.env;
   const log = opts.log ?? bridgeLogger(env);
   const config = bridgeConfigFromEnv(env);
+  log.info("connecting to NATS (waits until it answers)", { nats: env.NATS_URL || "nats://127.0.0.1:4222" });
   const nc = await connectNats({ name: "reef-bridge", longRunning: true, env });
   void (async () => {
     for await (const s of nc.status()) {
@@ -57,7 +58,13 @@ export async function startBridge(
       log.info("bridge stopping");
       await bridge.stop();
       await invoker.close();
-      await nc.drain().catch(() => nc.close());
+      // bounded: a drain against an unreachable server would wait for the reconnect forever
+      const drained = nc.drain().then(
+        () => true,
+        () => false,
+      );
+      const timer = new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref());
+      if (!(await Promise.race([drained, timer]))) await nc.close().catch(() => undefined);
       log.info("bridge stopped", { ...bridge.stats });
       resolveDone();
     })());
