@@ -34,8 +34,20 @@ function sbMethod(
   });
 }
 
-sbMethod("uppercase", [], () => (s, b) => (b ? utf8(s.toUpperCase()) : s.toUpperCase()));
-sbMethod("lowercase", [], () => (s, b) => (b ? utf8(s.toLowerCase()) : s.toLowerCase()));
+/** Go's strings.ToUpper/ToLower map each rune on its own (no special casing like ß → SS). */
+function goCase(s: string, upper: boolean): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
+  let out = "";
+  for (const ch of s) {
+    const m = upper ? ch.toUpperCase() : ch.toLowerCase();
+    const cps = [...m];
+    out += cps.length === 1 ? m : upper ? ch : cps[0];
+  }
+  return out;
+}
+sbMethod("uppercase", [], () => (s, b) => (b ? utf8(goCase(s, true)) : goCase(s, true)));
+sbMethod("lowercase", [], () => (s, b) => (b ? utf8(goCase(s, false)) : goCase(s, false)));
 sbMethod("capitalize", [], () => (s, b) => {
   const r = s.replace(
     /(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu,
