@@ -144,6 +144,17 @@ describe("reef events and reef replay --dry-run", () => {
     expect(out.steps[0].then.actions).toEqual([`remove ${id}#0 v1 (${ex})`, `start ${id}#0 v2`]);
   });
 
+  it("--live --in-process converges the pipeline to its current definition", async () => {
+    const run = await reef(["replay", "--live", "--in-process", "--seq", String(seqs[0])], env);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("live through converge in this process");
+    // the event published v1, but the pipeline now wants v2, which already runs
+    expect(run.stdout).toMatch(
+      /converged \(rev \d+, desired published\) in \d+ms → phase running: nothing to do/,
+    );
+    expect((await w.executor.list(id)).map((e) => [e.version, e.state])).toEqual([["2", "running"]]);
+  });
+
   it("replays every revision the KV still holds (--from-history)", async () => {
     const run = await reef(["replay", "--from-history", id], env);
     expect(run.code).toBe(0);
@@ -334,7 +345,7 @@ describe("the real converge function (serverless-offline, serverless invoke loca
     expect(run.code).toBe(0);
     const files = readdirSync(dir).sort();
     expect(files).toHaveLength(2);
-    expect(run.stdout).toContain(`npx serverless invoke local -f converge -p ${join(dir, files[0])}`);
+    expect(run.stdout).toContain(`npx serverless invoke local -f converge -p ${join(dir, files[0])}\n`);
     const event = JSON.parse(readFileSync(join(dir, files[0]), "utf8")) as Record<string, unknown>;
     expect(event).toEqual({
       key: id,

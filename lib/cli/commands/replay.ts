@@ -163,8 +163,11 @@ async function replay(store: Store, items: ReplayItem[], opts: ReplayOptions): P
         },
       });
       if (!opts.json && !run.aborted) {
+        const first = run.steps[0];
         process.stdout.write(
-          `\nreplay one under a debugger: npx serverless invoke local -f converge -p ${run.steps[0].path}\n`,
+          `\nreplay one through the Lambda handler: npx serverless invoke local -f converge -p ${first.path}\n` +
+            `or under a debugger in this process: node --inspect-brk dist/reef.mjs replay --live --in-process --seq ${first.seq ?? "<seq>"}\n` +
+            `(see lib/replay/README.md)\n`,
         );
       }
     }
