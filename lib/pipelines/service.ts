@@ -398,7 +398,10 @@ export class Pipelines {
             version: versionOf(base) ?? null,
           }
         : null;
-      const changes = describeChanges(base, next, versionCreated);
+      const changes =
+        exists && !base
+          ? [`replaced an invalid definition (version ${next.version ?? "none"}, ${next.status})`]
+          : describeChanges(base, next, versionCreated);
       const unchanged = exists && canonical(base) === canonical(next);
 
       let lint: LintResult | undefined;

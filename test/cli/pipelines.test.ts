@@ -89,6 +89,7 @@ describe("Pipelines", () => {
     expect(view.definitionError).toMatchObject({ code: "INVALID_DEFINITION" });
     const r = await p.apply({ id, config: cfg("fixed") });
     expect(r.action).toBe("updated");
+    expect(r.changes[0]).toContain("replaced an invalid definition");
     expect((await p.get(id)).definition).toMatchObject({ status: "draft", version: "1" });
   });
 
