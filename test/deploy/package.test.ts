@@ -1,11 +1,25 @@
 // `serverless package` works offline (no AWS credentials, no network) and produces a template a
 // reviewer can deploy: the resources, least-privilege IAM, and the env every handler needs.
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestStore, type TestStore } from "../helpers/nats";
+import { putConfig, putDefinition, sampleConfig } from "../helpers/pipelines";
+import { FakeEcs, serveFakeEcs } from "../executors/ecs/fake-ecs";
 
 const run = promisify(execFile);
 const ROOT = resolve(".");
@@ -332,8 +346,7 @@ describe("serverless package (offline)", () => {
     const zips = readdirSync(join(dir, "package")).filter((f) => f.endsWith(".zip"));
     expect(zips.length).toBeGreaterThan(0);
     for (const zip of zips) {
-      const x = join(dir, "unzipped", zip);
-      extract(join(dir, "package", zip), x);
+      const x = unzipped(zip);
       const bundles = readdirSync(join(x, "functions")).filter((f) => f.endsWith(".mjs"));
       for (const b of bundles) {
         const code = readFileSync(join(x, "functions", b), "utf8");
@@ -352,6 +365,13 @@ describe("serverless package (offline)", () => {
   });
 });
 
+/** A function zip of the package, extracted once. */
+function unzipped(zip: string): string {
+  const x = join(dir, "unzipped", zip);
+  if (!existsSync(x)) extract(join(dir, "package", zip), x);
+  return x;
+}
+
 /** Extracts a zip with whatever the machine has (unzip, else Python's zipfile). */
 function extract(zip: string, into: string): void {
   mkdirSync(into, { recursive: true });
@@ -361,3 +381,138 @@ function extract(zip: string, into: string): void {
     execFileSync("python3", ["-m", "zipfile", "-e", zip, into], { stdio: "ignore" });
   }
 }
+
+// The template's CloudFormation references, as CloudFormation would resolve them in a test account.
+const ACCOUNT = "123456789012";
+function resolveCfn(value: unknown): string {
+  if (typeof value === "string") return value;
+  const v = value as Record<string, unknown>;
+  if ("Ref" in v) {
+    if (v.Ref === "ReefTasksSecurityGroup") return "sg-tasks";
+    throw new Error(`unresolved Ref ${String(v.Ref)} in a function's environment`);
+  }
+  if ("Fn::GetAtt" in v) {
+    const [res, attr] = v["Fn::GetAtt"] as [string, string];
+    if (attr === "RepositoryUri") return `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${res}`;
+    if (attr === "Arn") return `arn:aws:iam::${ACCOUNT}:role/${res}`;
+  }
+  if ("Fn::Join" in v) {
+    const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
+    return parts.map(resolveCfn).join(sep);
+  }
+  throw new Error(`unresolved ${JSON.stringify(value)} in a function's environment`);
+}
+
+describe("the packaged handlers with the template's environment", () => {
+  let ts: TestStore;
+  let ecs: FakeEcs;
+  let endpoint: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    ts = await openTestStore();
+    ecs = new FakeEcs("reef-ci");
+    endpoint = await serveFakeEcs(ecs);
+  });
+  afterAll(async () => {
+    await endpoint?.close();
+    ecs?.mock.restore();
+    await ts?.close();
+  });
+
+  /** Runs a function's bundle from its zip under node, as Lambda would, and returns its answer. */
+  async function invoke(fn: "converge" | "reconcile", event: unknown): Promise<Record<string, unknown>> {
+    const root = unzipped(`${fn}.zip`);
+    // Only the offline package leaves dockerode out (see OFFLINE_EXCLUDED); a deploy ships it.
+    mkdirSync(join(root, "node_modules"), { recursive: true });
+    if (!existsSync(join(root, "node_modules", "dockerode"))) {
+      symlinkSync(join(ROOT, "node_modules", "dockerode"), join(root, "node_modules", "dockerode"));
+    }
+    const variables = env(fn === "converge" ? "ConvergeLambdaFunction" : "ReconcileLambdaFunction");
+    const lambdaEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+    for (const [k, v] of Object.entries(variables)) {
+      const resolved = resolveCfn(v);
+      // Dynamic references are resolved by CloudFormation; the test server needs no token.
+      lambdaEnv[k] = resolved.startsWith("{{resolve:") ? "" : resolved;
+    }
+    Object.assign(lambdaEnv, {
+      ...ts.env, // this test's buckets and NATS server
+      REEF_SETTLE_MS: "0",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIAFAKE",
+      AWS_SECRET_ACCESS_KEY: "fake",
+      AWS_ENDPOINT_URL_ECS: endpoint.url,
+      AWS_LAMBDA_FUNCTION_NAME: `reef-ci-${fn}`,
+    });
+    const driver = join(dir, "invoke.mjs");
+    writeFileSync(
+      driver,
+      `const [bundle, event, out] = process.argv.slice(2);
+const m = await import(bundle);
+try {
+  const result = await m.handler(JSON.parse(event), { awsRequestId: "test", functionName: "f", getRemainingTimeInMillis: () => 60000 });
+  (await import("node:fs")).writeFileSync(out, JSON.stringify(result));
+  process.exit(0);
+} catch (err) { console.error(err); process.exit(1); }
+`,
+    );
+    // The handler's answer goes to a file: stdout carries its (Powertools) log lines.
+    const answer = join(dir, `${fn}-answer.json`);
+    try {
+      await run(
+        process.execPath,
+        [driver, pathToFileURL(join(root, "functions", `${fn}.mjs`)).href, JSON.stringify(event), answer],
+        { env: lambdaEnv, timeout: 60_000, maxBuffer: 16 << 20 },
+      );
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`${fn} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    }
+    return JSON.parse(readFileSync(answer, "utf8")) as Record<string, unknown>;
+  }
+
+  it("converge starts a pipeline as an ECS service and reconcile observes it running", async () => {
+    const id = `aws-${randomBytes(3).toString("hex")}`;
+    await putConfig(ts, id, "1", sampleConfig(id));
+    const revision = await putDefinition(ts, { id, status: "published", version: "1", replicas: 2 });
+
+    const converged = await invoke("converge", {
+      key: id,
+      operation: "PUT",
+      revision,
+      timestamp: new Date().toISOString(),
+    });
+    expect(converged).toMatchObject({
+      id,
+      phase: "pending",
+      error: null,
+      actions: [`start ${id}#0 v1`, `start ${id}#1 v1`],
+    });
+
+    // What reached the ECS endpoint over the wire.
+    const service = ecs.services.get(`reef-${id}`)!;
+    expect(service).toMatchObject({ status: "ACTIVE", desiredCount: 2, launchType: "FARGATE" });
+    const [td] = [...ecs.taskDefs.values()].filter((x) => x.family === `reef-${id}`);
+    const [container] = td.input.containerDefinitions!;
+    expect(container.image).toBe(`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/ReefRunnerRepository:v42`);
+    expect(container.secrets).toEqual([{ name: "NATS_TOKEN", valueFrom: `${SECRET}:NATS_TOKEN::` }]);
+    const cenv = Object.fromEntries(container.environment!.map((e) => [e.name, e.value]));
+    expect(cenv).toMatchObject({
+      PIPELINE_ID: id,
+      NATS_URL: ts.env.NATS_URL,
+      REEF_CONFIGS_BUCKET: ts.names.configs,
+    });
+    expect(td.input).toMatchObject({
+      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/ReefRunnerTaskRole`,
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ReefTaskExecutionRole`,
+    });
+    expect(container.logConfiguration?.options?.["awslogs-group"]).toBe("/reef/ci/executions");
+
+    ecs.settle();
+    const reconciled = (await invoke("reconcile", { source: "aws.events" })) as {
+      results: { id: string; phase: string }[];
+      failures: unknown[];
+    };
+    expect(reconciled.failures).toEqual([]);
+    expect(reconciled.results.find((r) => r.id === id)?.phase).toBe("running");
+    expect((await ts.store.getStatus(id))?.executor).toBe("ecs");
+  }, 120_000);
+});

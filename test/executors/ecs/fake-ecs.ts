@@ -22,6 +22,8 @@ import {
   type Service,
   type Tag,
 } from "@aws-sdk/client-ecs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
 const REGION_ACCOUNT = "us-east-1:123456789012";
@@ -52,25 +54,40 @@ export class FakeEcs {
 
   constructor(readonly cluster = "reef-test") {
     this.mock = mockClient(this.client);
-    const on = (cmd: unknown, name: string, fn: (input: never) => unknown) =>
+    const handlers: Record<string, [unknown, (input: never) => unknown]> = {
+      DescribeServices: [DescribeServicesCommand, (i) => this.describeServices(i)],
+      ListServices: [ListServicesCommand, (i) => this.listServices(i)],
+      CreateService: [CreateServiceCommand, (i) => this.createService(i)],
+      UpdateService: [UpdateServiceCommand, (i) => this.updateService(i)],
+      DeleteService: [DeleteServiceCommand, (i) => this.deleteService(i)],
+      TagResource: [TagResourceCommand, (i) => this.tagResource(i)],
+      RegisterTaskDefinition: [RegisterTaskDefinitionCommand, (i) => this.register(i)],
+      DescribeTaskDefinition: [DescribeTaskDefinitionCommand, (i) => this.describeTaskDefinition(i)],
+      ListTaskDefinitions: [ListTaskDefinitionsCommand, (i) => this.listTaskDefinitions(i)],
+      DeregisterTaskDefinition: [DeregisterTaskDefinitionCommand, (i) => this.deregister(i)],
+      DeleteTaskDefinitions: [DeleteTaskDefinitionsCommand, (i) => this.deleteTaskDefinitions(i)],
+    };
+    for (const [name, [cmd, fn]] of Object.entries(handlers)) {
+      this.handlers.set(name, fn);
       (
         this.mock.on(cmd as never) as unknown as { callsFake(f: (i: never) => Promise<unknown>): void }
-      ).callsFake(async (input: never) => {
-        const fault = this.faults.get(name)?.shift();
-        if (fault) throw typeof fault === "function" ? fault() : fault;
-        return fn(input);
-      });
-    on(DescribeServicesCommand, "DescribeServices", (i) => this.describeServices(i));
-    on(ListServicesCommand, "ListServices", (i) => this.listServices(i));
-    on(CreateServiceCommand, "CreateService", (i) => this.createService(i));
-    on(UpdateServiceCommand, "UpdateService", (i) => this.updateService(i));
-    on(DeleteServiceCommand, "DeleteService", (i) => this.deleteService(i));
-    on(TagResourceCommand, "TagResource", (i) => this.tagResource(i));
-    on(RegisterTaskDefinitionCommand, "RegisterTaskDefinition", (i) => this.register(i));
-    on(DescribeTaskDefinitionCommand, "DescribeTaskDefinition", (i) => this.describeTaskDefinition(i));
-    on(ListTaskDefinitionsCommand, "ListTaskDefinitions", (i) => this.listTaskDefinitions(i));
-    on(DeregisterTaskDefinitionCommand, "DeregisterTaskDefinition", (i) => this.deregister(i));
-    on(DeleteTaskDefinitionsCommand, "DeleteTaskDefinitions", (i) => this.deleteTaskDefinitions(i));
+      ).callsFake((input: never) => this.handle(name, input));
+    }
+  }
+
+  private readonly handlers = new Map<string, (input: never) => unknown>();
+  /** Every operation received, in order (through the mock or over HTTP). */
+  readonly received: { operation: string; input: unknown }[] = [];
+
+  /** One ECS operation, by its API name (what the HTTP endpoint and the mock both call). */
+  async handle(operation: string, input: unknown): Promise<unknown> {
+    this.received.push({ operation, input });
+    const fn = this.handlers.get(operation);
+    if (!fn)
+      throw new ClientException({ $metadata: {}, message: `fake ECS does not implement ${operation}` });
+    const fault = this.faults.get(operation)?.shift();
+    if (fault) throw typeof fault === "function" ? fault() : fault;
+    return fn(input as never);
   }
 
   /** The next calls of `command` throw these (a function runs first: a concurrent change, then its error). */
@@ -346,4 +363,42 @@ export function throttling(): Error {
     name: "ThrottlingException",
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+/**
+ * The fake behind a real HTTP endpoint speaking ECS's wire protocol (awsJson1_1), for code that
+ * builds its own ECSClient (a packaged Lambda bundle): point it there with AWS_ENDPOINT_URL_ECS.
+ */
+export async function serveFakeEcs(fake: FakeEcs): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+      const body = Buffer.concat(chunks).toString("utf8");
+      void fake
+        .handle(operation, body ? JSON.parse(body) : {})
+        .then((out) => {
+          const { $metadata: _m, ...rest } = (out ?? {}) as Record<string, unknown>;
+          res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+          // The protocol's timestamps are epoch seconds.
+          res.end(
+            JSON.stringify(rest, function (this: Record<string, unknown>, key, value) {
+              const raw = this[key];
+              return raw instanceof Date ? raw.getTime() / 1000 : value;
+            }),
+          );
+        })
+        .catch((err: Error) => {
+          res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+          res.end(JSON.stringify({ __type: err.name, message: err.message }));
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
