@@ -232,3 +232,31 @@ output:
     expect(metrics.input).toMatchObject({ received: 1, sent: 1 });
   });
 });
+
+describe("bounded shutdown", () => {
+  it("stop returns within the timeout even when the output is stuck (memory buffer full)", async () => {
+    const port = await freePort();
+    const srv = createServer((req) => req.resume()); // never answers
+    await new Promise<void>((r) => srv.listen(port, "127.0.0.1", r));
+    servers.push(srv);
+    const s = await start(`
+input:
+  generate:
+    interval: ""
+    mapping: 'root = "x".repeat(100)'
+buffer:
+  memory:
+    limit: 1000
+output:
+  http_client:
+    url: http://127.0.0.1:${port}/stuck
+    timeout: 60s
+    max_in_flight: 2
+`);
+    await waitFor(() => (s.metrics().input?.received ?? 0) > 10, "the buffer filling up");
+    const t0 = Date.now();
+    await s.stop(300);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    srv.closeAllConnections();
+  });
+});

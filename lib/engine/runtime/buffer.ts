@@ -9,6 +9,7 @@ export class MemoryBuffer implements Input {
   private used = 0;
   private spaceWaiters: (() => void)[] = [];
   private pump?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly inner: Input,
@@ -22,8 +23,13 @@ export class MemoryBuffer implements Input {
         const tx = await this.inner.read();
         if (!tx) break;
         const size = sizeOf(tx.batch);
-        while (this.used > 0 && this.used + size > this.limit)
+        while (!this.stopping && this.used > 0 && this.used + size > this.limit)
           await new Promise<void>((r) => this.spaceWaiters.push(r));
+        if (this.stopping) {
+          // Not taken into the buffer: the source keeps it (nack) for redelivery.
+          await tx.ack(new Error("stream stopping"));
+          break;
+        }
         this.used += size;
         this.queue.offer(copyBatch(tx.batch));
         await tx.ack();
@@ -51,8 +57,9 @@ export class MemoryBuffer implements Input {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.spaceWaiters.splice(0)) w();
     await this.inner.stop();
-    await this.pump;
   }
 
   close(): Promise<void> {

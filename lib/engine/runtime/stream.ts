@@ -160,12 +160,11 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   const stop = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>
     (stopping ??= (async () => {
       logger.info("stopping stream", { timeout_ms: timeoutMs });
-      await inp.stop().catch(() => undefined);
+      // One deadline covers stopping the input and draining what is in flight.
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        drained.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
-      ]);
+      const deadline = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)));
+      await Promise.race([inp.stop().catch(() => undefined), deadline]);
+      const timedOut = await Promise.race([drained.then(() => false), deadline]);
       clearTimeout(timer);
       if (timedOut) {
         logger.warn(

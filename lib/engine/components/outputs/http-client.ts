@@ -65,7 +65,8 @@ export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Outpu
           method: conf.verb,
           headers,
           body: conf.verb === "GET" || conf.verb === "HEAD" ? undefined : msg.content,
-          signal: AbortSignal.timeout(timeoutMs),
+          // A stream stopped past its shutdown timeout aborts requests still hanging.
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ctx.signal]),
           redirect: conf.follow_redirects ? "follow" : "manual",
         });
         const body = new Uint8Array(await res.arrayBuffer());
