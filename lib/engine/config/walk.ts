@@ -220,9 +220,16 @@ class Walker {
             "metrics.mapping is ignored by the built-in engine",
             "warning",
           );
-        } else if (["prometheus", "json_api", "none", "logger"].includes(k))
+        } else if (["prometheus", "json_api", "none", "logger"].includes(k)) {
           metrics = { ...metrics, type: k };
-        else if (["statsd", "influxdb", "cloudwatch", "aws_cloudwatch"].includes(k))
+          if (k === "prometheus" || k === "logger")
+            this.issue(
+              p.key,
+              `metrics.${k}`,
+              `metrics type ${k}: the built-in engine keeps metrics in process (RunningStream.metrics(), JSON at /metrics)`,
+              "warning",
+            );
+        } else if (["statsd", "influxdb", "cloudwatch", "aws_cloudwatch"].includes(k))
           this.issue(
             p.key,
             `metrics.${k}`,
