@@ -1,6 +1,6 @@
 // `serverless package` works offline (no AWS credentials, no network) and produces a template a
 // reviewer can deploy: the resources, least-privilege IAM, and the env every handler needs.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore } from "../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../helpers/pipelines";
 import { FakeEcs, serveFakeEcs } from "../executors/ecs/fake-ecs";
+import { extractZip } from "./unzip";
 
 const run = promisify(execFile);
 const ROOT = resolve(".");
@@ -368,18 +369,8 @@ describe("serverless package (offline)", () => {
 /** A function zip of the package, extracted once. */
 function unzipped(zip: string): string {
   const x = join(dir, "unzipped", zip);
-  if (!existsSync(x)) extract(join(dir, "package", zip), x);
+  if (!existsSync(x)) extractZip(join(dir, "package", zip), x);
   return x;
-}
-
-/** Extracts a zip with whatever the machine has (unzip, else Python's zipfile). */
-function extract(zip: string, into: string): void {
-  mkdirSync(into, { recursive: true });
-  try {
-    execFileSync("unzip", ["-q", "-o", zip, "-d", into], { stdio: "ignore" });
-  } catch {
-    execFileSync("python3", ["-m", "zipfile", "-e", zip, into], { stdio: "ignore" });
-  }
 }
 
 // The template's CloudFormation references, as CloudFormation would resolve them in a test account.
