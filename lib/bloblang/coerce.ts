@@ -1,6 +1,6 @@
 // Go's value.IGet*/ITo* helpers: strict getters and lenient conversions, with the same error texts.
 import type { Value } from "./value";
-import { DELETE, NOTHING, Timestamp, fromUtf8, isObject, utf8, wrapI64 } from "./value";
+import { DELETE, GoNum, NOTHING, Timestamp, fromUtf8, isObject, utf8, wrapI64 } from "./value";
 import { typeError, rtErr } from "./errors";
 import { RFC3339Nano, formatTime, parseTime } from "./time";
 
@@ -8,6 +8,7 @@ import { RFC3339Nano, formatTime, parseTime } from "./time";
 const TWO63 = 2 ** 63;
 
 export function getNumber(v: Value): number {
+  if (v instanceof GoNum) v = v.v;
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
   throw typeError(v, "number");
@@ -15,6 +16,7 @@ export function getNumber(v: Value): number {
 
 /** IGetInt: floats truncate. */
 export function getInt(v: Value): bigint {
+  if (v instanceof GoNum) v = typeof v.v === "bigint" ? BigInt.asIntN(64, v.v) : v.v;
   if (typeof v === "bigint") return v;
   if (typeof v === "number") return floatToI64(v);
   throw typeError(v, "number");
@@ -30,6 +32,7 @@ export function floatToI64(f: number): bigint {
 }
 
 export function getBool(v: Value): boolean {
+  if (v instanceof GoNum) v = v.v;
   if (typeof v === "boolean") return v;
   if (typeof v === "bigint") return v !== 0n;
   if (typeof v === "number") return v !== 0;
@@ -104,6 +107,7 @@ export function parseGoInt(s: string, base = 0): bigint {
 
 /** IToNumber (float64 conversion incl. strings). */
 export function toNumber(v: Value): number {
+  if (v instanceof GoNum) v = v.v;
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "string") return parseGoFloat(v);
@@ -113,6 +117,11 @@ export function toNumber(v: Value): number {
 
 /** IToInt */
 export function toInt(v: Value): bigint {
+  if (v instanceof GoNum) {
+    if (v.kind === "uint64" && (v.v as bigint) > 9223372036854775807n)
+      throw rtErr("unsigned integer value is too large to be cast as a signed integer");
+    v = v.v;
+  }
   if (typeof v === "bigint") return v;
   if (typeof v === "number") {
     if (!Number.isFinite(v)) {
@@ -133,6 +142,7 @@ export function toInt(v: Value): bigint {
 }
 
 export function toBool(v: Value): boolean {
+  if (v instanceof GoNum) v = v.v;
   if (typeof v === "boolean") return v;
   if (typeof v === "bigint") return v !== 0n;
   if (typeof v === "number") return v !== 0;
@@ -182,6 +192,7 @@ export function isNull(v: Value): boolean {
 
 /** RestrictForComparison: ints → float, bytes → string, timestamps → RFC3339Nano string. */
 export function restrict(v: Value): Value {
+  if (v instanceof GoNum) return Number(v.v);
   if (typeof v === "bigint") return Number(v);
   if (v instanceof Uint8Array) return fromUtf8(v);
   if (v instanceof Timestamp) return formatTime(v, RFC3339Nano);
@@ -190,6 +201,8 @@ export function restrict(v: Value): Value {
 
 /** value.ICompare: loose structural equality. */
 export function iCompare(left: Value, right: Value): boolean {
+  if (left instanceof GoNum) left = left.v;
+  if (right instanceof GoNum) right = right.v;
   if ((left === null || left === undefined) && (right === null || right === undefined)) return true;
   const l = restrict(left);
   if (typeof l === "string") {

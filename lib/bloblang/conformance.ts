@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import YAML from "yaml";
 import { BloblangCompileError, compile } from "./index";
 import type { Mapping } from "./index";
-import { Timestamp, isObject } from "./value";
+import { GoNum, Timestamp, isObject } from "./value";
 import { parseTime, RFC3339Nano } from "./time";
 import { toJsonText } from "./format";
 
@@ -91,7 +91,7 @@ export function decodeTyped(v: unknown): unknown {
 }
 
 function unwrapTyped(v: unknown): unknown {
-  if (v instanceof Typed) return v.value;
+  if (v instanceof Typed) return new GoNum(v.type as GoNum["kind"], v.value as bigint | number);
   if (Array.isArray(v)) return v.map(unwrapTyped);
   if (isObject(v)) {
     for (const k of Object.keys(v)) v[k] = unwrapTyped(v[k]);
@@ -101,6 +101,7 @@ function unwrapTyped(v: unknown): unknown {
 
 function describe(v: unknown): string {
   if (v instanceof Typed) return `${v.type}(${String(v.value)})`;
+  if (v instanceof GoNum) return `${v.kind}(${String(v.v)})`;
   try {
     return `${toJsonText(v)} (${kind(v)})`;
   } catch {
@@ -108,6 +109,7 @@ function describe(v: unknown): string {
   }
 }
 function kind(v: unknown): string {
+  if (v instanceof GoNum) return v.kind;
   if (typeof v === "bigint") return "int64";
   if (typeof v === "number") return "float64";
   if (v === null || v === undefined) return "null";
@@ -120,7 +122,16 @@ function kind(v: unknown): string {
 /** Deep equality with types: int64 ≠ float64, NaN = NaN, 0 = -0, timestamps by instant. */
 export function deepEqual(exp: unknown, act: unknown, path = "root"): string | null {
   if ((exp === null || exp === undefined) && (act === null || act === undefined)) return null;
-  if (exp instanceof Typed) return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
+  if (exp instanceof Typed) {
+    if (act instanceof GoNum && act.kind === exp.type) {
+      const same =
+        typeof act.v === "number"
+          ? act.v === exp.value || (Number.isNaN(act.v) && Number.isNaN(exp.value as number))
+          : act.v === exp.value;
+      if (same) return null;
+    }
+    return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
+  }
   if (exp === null || act === null || act === undefined)
     return `${path}: expected ${describe(exp)}, got ${describe(act)}`;
   if (kind(exp) !== kind(act))

@@ -1,6 +1,6 @@
 // Go-compatible text renderings: strconv 'g' floats, JSON as encoding/json prints it, fmt's %v.
 import type { Value, ValueObject } from "./value";
-import { DELETE, NIL_ARRAY, NOTHING, Timestamp, compareStrings, fromUtf8, isObject } from "./value";
+import { DELETE, GoNum, NIL_ARRAY, NOTHING, Timestamp, compareStrings, fromUtf8, isObject } from "./value";
 import { formatTime, RFC3339Nano } from "./time";
 
 /** strconv.FormatFloat(f, 'g', -1, 64) */
@@ -97,6 +97,10 @@ export function toJsonText(v: Value, opts: JsonOpts = {}): string {
       parts.push(jsonString(formatTime(x, RFC3339Nano), esc));
       return;
     }
+    if (x instanceof GoNum) {
+      parts.push(goNumText(x, true));
+      return;
+    }
     if (isObject(x)) {
       const keys = Object.keys(x).sort(compareStrings);
       if (keys.length === 0) {
@@ -122,7 +126,23 @@ export function toJsonText(v: Value, opts: JsonOpts = {}): string {
 }
 
 /** Go's value.IToString */
+/** Shortest decimal that round-trips through float32 (strconv 'g' with bitSize 32). */
+function float32Digits(f: number): number {
+  if (!Number.isFinite(f) || f === 0) return f;
+  for (let p = 1; p <= 9; p++) {
+    const c = Number(f.toPrecision(p));
+    if (Math.fround(c) === f) return c;
+  }
+  return f;
+}
+function goNumText(v: GoNum, json: boolean): string {
+  if (typeof v.v === "bigint") return v.v.toString();
+  const f = float32Digits(v.v);
+  return json ? formatFloatJSON(f) : formatFloatG(f);
+}
+
 export function toGoString(v: Value): string {
+  if (v instanceof GoNum) return goNumText(v, false);
   switch (typeof v) {
     case "string":
       return v;
@@ -143,6 +163,7 @@ export function toGoString(v: Value): string {
 
 /** Go's fmt %v */
 export function goFmtV(v: Value): string {
+  if (v instanceof GoNum) return goNumText(v, false);
   switch (typeof v) {
     case "string":
       return v;

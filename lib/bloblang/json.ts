@@ -1,7 +1,7 @@
 // JSON ⇄ value form. Integers become bigint (exact int64), other numbers float64 (JS number), as Go's
 // json.Number handling does in Benthos. Plain JS values convert with fromPlain/toPlain.
 import type { Value, ValueObject } from "./value";
-import { DELETE, NOTHING, Timestamp, isObject, setKey } from "./value";
+import { DELETE, GoNum, NOTHING, Timestamp, isObject, setKey } from "./value";
 import { formatTime, RFC3339Nano } from "./time";
 
 class JsonError extends Error {}
@@ -241,6 +241,7 @@ export function toPlainValue(v: Value): unknown {
   if (Array.isArray(v)) return v.map(toPlainValue);
   if (v instanceof Uint8Array) return v;
   if (v instanceof Timestamp) return formatTime(v, RFC3339Nano);
+  if (v instanceof GoNum) return toPlainValue(v.v);
   if (v === DELETE || v === NOTHING) return undefined;
   if (isObject(v)) {
     const o: Record<string, unknown> = {};

@@ -2,7 +2,7 @@
 // number degradation (float if either side is a float, else int64 with wrap-around).
 import type { Fn } from "./runtime";
 import type { Value } from "./value";
-import { Timestamp, fromUtf8, wrapI64 } from "./value";
+import { GoNum, Timestamp, fromUtf8, wrapI64 } from "./value";
 import { BloblangError, TypeMismatchError, errFrom, rtErr } from "./errors";
 import { getBool, getInt, getNumber, getString, iCompare, isNull, restrict } from "./coerce";
 
@@ -168,17 +168,38 @@ function compareFunc(op: Op): BinFn {
   };
 }
 
+/** Operators over Go width numerics: uint op uint stays uint64 (wrapping); otherwise int64/float64. */
+function goNumOp(op: Op, f: BinFn, l: Value, r: Value, lf: Fn, rf: Fn): Value {
+  const lu = l instanceof GoNum && l.unsigned;
+  const ru = r instanceof GoNum && r.unsigned;
+  if (lu && ru && (op === "+" || op === "-" || op === "*")) {
+    const a = (l as GoNum).v as bigint;
+    const b = (r as GoNum).v as bigint;
+    const v = op === "+" ? a + b : op === "-" ? a - b : a * b;
+    return new GoNum("uint64", BigInt.asUintN(64, v));
+  }
+  const view = (x: Value): Value => {
+    if (!(x instanceof GoNum)) return x;
+    if (typeof x.v === "number") return x.v;
+    // comparisons between two unsigned values keep their magnitude; mixed with int64 Go wraps (IGetInt)
+    return lu && ru ? x.v : BigInt.asIntN(64, x.v);
+  };
+  return f(view(l), view(r), lf, rf);
+}
+
 function arith(lf: Fn, rf: Fn, op: Op): Fn {
   const f = opFunc(op);
   const ann = rf.ann;
+  const run = (l: Value, r: Value): Value =>
+    l instanceof GoNum || r instanceof GoNum ? goNumOp(op, f, l, r, lf, rf) : f(l, r, lf, rf);
   if (lf.lit && rf.lit) {
     // constant folding: errors surface at compile time
-    const v = f(lf.lit.value, rf.lit.value, lf, rf);
+    const v = run(lf.lit.value, rf.lit.value);
     return literal(v, ann);
   }
   const le = lf.exec.bind(lf);
   const re = rf.exec.bind(rf);
-  return { ann, exec: (ctx) => f(le(ctx), re(ctx), lf, rf) };
+  return { ann, exec: (ctx) => run(le(ctx), re(ctx)) };
 }
 
 export function literal(v: Value, ann?: string): Fn {

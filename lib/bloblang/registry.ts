@@ -2,7 +2,7 @@
 // defaults, compile-time checks of literal args, and per-execution resolution of dynamic args.
 import type { Ctx, Fn } from "./runtime";
 import type { Value } from "./value";
-import { Timestamp, typeOf } from "./value";
+import { GoNum, Timestamp, typeOf } from "./value";
 import { BloblangError, errFrom, rtErr } from "./errors";
 import { getBool, getInt, getNumber, getTimestamp } from "./coerce";
 import type { Arg } from "./parser";
@@ -49,6 +49,8 @@ export function methodNames(): string[] {
   return [...methods.keys()].sort();
 }
 
+const keepsWidth = new Set(["int32", "uint32", "uint64", "float32", "type", "string", "bytes", "not_null"]);
+
 /** A simple method: executes the target, then `fn(value, ctx)`; errors are prefixed with the target. */
 export function simpleMethod(
   name: string,
@@ -64,7 +66,9 @@ export function simpleMethod(
       return {
         ann: "method " + name,
         exec(ctx) {
-          const v = te(ctx);
+          let v = te(ctx);
+          // Go width numerics behave as int64/float64 (ISanitize) inside ordinary methods
+          if (v instanceof GoNum && !keepsWidth.has(name)) v = v.v;
           try {
             return fn(v, ctx);
           } catch (e) {

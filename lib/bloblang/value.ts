@@ -21,6 +21,26 @@ export const NIL_ARRAY: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 export type ValueObject = Record<string, Value>;
 
+/**
+ * A Go numeric of a width other than int64/float64 (from `.int32()`, `.uint32()`, `.uint64()`,
+ * `.float32()`). Arithmetic sanitizes it like Go's ISanitize: int32 → int64, uint32 → uint64,
+ * float32 → float64; uint64 op uint64 stays uint64.
+ */
+export class GoNum {
+  constructor(
+    readonly kind: "int32" | "uint32" | "uint64" | "float32",
+    readonly v: bigint | number,
+  ) {}
+  get unsigned(): boolean {
+    return this.kind === "uint32" || this.kind === "uint64";
+  }
+}
+
+/** Go's ISanitize for numbers: the int64/float64 (or unsigned bigint) view of a GoNum. */
+export function sanitizeNum(v: Value): Value {
+  return v instanceof GoNum ? v.v : v;
+}
+
 /** A Go time.Time: unix seconds + nanoseconds, with the location it is shown in. */
 export class Timestamp {
   constructor(
@@ -192,6 +212,7 @@ export function typeOf(v: Value): TypeName {
     case "object":
       if (v === null) return "null";
       if (Array.isArray(v)) return "array";
+      if (v instanceof GoNum) return "number";
       if (v instanceof Uint8Array) return "bytes";
       if (v instanceof Timestamp) return "timestamp";
       if (v === DELETE) return "delete";
@@ -217,6 +238,7 @@ export function goTypeName(v: Value): string {
   if (Array.isArray(v)) return "[]interface {}";
   if (v instanceof Uint8Array) return "[]uint8";
   if (v instanceof Timestamp) return "time.Time";
+  if (v instanceof GoNum) return v.kind;
   if (v === DELETE) return "value.Delete";
   if (v === NOTHING) return "value.Nothing";
   return "map[string]interface {}";

@@ -2,7 +2,7 @@
 import { registerMethod, simpleMethod } from "../registry";
 import type { Fn, MessageCtx } from "../runtime";
 import type { Value, ValueObject } from "../value";
-import { Timestamp, isObject, typeOf, utf8 } from "../value";
+import { GoNum, Timestamp, isObject, typeOf, utf8 } from "../value";
 import { BloblangError, errFrom, rtErr, typeError } from "../errors";
 import { getTimestamp, isNull, toBool, toInt, toNumber } from "../coerce";
 import { getPath, mapExpression, searchPath } from "../parser";
@@ -216,14 +216,15 @@ simpleMethod("not_empty", [], () => (v) => {
   return v;
 });
 
-// Typed numeric coercions (Benthos' pure package). int64 is the native integer; the narrower
-// integer types are range-checked and then carried as int64.
+// Typed numeric coercions (Benthos' pure package). int32/uint32/uint64/float32 keep their Go width
+// (GoNum); int16/int8/uint16/uint8 are range-checked and carried as int64.
 function intMethod(name: string, check: (i: bigint) => string | null) {
   simpleMethod(name, [], () => (v) => {
+    if (v instanceof GoNum && v.kind === name) return v;
     const i = toInt(v);
     const err = check(i);
     if (err) throw rtErr(err);
-    return i;
+    return name === "int32" ? new GoNum("int32", i) : i;
   });
 }
 intMethod("int64", () => null);
@@ -251,7 +252,10 @@ intMethod("int8", (i) =>
 function uintMethod(name: string, max: bigint, label: string) {
   simpleMethod(name, [], () => (v) => {
     let u: bigint;
-    if (typeof v === "string") {
+    if (v instanceof GoNum && v.kind === name) return v;
+    if (v instanceof GoNum) v = v.v;
+    if (typeof v === "bigint" && v > 9223372036854775807n) u = v;
+    else if (typeof v === "string") {
       if (!/^[0-9]+$/.test(v)) {
         if (/^-[0-9]+$/.test(v))
           throw rtErr(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
@@ -273,7 +277,7 @@ function uintMethod(name: string, max: bigint, label: string) {
       if (u < 0n) throw rtErr("signed integer value is negative and cannot be cast as an unsigned integer");
     }
     if (u > max) throw rtErr(`value is too large to be cast as ${label}`);
-    return u;
+    return name === "uint64" || name === "uint32" ? new GoNum(name, u) : u;
   });
 }
 uintMethod("uint64", 18446744073709551615n, "an unsigned integer");
@@ -281,7 +285,12 @@ uintMethod("uint32", 4294967295n, "a 32-bit unsigned integer");
 uintMethod("uint16", 65535n, "a 16-bit unsigned integer");
 uintMethod("uint8", 255n, "an 8-bit unsigned integer");
 simpleMethod("float64", [], () => (v) => toNumber(v));
-simpleMethod("float32", [], () => (v) => Math.fround(toNumber(v)));
+simpleMethod(
+  "float32",
+  [],
+  () => (v) =>
+    v instanceof GoNum && v.kind === "float32" ? v : new GoNum("float32", Math.fround(toNumber(v))),
+);
 
 export { searchPath, Timestamp };
 export type { ValueObject };
