@@ -31,6 +31,18 @@ describe("bloblang library: numbers and operators", () => {
   });
 });
 
+describe("bloblang library: Go width numerics", () => {
+  it("keeps uint64 arithmetic unsigned and sanitizes narrower widths like Go", () => {
+    expect(run(`root = "18446744073709551614".uint64() + 1.uint64()`)).toBe("18446744073709551615");
+    expect(run(`root = 0.uint64() - 1.uint64()`)).toBe("18446744073709551615");
+    expect(compile(`root = 5.int32() + 1`).exec({}).value).toBe(6n);
+    expect(run(`root = [5.int32().type(), 1.1.float32().string(), 3.uint64() == 3]`)).toBe(
+      `["number","1.1",true]`,
+    );
+    expect(runErr(`root = "-1".uint64()`)).toContain("invalid syntax");
+  });
+});
+
 describe("bloblang library: strings", () => {
   it("transforms and inspects strings", () => {
     expect(

@@ -23,6 +23,18 @@ describe("bloblang parser", () => {
     expect(e.message).toMatch(/^line 2 char \d+: unrecognised method 'nope'/);
   });
 
+  it("reports parse errors with Go's expectations", () => {
+    expect(compileErr(``).message).toBe("line 1 char 1: expected import, map, or assignment");
+    expect(compileErr(`foo = bar bar = baz`).message).toBe("line 1 char 11: expected line break");
+    expect(compileErr(`foo wat bar`).message).toBe("line 1 char 5: expected =");
+    expect(compileErr(`foo = blah.`).message).toBe("line 1 char 12: required: expected method or field path");
+    expect(compileErr(`let = blah`).message).toBe("line 1 char 5: required: expected variable name");
+    expect(compileErr(`root = `).message).toBe("line 1 char 8: expected query");
+    expect(compileErr(`let foo = bar\n!foo = bar`).message).toBe(
+      "line 2 char 1: expected import, map, or assignment",
+    );
+  });
+
   it("follows V1 precedence: | binds like *, && and || share a level", () => {
     expect(run(`root = 1 + null | 2`)).toBe("3");
     expect(run(`root = true || false && false`)).toBe("false");
