@@ -38,9 +38,9 @@ export function plan(pipeline: string, desired: Desired, observed: Execution[]):
       return {
         pipeline,
         target: { state: "stopped" },
-        actions: mine
-          .filter((e) => e.state === "running" || e.state === "pending")
-          .map((execution) => ({ type: "stop", execution })),
+        // Anything not stopped on purpose is stopped: a crashed execution may otherwise be
+        // restarted by its runtime (Docker's restart policy) while the pipeline is paused.
+        actions: mine.filter((e) => e.state !== "stopped").map((execution) => ({ type: "stop", execution })),
       };
     case "published":
       return planPublished(pipeline, desired, mine);

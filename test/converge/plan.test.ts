@@ -46,7 +46,7 @@ describe("plan: every desired state × every observed execution state", () => {
     });
     it(`paused, ${state}`, () => {
       const p = plan("p", { kind: "paused", version: "1" }, [exec(0, "1", state)]);
-      const expected = state === "running" || state === "pending" ? [`stop:x-0-1-${state}`] : [];
+      const expected = state === "stopped" ? [] : [`stop:x-0-1-${state}`];
       expect(kinds(p.actions)).toEqual(expected);
       expect(p.target).toEqual({ state: "stopped" });
     });
