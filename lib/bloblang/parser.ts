@@ -269,9 +269,8 @@ export class Parser {
     // method
     const name = this.snake();
     if (name && this.peek() === "(") {
-      const afterName = this.pos;
       const args = this.args();
-      return this.buildOrFatal(() => lookupMethod(name, target, args, this.named), afterName, name, "method");
+      return this.buildOrFatal(() => lookupMethod(name, target, args, this.named), this.pos, name, "method");
     }
     this.pos = start;
     // field
@@ -653,9 +652,8 @@ export class Parser {
       this.pos = start;
       return null;
     }
-    const afterName = this.pos;
     const args = this.args();
-    return this.buildOrFatal(() => lookupFunction(name, args, this.named), afterName, name, "function");
+    return this.buildOrFatal(() => lookupFunction(name, args, this.named), this.pos, name, "function");
   }
 
   metaRef(): Fn | null {
