@@ -94,12 +94,21 @@ export async function appendEvent(
   const js = jetstream(store.nc);
   const msgID = sha256(canonicalJson(input));
   const maxAttempts = opts.maxAttempts ?? 20;
+  const heads = chainHeads(store);
   for (let attempt = 1; ; attempt++) {
-    const prev = await store.jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(notFoundAsNull);
+    // The head we appended last saves a read; the expected sequence below proves it is still the head.
+    let prev = heads.get(pipeline);
+    const cached = prev !== undefined;
+    if (!prev) {
+      const last = await store.jsm.streams
+        .getMessage(stream, { last_by_subj: subject })
+        .catch(notFoundAsNull);
+      prev = last ? { seq: last.seq, hash: sha256(last.data) } : null;
+    }
     const chained: UnhashedRecord = {
       ...input,
       prevSeq: prev ? prev.seq : null,
-      prevHash: prev ? sha256(prev.data) : null,
+      prevHash: prev ? prev.hash : null,
     };
     const full: EventRecord = { ...chained, hash: recordHash(chained) };
     const data = new TextEncoder().encode(JSON.stringify(full));
@@ -109,11 +118,14 @@ export async function appendEvent(
         expect: { streamName: stream, lastSubjectSequence: prev ? prev.seq : 0 },
       });
       if (ack.duplicate) {
+        heads.delete(pipeline); // the stored copy may have other links than ours
         const stored = await store.jsm.streams.getMessage(stream, { seq: ack.seq });
         if (stored) return toStoredEvent(stored, store.names.eventsSubject);
       }
+      heads.set(pipeline, { seq: ack.seq, hash: sha256(data) });
       return { seq: ack.seq, subject, pipeline, time: new Date(), data, record: full };
     } catch (err) {
+      heads.delete(pipeline);
       if (!isWrongLastSequence(err) || attempt >= maxAttempts) {
         if (isWrongLastSequence(err)) {
           throw new EventAppendError(
@@ -123,9 +135,19 @@ export async function appendEvent(
         throw err;
       }
       // another writer appended to this pipeline: re-read its last record and chain after it
-      await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 500) * (0.5 + Math.random())));
+      if (!cached)
+        await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 500) * (0.5 + Math.random())));
     }
   }
+}
+
+/** Per store: each pipeline's last record as this process appended it (seq and hash). */
+const heads = new WeakMap<Store, Map<string, { seq: number; hash: string } | null>>();
+
+function chainHeads(store: Store): Map<string, { seq: number; hash: string } | null> {
+  let m = heads.get(store);
+  if (!m) heads.set(store, (m = new Map()));
+  return m;
 }
 
 export interface EventFilter {

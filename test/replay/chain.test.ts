@@ -68,6 +68,18 @@ describe("appendEvent", () => {
     expect(report.chains).toEqual([expect.objectContaining({ pipeline: id, records: 12 })]);
   });
 
+  it("chains after records another process appended (its cached head is stale)", async () => {
+    const a = await freshStore();
+    const b = await Store.open(t.nc, { names: a.names }); // another writer: its own view of the heads
+    const id = uid("stale");
+    const r1 = await appendEvent(a, fakeRecord(id, 1));
+    const r2 = await appendEvent(b, fakeRecord(id, 2));
+    const r3 = await appendEvent(a, fakeRecord(id, 3)); // a last saw r1
+    expect(r2.record!.prevSeq).toBe(r1.seq);
+    expect(r3.record!.prevSeq).toBe(r2.seq);
+    expect((await verifyChains(a)).ok).toBe(true);
+  });
+
   it("deduplicates a retried identical record", async () => {
     const store = await freshStore();
     const id = uid("dup");
