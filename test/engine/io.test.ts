@@ -179,3 +179,35 @@ output:
     expect(readLines(join(dir, "out.txt")).sort()).toEqual(["1", "2"]);
   });
 });
+
+describe("resources", () => {
+  it("inputs, processors and outputs can be resources referenced by label", async () => {
+    const dir = tempDir();
+    const s = await runToEnd(`
+input:
+  resource: numbers
+pipeline:
+  processors:
+    - resource: double
+    - resource: double
+output:
+  resource: sink
+input_resources:
+  - label: numbers
+    generate:
+      count: 2
+      interval: ""
+      mapping: 'root = counter()'
+processor_resources:
+  - label: double
+    mapping: 'root = this * 2'
+output_resources:
+  - label: sink
+    file:
+      path: ${dir}/out.txt
+`);
+    expect(readLines(join(dir, "out.txt"))).toEqual(["4", "8"]);
+    // Metrics of a resource are kept under its label.
+    expect(s.metrics().double).toMatchObject({ received: 4, sent: 4 });
+  });
+});

@@ -71,7 +71,10 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
   const config = w.root(doc.errors.length ? null : (doc.contents as AnyNode));
   w.checkRefs(config);
   config.warnings = w.issues.filter((i) => i.level === "warning");
-  return { issues: w.issues.sort((a, b) => a.line - b.line || a.column - b.column), config };
+  // A value emptied by a missing env var is reported once, as the env var.
+  const envAt = new Set(missing.map((m) => `${m.line}:${m.column}`));
+  const issues = w.issues.filter((i) => i.path === "" || !envAt.has(`${i.line}:${i.column}`));
+  return { issues: issues.sort((a, b) => a.line - b.line || a.column - b.column), config };
 }
 
 class Walker {
