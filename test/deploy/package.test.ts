@@ -341,6 +341,24 @@ describe("serverless package (offline)", () => {
     }
   }, 240_000);
 
+  it("refuses to package without the AWS parameters, naming each missing one", async () => {
+    const d = mkdtempSync(join(tmpdir(), "reef-package-noparams-"));
+    try {
+      const err = await slsPackage(d, { natsAuth: "token" }, "ci3").then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/reef in AWS needs these parameters/);
+      for (const p of ["executor=ecs", "natsUrl=", "vpcId=", "subnets=", "natsCredsSecretArn="]) {
+        expect(err?.message).toContain(`--param="${p}`);
+      }
+      // It stops before anything is built.
+      expect(existsSync(join(d, "package", "converge.zip"))).toBe(false);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("bundles no import a Lambda could not resolve", () => {
     // Every bare import of a function bundle must be a Node built-in or shipped in the zip:
     // otherwise the function fails at cold start.

@@ -1,0 +1,52 @@
+// A Serverless Framework plugin (serverless.yml `plugins`) that stops `serverless package` and
+// `serverless deploy` before anything is built when the AWS parameters are missing or wrong
+// (infra/aws/README.md). `serverless offline` never runs these hooks, so the local stack keeps
+// its defaults.
+"use strict";
+
+const AUTH = ["none", "token", "userpass"];
+
+class ReefDeployChecks {
+  constructor(serverless) {
+    this.serverless = serverless;
+    const check = () => this.check();
+    this.hooks = {
+      "before:package:initialize": check,
+      "before:deploy:function:initialize": check,
+    };
+  }
+
+  check() {
+    const p = (this.serverless.service.custom || {}).reefAws || {};
+    const problems = []; // [the parameter to pass, what is wrong now]
+    const need = (param, now) => problems.push([param, now]);
+    if (p.executor !== "ecs") need("executor=ecs", p.executor);
+    if (!p.natsUrl || /\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(p.natsUrl)) {
+      need("natsUrl=<NATS URL reachable from AWS>", p.natsUrl);
+    }
+    if (!p.vpcId) need("vpcId=<vpc id>", p.vpcId);
+    if (!p.subnets) need("subnets=<subnet ids, comma-separated>", p.subnets);
+    if (!AUTH.includes(p.natsAuth)) need(`natsAuth=${AUTH.join("|")}`, p.natsAuth);
+    if (p.natsAuth !== "none" && !/^arn:aws[a-z-]*:secretsmanager:/.test(p.natsCredsSecretArn || "")) {
+      need("natsCredsSecretArn=<full ARN of the secret>", p.natsCredsSecretArn);
+    }
+    if (!["ENABLED", "DISABLED"].includes(p.assignPublicIp))
+      need("assignPublicIp=ENABLED|DISABLED", p.assignPublicIp);
+    if (!["X86_64", "ARM64"].includes(p.cpuArchitecture))
+      need("cpuArchitecture=X86_64|ARM64", p.cpuArchitecture);
+    if (!["true", "false"].includes(String(p.functionsInVpc)))
+      need("functionsInVpc=true|false", p.functionsInVpc);
+    if (problems.length) {
+      const ServerlessError = this.serverless.classes.Error;
+      throw new ServerlessError(
+        "reef in AWS needs these parameters (infra/aws/README.md):\n" +
+          problems
+            .map(([param, now]) => `  --param="${param}"   (now: ${JSON.stringify(now ?? "")})`)
+            .join("\n"),
+        "REEF_DEPLOY_PARAMETERS",
+      );
+    }
+  }
+}
+
+module.exports = ReefDeployChecks;
