@@ -38,7 +38,9 @@ function bodyLimit(maxBytes: number): MiddlewareObj<Event> {
   return {
     before: (request) => {
       const { body, isBase64Encoded } = request.event;
-      if (!body) return;
+      // an empty body (even one labelled JSON) means "no options", not malformed JSON
+      if (typeof body === "string" && body.trim() === "") request.event.body = undefined;
+      if (!request.event.body || !body) return;
       const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
       if (bytes > maxBytes) {
         throw new HttpError(
@@ -85,14 +87,23 @@ function parseIfMatch(header: string | undefined): { ifRevision?: number; ifExis
   return { ifRevision: Number(m[1]) };
 }
 
+/** Path parameters arrive percent-encoded from some sources; a malformed escape stays as is (and fails validation). */
+function decodePathParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 function routeHandler(route: RouteSpec, opts: ApiOptions) {
   return async (event: Event): Promise<Result> => {
     const params = { ...(event.pathParameters ?? {}) } as { id?: string; version?: string };
     if (params.id !== undefined) {
-      params.id = decodeURIComponent(params.id);
+      params.id = decodePathParam(params.id);
       if (!isValidId(params.id)) throw new InvalidIdError(params.id);
     }
-    if (params.version !== undefined) params.version = checkVersionParam(decodeURIComponent(params.version));
+    if (params.version !== undefined) params.version = checkVersionParam(decodePathParam(params.version));
     let body: Record<string, unknown> = {};
     const raw = event.body as unknown;
     if (route.body) {

@@ -213,8 +213,12 @@ describe("api: lifecycle over HTTP", () => {
     expect(r.body).toMatchObject({ version: "1", changes: ["version 2 → 1"] });
     r = await call("POST", `/pipelines/${id}/rollback`, { body: { to: "2" } });
     expect(r.body).toMatchObject({ version: "2" });
-    r = await call("POST", `/pipelines/${id}/pause`);
-    expect(r.status).toBe(200);
+    // an empty JSON-labelled body means "no options"
+    r = await call("POST", `/pipelines/${id}/pause`, {
+      raw: "",
+      headers: { "content-type": "application/json" },
+    });
+    expect(r.status, r.text).toBe(200);
     expect(await definition(id)).toMatchObject({ status: "paused", version: "2" });
     r = await call("POST", `/pipelines/${id}/draft`, { body: { version: "1" } });
     expect(r.status).toBe(200);
