@@ -125,7 +125,7 @@ export default async function bench(): Promise<void> {
     {
       const a = names("offline");
       const env = { ...base, ...a.env, PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" };
-      const work = `.esbuild-bench-${Math.random().toString(16).slice(2, 8)}`;
+      const work = `.reef/esbuild-bench-${Math.random().toString(16).slice(2, 8)}`;
       const offline = await startOffline({
         projectDir: ROOT,
         lambdaPort: await freePort(),

@@ -35,7 +35,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const t = await openTestStore();
   const suffix = uniqueSuffix();
   const stateDir = mkdtempSync(join(tmpdir(), "reef-e2e-state-"));
-  const esbuildFolder = `.esbuild-e2e-${suffix}`;
+  // under .reef/: ignored by git, eslint and prettier, and never removed by a concurrent `serverless package`
+  const esbuildFolder = `.reef/esbuild-e2e-${suffix}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",

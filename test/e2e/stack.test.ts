@@ -18,7 +18,7 @@ const CONFIG = new TextEncoder().encode(
 let t: TestStore;
 let env: Record<string, string>;
 let home: string;
-const esbuildFolder = `.esbuild-e2e-${uniqueSuffix()}`;
+const esbuildFolder = `.reef/esbuild-e2e-${uniqueSuffix()}`;
 
 beforeAll(async () => {
   t = await openTestStore();
