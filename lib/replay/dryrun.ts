@@ -86,7 +86,9 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
   step.definition = describeEntry(entry);
   const resolved = await resolveDesired(store, id, entry);
   step.desired = resolved.desired;
-  if (resolved.desired.kind === "invalid" && resolved.desired.error.code === "CONFIG_NOT_FOUND") {
+  const configGone =
+    resolved.desired.kind === "invalid" && resolved.desired.error.code === "CONFIG_NOT_FOUND";
+  if (configGone) {
     const foundThen = rec?.result?.revision === revision && rec.result.desired === "published";
     notes.push(
       foundThen
@@ -106,7 +108,7 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
       notes.push(
         `at the time, converge acted on revision ${rec.result.revision}, not ${revision} (level-triggered: it reads the current definition), so "then" is what revision ${revision} would have done`,
       );
-    } else if (rec.result.desired !== resolved.desired.kind) {
+    } else if (rec.result.desired !== resolved.desired.kind && !configGone) {
       const why = rec.result.error ? ` (${rec.result.error.code}: ${rec.result.error.message})` : "";
       notes.push(
         `at the time converge resolved this revision as ${rec.result.desired}${why}; now it resolves as ${resolved.desired.kind}: a config it names was added or removed since`,
