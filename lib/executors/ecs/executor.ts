@@ -155,7 +155,8 @@ export class EcsExecutor implements Executor {
         if (!again) await this.createService(pipeline, taskDefinition, replicas);
         return;
       }
-      service = updated;
+      // UpdateService answers without tags: keep the ones DescribeServices gave.
+      service = { ...updated, tags: service.tags };
     }
     const tags = fromTagList(service.tags);
     if (tags[LABELS.version] !== version || tags[LABELS.digest] !== digest) {
@@ -264,6 +265,7 @@ export class EcsExecutor implements Executor {
       .update(`${this.config.cluster}|${name}|${taskDefinition}|${replicas}`)
       .digest("hex")
       .slice(0, 32);
+    const tags = toTagList(pipelineTags(pipeline, identity?.version ?? "", identity?.digest ?? ""));
     try {
       const out = await this.call("CreateService", () =>
         this.client.send(
@@ -284,12 +286,12 @@ export class EcsExecutor implements Executor {
             },
             propagateTags: "TASK_DEFINITION",
             enableECSManagedTags: true,
-            tags: toTagList(pipelineTags(pipeline, identity?.version ?? "", identity?.digest ?? "")),
+            tags,
             clientToken: token,
           }),
         ),
       );
-      return out?.service;
+      return out?.service && { ...out.service, tags: out.service.tags ?? tags };
     } catch (err) {
       // Same name, other parameters (a concurrent create) or still draining: look again.
       if (awsErrorName(err) !== "InvalidParameterException") throw err;

@@ -267,6 +267,7 @@ describe("ECS executor lifecycle through converge()", () => {
     const [update] = ecs.calls<UpdateServiceCommandInput>(UpdateServiceCommand);
     expect(update).toMatchObject({ service: `reef-${id}`, taskDefinition: td(id, 1), desiredCount: 3 });
     expect(update.networkConfiguration).toBeUndefined();
+    expect(ecs.calls(TagResourceCommand)).toHaveLength(0); // same version: tags already right
     expect((await t.store.getStatus(id))!.executions.map((e) => e.state)).toEqual([
       "running",
       "pending",

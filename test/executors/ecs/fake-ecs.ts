@@ -267,7 +267,8 @@ export class FakeEcs {
       const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
       primary.desiredCount = s.desiredCount;
     }
-    return { ...meta, service: structuredClone({ ...s, clientToken: undefined }) };
+    // Like ECS: the answer carries no tags (only DescribeServices with include TAGS does).
+    return { ...meta, service: structuredClone({ ...s, clientToken: undefined, tags: undefined }) };
   }
 
   private deleteService(i: { cluster?: string; service?: string; force?: boolean }) {
