@@ -11,7 +11,7 @@ import {
   type DryRunStep,
 } from "../../lib/replay";
 import { InProcessInvoker } from "../../lib/bridge";
-import { readEvents } from "../../lib/store";
+import { appendEvent, readEvents } from "../../lib/store";
 import {
   openProcessWorld,
   putConfig,
@@ -154,6 +154,36 @@ describe("dry-run replay", () => {
       expect.stringMatching(/revision \d+ of .* was already removed from the KV history/),
     ]);
     expect(steps[1].notes[0]).toMatch(/already removed from the KV history/);
+  });
+
+  it("notes when converge acted on a newer revision, and when a change was not handled at all", async () => {
+    const id = uid("newer");
+    await putConfig(w, id, "1", sampleConfig("v1"));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    const first = await changeEventFor(w.store, id);
+    await putDefinition(w, { id, status: "draft", version: "1" }); // arrives before the bridge handles `first`
+    await handleAndRecord(w.deps, first); // level-triggered: acts on the draft
+    await appendEvent(w.store, {
+      event: await changeEventFor(w.store, id),
+      outcome: "failed",
+      error: { code: "INVOKE_FAILED", message: "converge timed out" },
+      durationMs: 150_000,
+      handledAt: new Date().toISOString(),
+      attempts: 5,
+    });
+    const steps = (
+      await runReplay(await selectEvents(w.store, { pipeline: id }), (i) => dryRunStep(dryDeps(), i))
+    ).steps;
+    expect(steps[0]).toMatchObject({
+      desired: { kind: "published" },
+      recorded: { revision: first.revision + 1 },
+    });
+    expect(steps[0].then!.actions).toEqual([`start ${id}#0 v1`]);
+    expect(steps[0].notes).toEqual([
+      expect.stringContaining(`converge acted on revision ${first.revision + 1}, not ${first.revision}`),
+    ]);
+    expect(steps[1]).toMatchObject({ desired: { kind: "draft" }, then: null, now: { actions: [] } });
+    expect(steps[1].notes).toEqual([expect.stringContaining("not handled at the time (INVOKE_FAILED)")]);
   });
 
   it("replays every revision the KV history holds (--from-history), joined with the records", async () => {
