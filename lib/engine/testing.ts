@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { parseDocument, parse as parseYaml } from "yaml";
+import { isMap, parseDocument, parse as parseYaml } from "yaml";
 import { compile, execInput } from "./blobl";
 import { buildInput } from "./components/inputs";
 import { buildOutput } from "./components/outputs";
@@ -213,10 +213,19 @@ async function runCase(
 function withoutUnusedIO(text: string, target: string): string {
   const doc = parseDocument(text);
   if (doc.errors.length) return text;
-  for (const section of ["input", "buffer", "output"]) {
-    if (!target.startsWith(`/${section}/`)) doc.delete(section);
+  doc.delete("buffer");
+  // Only the processors of the input and output can be targets: keep those, drop the component.
+  for (const [section, stand_in] of [
+    ["input", "stdin"],
+    ["output", "drop"],
+  ] as const) {
+    const node = doc.get(section, true);
+    const procs = isMap(node) ? node.get("processors", true) : undefined;
+    const label = isMap(node) ? node.get("label") : undefined;
+    doc.set(section, doc.createNode({ [stand_in]: {} }));
+    if (procs && target.startsWith(`/${section}/`)) doc.setIn([section, "processors"], procs);
+    if (label) doc.setIn([section, "label"], label);
   }
-  if (!target.startsWith("/output/")) doc.set("output", { drop: {} });
   return doc.toString();
 }
 

@@ -63,8 +63,14 @@ describe("config unit tests (runConfigTests)", () => {
         ],
         error: undefined,
       },
+      {
+        config: "unit/input_procs.yaml",
+        definition: "unit/input_procs.yaml",
+        tests: [["input processors", true, []]],
+        error: undefined,
+      },
     ]);
-    expect(report).toMatchObject({ ok: true, passed: 3, failed: 0 });
+    expect(report).toMatchObject({ ok: true, passed: 4, failed: 0 });
   });
 
   it("reports failing conditions and batch count mismatches", async () => {
