@@ -1,10 +1,14 @@
 // End to end: real nats-server, serverless-offline, the bridge process and the process executor.
 // Definitions are written with a plain NATS KV client, as any user or language would.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { Kvm } from "@nats-io/kv";
+import { createProcessExecutor } from "../../lib/executors/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChains } from "../../lib/store";
 import { waitFor } from "../helpers/nats";
-import { eventRecords, listExecutions, startStack, type BridgeProc, type Stack } from "./harness";
+import { eventRecords, listExecutions, ROOT, startStack, type BridgeProc, type Stack } from "./harness";
 
 const CONFIG = new TextEncoder().encode(
   "input:\n  generate:\n    mapping: 'root = 1'\noutput:\n  drop: {}\n",
@@ -83,5 +87,28 @@ describe("e2e: publish → pause → draft → delete", () => {
     await s.t.store.pipelines.put(id, def(id, "draft"));
     bridge = s.startBridge({ REEF_RESYNC_INTERVAL: "0" });
     await waitFor(async () => (await phase(id)) === "absent", "converged after restart", 20_000);
+  });
+});
+
+describe("e2e: reef reconcile", () => {
+  it("invokes the reconcile function, which removes an orphaned execution (labelled, no definition)", async () => {
+    const id = "e2e-orphan";
+    const { digest } = await s.t.store.putConfig(id, "1", CONFIG);
+    await createProcessExecutor(s.env).apply({
+      pipeline: id,
+      target: { state: "running", version: "1", digest, replicas: 1 },
+      actions: [{ type: "start", pipeline: id, replica: 0, version: "1", digest }],
+    });
+    expect(await listExecutions(s.env, id)).toHaveLength(1);
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "dist/reef.mjs"), "reconcile", "--json", "--endpoint", s.offline.lambdaEndpoint],
+      { env: { ...s.env }, timeout: 60_000 },
+    );
+    const result = JSON.parse(stdout) as { orphans: string[]; failures: unknown[] };
+    expect(result.orphans).toContain(id);
+    expect(result.failures).toEqual([]);
+    expect(await listExecutions(s.env, id)).toEqual([]);
   });
 });
