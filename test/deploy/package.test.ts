@@ -341,6 +341,50 @@ describe("serverless package (offline)", () => {
     }
   }, 240_000);
 
+  it("natsAuth=userpass: user and password from the secret, for the functions, the bridge and the executions", async () => {
+    // `serverless print` resolves the same variables as package, in a fraction of the time.
+    const d = mkdtempSync(join(tmpdir(), "reef-print-"));
+    try {
+      const { stdout } = await run(
+        join(ROOT, "node_modules", ".bin", "serverless"),
+        [
+          "print",
+          "--stage",
+          "ci",
+          "--format",
+          "json",
+          "--param=natsAuth=userpass",
+          `--param=natsCredsSecretArn=${SECRET}`,
+        ],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: d, AWS_REGION: "us-east-1", SLS_TELEMETRY_DISABLED: "1" },
+          timeout: 60_000,
+          maxBuffer: 16 << 20,
+        },
+      );
+      const config = JSON.parse(stdout) as {
+        provider: { environment: Record<string, unknown> };
+        resources: { Resources: Record<string, Resource> };
+      };
+      const ref = (key: string) => `{{resolve:secretsmanager:${SECRET}:SecretString:${key}}}`;
+      expect(config.provider.environment).toMatchObject({
+        NATS_TOKEN: "",
+        NATS_USER: ref("NATS_USER"),
+        NATS_PASSWORD: ref("NATS_PASSWORD"),
+        REEF_NATS_CREDS_SECRET_KEYS: "NATS_USER,NATS_PASSWORD",
+      });
+      const [c] = config.resources.Resources.ReefBridgeTaskDefinition.Properties
+        .ContainerDefinitions as Json[];
+      expect(c.Secrets).toEqual([
+        { Name: "NATS_USER", ValueFrom: `${SECRET}:NATS_USER::` },
+        { Name: "NATS_PASSWORD", ValueFrom: `${SECRET}:NATS_PASSWORD::` },
+      ]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("refuses to package without the AWS parameters, naming each missing one", async () => {
     const d = mkdtempSync(join(tmpdir(), "reef-package-noparams-"));
     try {
