@@ -255,7 +255,7 @@ describe("usage errors and not found", () => {
     const init = await reef(["init", join(tempDir(), "___")], { env });
     expect(init.code).toBe(1);
     expect(init.stderr).toContain("(pass --id)");
-  });
+  }, 120_000);
 
   it("refuses to overwrite an existing pipeline folder without --force", async () => {
     const dir = join(tempDir(), "again");

@@ -158,7 +158,7 @@ describe("reef lifecycle", () => {
     r = await reef(["get", id], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("[NOT_FOUND]");
-  });
+  }, 180_000); // ~25 CLI runs: generous on a loaded machine, still bounded
 
   it("applies a folder of many manifests with progress and reports per-pipeline failures", async () => {
     const root = tempDir();
