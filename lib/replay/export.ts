@@ -10,9 +10,15 @@ export interface ExportedFile {
   path: string;
 }
 
-/** `<seq>-<pipeline>-r<revision>.json` (history revisions without a record: `h-…`); sorts in replay order. */
+/**
+ * `<seq>-<pipeline>-r<revision>.json`; a history revision without a record is `h<revision>-…`.
+ * Zero-padded, so names sort in replay order.
+ */
 export function exportFileName(item: ReplayItem): string {
-  const seq = item.seq === null ? "h" : String(item.seq).padStart(8, "0");
+  const seq =
+    item.seq === null
+      ? `h${String(item.event.revision).padStart(8, "0")}`
+      : String(item.seq).padStart(8, "0");
   return `${seq}-${item.pipeline}-r${item.event.revision}.json`;
 }
 

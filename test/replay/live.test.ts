@@ -96,3 +96,20 @@ describe("live replay to a deployed stage", () => {
     expect(step.error).toEqual({ code: "FUNCTION_ERROR", message: "reef-prod-converge failed: boom" });
   });
 });
+
+describe("exportFileName", () => {
+  it("sorts in replay order, recorded events and bare history revisions alike", async () => {
+    const { exportFileName } = await import("../../lib/replay");
+    const item = (seq: number | null, revision: number): ReplayItem => ({
+      seq,
+      pipeline: "orders",
+      event: { key: "orders", operation: "PUT", revision, timestamp: "" },
+      recorded: null,
+      time: new Date(),
+    });
+    expect(exportFileName(item(12, 40))).toBe("00000012-orders-r40.json");
+    const names = [item(null, 9), item(null, 10)].map(exportFileName);
+    expect(names).toEqual(["h00000009-orders-r9.json", "h00000010-orders-r10.json"]);
+    expect([...names].sort()).toEqual(names);
+  });
+});
