@@ -163,7 +163,7 @@ export interface EventFilter {
   toSeq?: number;
 }
 
-/** Reads the events stream oldest first, through an ordered consumer (nothing durable is left behind). */
+/** Reads the events stream oldest first, up to its last message when called (nothing durable is left behind). */
 export async function* iterateEvents(store: Store, filter: EventFilter = {}): AsyncGenerator<StoredEvent> {
   const stream = store.names.events;
   const info = await store.jsm.streams.info(stream);
