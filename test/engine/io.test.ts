@@ -211,3 +211,20 @@ output_resources:
     expect(s.metrics().double).toMatchObject({ received: 4, sent: 4 });
   });
 });
+
+describe("fairness", () => {
+  it("an endless generate without interval into drop can still be stopped", async () => {
+    const s = await start(`
+input:
+  generate:
+    interval: ""
+    mapping: 'root = counter()'
+output:
+  drop: {}
+`);
+    await waitFor(() => (s.metrics().output?.sent ?? 0) > 1000, "messages flowing");
+    const t0 = Date.now();
+    await s.stop(1000);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+});

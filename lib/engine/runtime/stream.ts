@@ -114,7 +114,10 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
 
   // A pipeline thread processes one transaction at a time (as in Benthos); writes run behind it.
   const worker = async () => {
-    for (;;) {
+    for (let n = 1; ; n++) {
+      // Inputs and processors that never wait would keep this loop on the microtask queue forever:
+      // yield to timers and I/O (signals, stop(), socket writes) now and then.
+      if (n % 256 === 0) await new Promise((r) => setImmediate(r));
       if (!slots.tryAcquire()) await slots.acquire();
       let tx: Transaction | null | undefined;
       try {

@@ -17,8 +17,27 @@ export function generateInput(
   let stopped = false;
   const stop = new AbortController();
   const signal = AbortSignal.any([stop.signal, ctx.signal]);
+  const make = (): Transaction | null => {
+    const batch: Message[] = [];
+    for (let i = 0; i < Math.max(1, conf.batch_size) && (conf.count <= 0 || produced < conf.count); i++) {
+      const res = mapping.exec({ batch: { index: i, size: conf.batch_size } }, { mode: "mapping" });
+      produced++;
+      if (res.deleted) continue;
+      const m = new Message(undefined, res.metadata);
+      if (res.value instanceof Uint8Array) m.setContent(res.value);
+      else if (res.value === undefined) m.setContent(new Uint8Array());
+      else m.setValue(res.value);
+      batch.push(m);
+    }
+    return batch.length ? { batch, ack: async () => {} } : null;
+  };
   return {
     async connect() {},
+    tryRead(): Transaction | undefined {
+      // Without an interval nothing waits: the next batch is ready now.
+      if (intervalMs > 0 || stopped || (conf.count > 0 && produced >= conf.count)) return undefined;
+      return make() ?? undefined;
+    },
     async read(): Promise<Transaction | null> {
       if (stopped || (conf.count > 0 && produced >= conf.count)) return null;
       const now = Date.now();
@@ -26,20 +45,9 @@ export function generateInput(
       if (stopped) return null;
       next = (next || now) + intervalMs;
       if (next < Date.now()) next = Date.now();
-      const batch: Message[] = [];
-      for (let i = 0; i < Math.max(1, conf.batch_size) && (conf.count <= 0 || produced < conf.count); i++) {
-        const res = mapping.exec({ batch: { index: i, size: conf.batch_size } }, { mode: "mapping" });
-        produced++;
-        if (res.deleted) continue;
-        const m = new Message(undefined, res.metadata);
-        if (res.value instanceof Uint8Array) m.setContent(res.value);
-        else if (res.value === undefined) m.setContent(new Uint8Array());
-        else m.setValue(res.value);
-        batch.push(m);
-      }
-      if (!batch.length) return this.read();
-      return { batch, ack: async () => {} };
+      return make() ?? this.read();
     },
+
     async stop() {
       stopped = true;
       stop.abort();
