@@ -295,3 +295,12 @@ describe("lint accepts the documented full (advanced) configs of the NATS compon
     }
   });
 });
+
+describe("expandEnv", () => {
+  it("expands, defaults (defaults may contain colons), escapes $${…} and leaves ${! …} alone", async () => {
+    const { expandEnv } = await import("../../lib/engine");
+    const r = expandEnv("a: ${A}\nb: ${B:nats://h:4222}\nc: $${A}\nd: ${! @x }\ne: ${MISSING}", { A: "1" });
+    expect(r.text).toBe("a: 1\nb: nats://h:4222\nc: ${A}\nd: ${! @x }\ne: ");
+    expect(r.missing).toEqual([{ name: "MISSING", line: 5, column: 4 }]);
+  });
+});
