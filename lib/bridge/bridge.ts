@@ -39,6 +39,7 @@ export class Bridge {
   private supervisor?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
+  private resyncAgain?: string;
   private readonly counters = { received: 0, handled: 0, failed: 0, invocations: 0, reconciles: 0 };
 
   constructor(private readonly opts: BridgeOptions) {
@@ -60,9 +61,10 @@ export class Bridge {
     };
   }
 
-  /** Starts consuming and the resync loop; returns once the consumer loop runs. */
+  /** Starts consuming and the resync loop; returns at once (the consumer attaches in the background). */
   start(): void {
     const { config, store, log } = this.opts;
+    let attached = false;
     this.supervisor = superviseConsumer({
       js: this.js,
       jsm: store.jsm,
@@ -71,11 +73,16 @@ export class Bridge {
       ackWaitMs: config.ackWaitMs,
       maxAckPending: config.maxAckPending,
       onMessage: (m) => this.onMessage(m),
-      onCreated: () => void this.resync("consumer created"),
+      // Reconcile once the consumer exists, so every change is covered by one or the other: those
+      // before are seen by the reconcile, those after by the consumer.
+      onAttached: (created) => {
+        if (!attached) void this.resync("start", true);
+        else if (created) void this.resync("consumer re-created", true);
+        attached = true;
+      },
       log,
       signal: this.abort.signal,
     });
-    void this.resync("start");
     if (config.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => void this.resync("interval"), config.resyncIntervalMs);
     }
@@ -168,9 +175,17 @@ export class Bridge {
     });
   }
 
-  /** Triggers `reconcile` unless one is already running (the safety net for anything missed). */
-  resync(reason: string): Promise<void> {
-    if (this.reconciling || this.abort.signal.aborted) return this.reconciling ?? Promise.resolve();
+  /**
+   * Triggers `reconcile` (the safety net for anything missed). One at a time: while one runs, a
+   * `mustCover` request (something may have been missed since it started) runs another right
+   * after; other requests (the interval) are dropped.
+   */
+  resync(reason: string, mustCover = false): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve();
+    if (this.reconciling) {
+      if (mustCover) this.resyncAgain = reason;
+      return this.reconciling;
+    }
     const { invoker, log } = this.opts;
     const started = Date.now();
     this.reconciling = (async () => {
@@ -190,7 +205,11 @@ export class Bridge {
         this.reconciling = undefined;
       }
     })();
-    return this.reconciling;
+    return this.reconciling.then(() => {
+      const again = this.resyncAgain;
+      this.resyncAgain = undefined;
+      return again ? this.resync(again) : undefined;
+    });
   }
 
   /** Resolves when nothing is in flight or queued (tests, benchmarks). */

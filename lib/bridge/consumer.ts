@@ -21,8 +21,11 @@ export interface SupervisorOptions {
   ackWaitMs: number;
   maxAckPending: number;
   onMessage(msg: JsMsg): void;
-  /** The consumer did not exist and was created: changes made meanwhile were not seen. */
-  onCreated(): void;
+  /**
+   * The consumer is attached. `created`: it did not exist and was created, so changes made before
+   * were not seen by it (the caller reconciles).
+   */
+  onAttached(created: boolean): void;
   log: Log;
   signal: AbortSignal;
 }
@@ -35,13 +38,14 @@ export async function superviseConsumer(opts: SupervisorOptions): Promise<void> 
     let messages: ConsumerMessages | undefined;
     const onAbort = () => messages?.stop();
     try {
-      if (await ensureConsumer(opts, stream)) opts.onCreated();
+      const created = await ensureConsumer(opts, stream);
       const consumer = await opts.js.consumers.get(stream, opts.durable);
       messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
       opts.signal.addEventListener("abort", onAbort, { once: true });
       if (opts.signal.aborted) messages.stop();
       void watchStatus(messages, opts.log);
       opts.log.info("consuming", { stream, durable: opts.durable });
+      opts.onAttached(created);
       for await (const m of messages) {
         delay = 250;
         opts.onMessage(m);

@@ -50,7 +50,10 @@ function startBridge(invoker: Invoker, config: Partial<BridgeConfig> = {}) {
   bridge.start();
   // The start reconcile runs over the whole (shared) bucket: let it finish before a test acts, so it
   // never races the changes under test.
-  lastReconcile = bridge.resync("test");
+  lastReconcile = waitFor(
+    () => log.lines.some((l) => l.message === "reconciled" || l.message === "reconcile failed"),
+    "start reconcile",
+  ).then(() => undefined);
   return { bridge, log };
 }
 
