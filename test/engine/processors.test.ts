@@ -243,6 +243,24 @@ ${fileOut(out)}
     expect(new Set(lines.map((l) => l.split(":")[0])).size).toBe(1);
   });
 
+  it("subprocess is restarted when the program exits", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out.txt");
+    const script = join(dir, "once.sh");
+    // Answers one line, then exits: every message needs a fresh process.
+    writeFileSync(script, '#!/bin/sh\nread line\necho "ok:$line"\n', { mode: 0o755 });
+    await runToEnd(`
+${gen(3, "root = counter().string()")}
+pipeline:
+  threads: 1
+  processors:
+    - subprocess:
+        name: ${script}
+${fileOut(out)}
+`);
+    expect(readLines(out)).toEqual(["ok:1", "ok:2", "ok:3"]);
+  });
+
   it("workflow runs branches as a DAG inferred from request/result maps and records meta", async () => {
     const out = join(tempDir(), "out.jsonl");
     await runToEnd(`

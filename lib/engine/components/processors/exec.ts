@@ -136,7 +136,8 @@ export function subprocessProcessor(
 
   return {
     ...perMessage(async (msg) => {
-      const p = chain.then(() => roundTrip(msg.content));
+      // A program that exited before answering gets one retry on a fresh process.
+      const p = chain.then(() => roundTrip(msg.content).catch(() => roundTrip(msg.content)));
       chain = p.catch(() => undefined);
       msg.setContent(new Uint8Array(await p));
       return msg;
