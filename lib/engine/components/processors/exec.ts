@@ -118,7 +118,7 @@ export function subprocessProcessor(
       buf = Buffer.alloc(0);
     };
     c.once("error", (e) => fail(`failed: ${e.message}`));
-    c.once("exit", (code) => {
+    c.once("close", (code) => {
       fail(`exited with status ${code}`);
       if (!ctx.signal.aborted)
         ctx.logger.warn(`subprocess ${conf.name} exited (${code}); restarting on next message`);
