@@ -26,6 +26,8 @@ export interface OfflineOptions {
 export interface Offline {
   pid: number;
   lambdaEndpoint: string;
+  /** Lambda names serverless-offline reported (`reef-dev-converge`, …). */
+  functions: string[];
   stop(): Promise<void>;
   /** Resolves with the exit code when serverless-offline exits. */
   exited: Promise<number | null>;
@@ -58,10 +60,14 @@ export async function startOffline(opts: OfflineOptions): Promise<Offline> {
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
   const tail: string[] = [];
+  const functions: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on("line", (line) => {
       log?.write(line + "\n");
       tail.push(line);
+      // "   * converge: reef-dev-converge"
+      const fn = /^\s*\* [\w-]+: (\S+)\s*$/.exec(line);
+      if (fn) functions.push(fn[1]!);
       if (tail.length > 30) tail.shift();
       opts.onLine?.(line);
     });
@@ -97,7 +103,7 @@ export async function startOffline(opts: OfflineOptions): Promise<Offline> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { pid: child.pid!, lambdaEndpoint: `http://127.0.0.1:${opts.lambdaPort}`, stop, exited };
+  return { pid: child.pid!, lambdaEndpoint: `http://127.0.0.1:${opts.lambdaPort}`, functions, stop, exited };
 }
 
 /** osls' CLI entry, resolved from the project (never a global `serverless`, which may be v4). */

@@ -148,9 +148,8 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     startTimeoutMs: env.REEF_OFFLINE_START_TIMEOUT ? Number(env.REEF_OFFLINE_START_TIMEOUT) * 1000 : 90_000,
   });
   writePid(paths.offlinePidFile, offline.pid);
-  say(
-    `functions     reef-${env.REEF_STAGE}-converge, reef-${env.REEF_STAGE}-reconcile on ${offline.lambdaEndpoint} (Lambda API); HTTP on http://127.0.0.1:${httpPort}`,
-  );
+  const fns = offline.functions.length ? offline.functions.join(", ") : `reef-${env.REEF_STAGE}-converge, …`;
+  say(`functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`);
 
   // 5. The bridge, in this process.
   env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;

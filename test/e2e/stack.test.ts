@@ -87,7 +87,10 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   expect(out).toMatch(/nats-server\s+using nats:\/\/127\.0\.0\.1:\d+ \(already running\)/);
   expect(out).toMatch(/executor\s+process/);
   expect(out).toMatch(/sample\s+pipeline 'sample' loaded as a draft/);
-  expect(out).toContain(`reef-dev-converge, reef-dev-reconcile on http://127.0.0.1:${env.REEF_LAMBDA_PORT}`);
+  expect(out).toMatch(
+    /functions\s+reef-dev-converge, reef-dev-reconcile\b.*: Lambda API on http:\/\/127\.0\.0\.1:\d+/,
+  );
+  expect(out).toContain(`Lambda API on http://127.0.0.1:${env.REEF_LAMBDA_PORT}`);
   expect(out).toContain("npx reef publish sample");
   const sample = await t.store.getDefinitionEntry("sample");
   expect(JSON.parse(new TextDecoder().decode(sample!.value))).toMatchObject({
