@@ -2,8 +2,13 @@
 // arrives; stop drains in-flight messages within the config's shutdown_timeout.
 import { loadConfig, startStream } from "../engine";
 
-export async function runBuiltin(config: string, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runBuiltin(
+  config: string,
+  env: NodeJS.ProcessEnv,
+  started: () => void,
+): Promise<number> {
   const stream = await startStream(loadConfig(config, { env }), { env });
+  started();
   const stop = () => void stream.stop();
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

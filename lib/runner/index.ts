@@ -21,12 +21,13 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     const engine = chooseEngine(env);
     const config = await fetchConfig(env);
     const { text } = expandEnv(config, env);
-    state.write({
-      state: "running",
-      engine: engine.kind === "binary" ? engine.path : "builtin",
-      pid: process.pid,
-    });
-    const code = await runEngine(engine, text, env);
+    const started = () =>
+      state.write({
+        state: "running",
+        engine: engine.kind === "binary" ? engine.path : "builtin",
+        pid: process.pid,
+      });
+    const code = await runEngine(engine, text, env, started);
     if (code === 0) state.write({ state: "exited", exitCode: 0 });
     else
       state.write({
@@ -77,10 +78,16 @@ async function fetchConfig(env: NodeJS.ProcessEnv): Promise<string> {
   }
 }
 
-async function runEngine(engine: EngineChoice, config: string, env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs the engine to its end; `started` is called once it is up (for the state file). */
+async function runEngine(
+  engine: EngineChoice,
+  config: string,
+  env: NodeJS.ProcessEnv,
+  started: () => void,
+): Promise<number> {
   if (engine.kind === "builtin") {
     const { runBuiltin } = await import("./builtin");
-    return runBuiltin(config, env);
+    return runBuiltin(config, env, started);
   }
   const dir = mkdtempSync(join(tmpdir(), "reef-runner-"));
   const file = join(dir, "config.yaml");
@@ -94,6 +101,7 @@ async function runEngine(engine: EngineChoice, config: string, env: NodeJS.Proce
       child.once("error", (err) =>
         reject(new ReefError("ENGINE_NOT_FOUND", `cannot start engine ${engine.path}: ${err.message}`)),
       );
+      child.once("spawn", started);
       child.once("exit", (code, signal) =>
         resolve(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)),
       );

@@ -220,6 +220,8 @@ describe("on a terminal", () => {
     delete copy.NO_COLOR;
     delete copy.NODE_DISABLE_COLORS;
     delete copy.FORCE_COLOR;
+    // Node's colour detection treats CI=… as a 2-colour terminal; a person's terminal has no CI.
+    delete copy.CI;
     return copy;
   }
 

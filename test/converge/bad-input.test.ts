@@ -157,7 +157,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       const r = await converge(w.deps, id);
       expect(r.phase).toBe("failed");
       expect(await w.executor.list(id)).toEqual([before]);
-      expect(w.engineConfig(id)).toContain('"lkg"');
+      expect(await w.engineConfig(id, '"lkg"')).toContain('"lkg"');
     }
     // fixing it converges again; the running execution is kept as it is
     await putDefinition(w, { id, status: "published", version: "1" });

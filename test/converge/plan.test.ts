@@ -92,13 +92,13 @@ describe("plan: every desired state × every observed execution state", () => {
 });
 
 // A small model of an executor: applying a plan to a set of executions.
+let started = 0; // execution ids are unique across the whole run, as a real executor's are
 function applyPlan(observed: Execution[], actions: Action[]): Execution[] {
   let out = [...observed];
-  let n = 0;
   for (const a of actions) {
     if (a.type === "start") {
       out.push({
-        id: `new${n++}`,
+        id: `new${started++}`,
         pipeline: a.pipeline,
         version: a.version,
         digest: a.digest,

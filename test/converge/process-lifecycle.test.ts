@@ -37,7 +37,7 @@ describe("converge with the process executor", () => {
     await putDefinition(w, { id, status: "published", version: "1" });
     let r = await converge(w.deps, id);
     expect(r.phase).toBe("running");
-    expect(w.engineConfig(id)).toContain('"v1"');
+    expect(await w.engineConfig(id, '"v1"')).toContain('"v1"');
     const status1 = await w.store.getStatus(id);
     expect(status1).toMatchObject({
       id,
@@ -55,7 +55,7 @@ describe("converge with the process executor", () => {
     expect(r.phase).toBe("running");
     const afterV2 = await w.executor.list(id);
     expect(afterV2.map((e) => [e.version, e.state])).toEqual([["2", "running"]]);
-    expect(w.engineConfig(id)).toContain('"v2"');
+    expect(await w.engineConfig(id, '"v2"')).toContain('"v2"');
 
     // pause → stopped, record kept
     await putDefinition(w, { id, status: "paused", version: "2" });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createProcessExecutor, type ProcessExecutor } from "../../lib/executors/process";
 import type { ConvergeDeps } from "../../lib/converge";
-import { openTestStore, type TestStore } from "./nats";
+import { openTestStore, waitFor, type TestStore } from "./nats";
 
 export const FAKE_ENGINE = resolve("test/fixtures/fake-engine.mjs");
 
@@ -36,8 +36,11 @@ export interface ProcessWorld extends TestStore {
   env: Record<string, string>;
   engineDir: string;
   stateDir: string;
-  /** The config the fake engine of a replica was started with, or null. */
-  engineConfig(id: string, replica?: number): string | null;
+  /**
+   * The config the fake engine of a replica was started with, once it contains `expected`
+   * (waits for it, bounded); null when no such engine started.
+   */
+  engineConfig(id: string, expected: string, replica?: number): Promise<string | null>;
   newExecutor(): ProcessExecutor;
 }
 
@@ -65,12 +68,16 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
     executor,
     newExecutor,
     deps: { store: t.store, executor, settleMs: 5_000 },
-    engineConfig(id, replica = 0) {
-      try {
-        return readFileSync(join(engineDir, `${id}.${replica}.yaml`), "utf8");
-      } catch {
-        return null;
-      }
+    engineConfig(id, expected, replica = 0) {
+      const read = () => {
+        try {
+          const config = readFileSync(join(engineDir, `${id}.${replica}.yaml`), "utf8");
+          return config.includes(expected) ? config : null;
+        } catch {
+          return null;
+        }
+      };
+      return waitFor(read, `the engine of ${id}#${replica} to start`, 10_000).catch(() => null);
     },
   };
 }
