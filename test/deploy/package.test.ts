@@ -240,6 +240,10 @@ describe("serverless package (offline)", () => {
     expect(JSON.stringify(byAction("ecs:DeregisterTaskDefinition")[0].statement.Resource)).toContain(
       ":task-definition/reef-*:*",
     );
+    expect(byAction("ecs:ListTasks")[0].statement.Condition).toEqual(
+      byAction("ecs:ListServices")[0].statement.Condition,
+    );
+    expect(JSON.stringify(byAction("ecs:DescribeTasks")[0].statement.Resource)).toContain(":task/reef-ci/*");
     expect(byAction("ecs:ListServices")[0].statement.Condition).toEqual({
       ArnEquals: { "ecs:cluster": { "Fn::GetAtt": ["ReefCluster", "Arn"] } },
     });
@@ -259,6 +263,7 @@ describe("serverless package (offline)", () => {
         for (const a of asArray(statement.Action)) {
           expect([
             "ecs:ListServices",
+            "ecs:ListTasks",
             "ecs:RegisterTaskDefinition",
             "ecs:ListTaskDefinitions",
             "ecs:DescribeTaskDefinition",

@@ -9,7 +9,9 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ListServicesCommand,
+  ListTasksCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   TagResourceCommand,
@@ -17,7 +19,14 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
-import { ExecutorError, LABELS, NameConflictError, ReefError, type Execution } from "../../model";
+import {
+  ExecutorError,
+  LABELS,
+  NameConflictError,
+  ReefError,
+  type Execution,
+  type StatusError,
+} from "../../model";
 import type { Executor, Plan } from "../types";
 import type { EcsConfig } from "./config";
 import {
@@ -31,9 +40,16 @@ import {
   SPEC_TAG,
   toTagList,
 } from "./names";
-import { serviceExecutions, servicePipeline, type TaskDefinitionIdentity } from "./observe";
+import {
+  needsTaskProbe,
+  primaryDeployment,
+  serviceExecutions,
+  servicePipeline,
+  stoppedTaskFailure,
+  type TaskDefinitionIdentity,
+} from "./observe";
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from "./retry";
-import { taskDefinitionRequest } from "./taskdef";
+import { CONTAINER_NAME, taskDefinitionRequest } from "./taskdef";
 
 export interface EcsExecutorOptions {
   client: ECSClient;
@@ -98,9 +114,44 @@ export class EcsExecutor implements Executor {
       (s): s is Service => !!s && !!servicePipeline(s) && serviceName(servicePipeline(s)!) === s.serviceName,
     );
     await this.resolveIdentities(ours);
-    return ours.flatMap((s) =>
-      serviceExecutions(s, (arn) => (arn ? (this.identities.get(arn) ?? undefined) : undefined)),
+    const stopped = await Promise.all(
+      ours.map((s) => (needsTaskProbe(s) ? this.stoppedTaskFailure(s) : undefined)),
     );
+    return ours.flatMap((s, i) =>
+      serviceExecutions(s, (arn) => (arn ? (this.identities.get(arn) ?? undefined) : undefined), stopped[i]),
+    );
+  }
+
+  /**
+   * Replicas are missing and the service gives no reason: ask the stopped tasks (ECS keeps them
+   * about an hour). Best effort: without an answer the replicas are simply pending.
+   */
+  private async stoppedTaskFailure(service: Service): Promise<StatusError | undefined> {
+    try {
+      const listed = await this.call("ListTasks", () =>
+        this.client.send(
+          new ListTasksCommand({
+            cluster: this.config.cluster,
+            serviceName: service.serviceName,
+            desiredStatus: "STOPPED",
+            maxResults: 20,
+          }),
+        ),
+      );
+      const arns = listed?.taskArns ?? [];
+      if (!arns.length) return undefined;
+      const described = await this.call("DescribeTasks", () =>
+        this.client.send(new DescribeTasksCommand({ cluster: this.config.cluster, tasks: arns })),
+      );
+      return stoppedTaskFailure(described?.tasks ?? [], primaryDeployment(service), {
+        nowMs: this.now(),
+        container: CONTAINER_NAME,
+        logGroup: this.config.logGroup,
+        logPrefix: service.serviceName,
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   async apply(plan: Plan): Promise<void> {

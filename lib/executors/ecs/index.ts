@@ -9,7 +9,7 @@ export type { EcsExecutorOptions } from "./executor";
 export { ecsConfigFromEnv } from "./config";
 export type { EcsConfig } from "./config";
 export { taskDefinitionRequest, CONTAINER_NAME } from "./taskdef";
-export { serviceExecutions, failureOf } from "./observe";
+export { serviceExecutions, failureOf, stoppedTaskFailure } from "./observe";
 export { serviceName, familyName } from "./names";
 export { withRetry, isRetryable } from "./retry";
 export type { RetryOptions } from "./retry";

@@ -1,7 +1,7 @@
 // What a pipeline's ECS service looks like as reef executions (pure). One service stands for
 // `desiredCount` virtual executions (replicas 0..n-1) so the planner sees the same shapes as with
 // the process and docker executors.
-import type { Deployment, Service } from "@aws-sdk/client-ecs";
+import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
 import { LABELS, type Execution, type StatusError } from "../../model";
 import { fromTagList } from "./names";
 
@@ -24,7 +24,34 @@ export function servicePipeline(service: Service): string | undefined {
 // Events that explain why tasks do not run (placement, image pull, secrets, essential container exits).
 const PROBLEM = /unable to|error|fail|cannot|not authorized|insufficient|exceeded/i;
 
-export function serviceExecutions(service: Service, identityOf: IdentityOf): Execution[] {
+/** The deployment that runs (or will run) the service's task definition now. */
+export function primaryDeployment(service: Service): Deployment {
+  return (
+    (service.deployments ?? []).find((d) => d.status === "PRIMARY") ?? {
+      taskDefinition: service.taskDefinition,
+      desiredCount: service.desiredCount,
+      runningCount: service.runningCount,
+      pendingCount: service.pendingCount,
+    }
+  );
+}
+
+/** Whether replicas of the service are missing with no reason given by the service itself. */
+export function needsTaskProbe(service: Service): boolean {
+  if (service.status !== "ACTIVE" || !service.desiredCount) return false;
+  const primary = primaryDeployment(service);
+  return (primary.runningCount ?? 0) < service.desiredCount && !failureOf(service, primary);
+}
+
+/**
+ * @param stopped why the deployment's newest task stopped, when it failed (see stoppedTaskFailure):
+ *   the reason for replicas that are not running when the service itself says nothing.
+ */
+export function serviceExecutions(
+  service: Service,
+  identityOf: IdentityOf,
+  stopped?: StatusError,
+): Execution[] {
   const pipeline = servicePipeline(service);
   const arn = service.serviceArn;
   if (!pipeline || !arn || service.status === "INACTIVE") return [];
@@ -52,12 +79,7 @@ export function serviceExecutions(service: Service, identityOf: IdentityOf): Exe
     }));
   }
 
-  const primary: Deployment = deployments.find((d) => d.status === "PRIMARY") ?? {
-    taskDefinition: service.taskDefinition,
-    desiredCount: service.desiredCount,
-    runningCount: service.runningCount,
-    pendingCount: service.pendingCount,
-  };
+  const primary = primaryDeployment(service);
   const desired = service.desiredCount ?? 0;
   const out: Execution[] = [];
 
@@ -72,7 +94,7 @@ export function serviceExecutions(service: Service, identityOf: IdentityOf): Exe
   }
 
   const running = Math.min(primary.runningCount ?? 0, desired);
-  const failure = running < desired ? failureOf(service, primary) : undefined;
+  const failure = running < desired ? (failureOf(service, primary) ?? stopped) : undefined;
   for (let replica = 0; replica < desired; replica++) {
     const base = { id: `${arn}#${replica}`, ...who(primary.taskDefinition), replica };
     if (replica < running) out.push({ ...base, state: "running" });
@@ -117,4 +139,45 @@ export function failureOf(service: Service, primary: Deployment): StatusError | 
   }
   if (!message) return undefined;
   return { code: "EXECUTOR_ERROR", message: event ? `${message}: ${event}` : message };
+}
+
+// A stopped task older than this says nothing about now.
+const STOPPED_TASK_RELEVANCE_MS = 10 * 60_000;
+
+/**
+ * Why the primary deployment's newest failed task stopped: a runner that started and then exited
+ * with an error (a bad config, an engine failure…) or a task that could not start (image,
+ * secrets, network). Tasks stopped by the scheduler (scale-in, pause, rollout) do not count.
+ */
+export function stoppedTaskFailure(
+  tasks: Task[],
+  primary: Deployment,
+  opts: { nowMs: number; container: string; logGroup?: string; logPrefix?: string },
+): StatusError | undefined {
+  const since = Math.max(primary.createdAt?.getTime() ?? 0, opts.nowMs - STOPPED_TASK_RELEVANCE_MS);
+  const failed = tasks
+    .filter(
+      (t) =>
+        t.taskDefinitionArn === primary.taskDefinition &&
+        (t.stoppedAt?.getTime() ?? 0) >= since &&
+        (t.stopCode === "TaskFailedToStart" ||
+          (t.stopCode === "EssentialContainerExited" &&
+            (t.containers ?? []).some((c) => c.exitCode !== undefined && c.exitCode !== 0))),
+    )
+    .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
+  if (!failed) return undefined;
+  const container =
+    (failed.containers ?? []).find((c) => c.name === opts.container) ?? failed.containers?.[0];
+  const taskId = (failed.taskArn ?? "").slice((failed.taskArn ?? "").lastIndexOf("/") + 1);
+  const parts = [`ECS task ${taskId} stopped: ${failed.stoppedReason ?? failed.stopCode}`];
+  if (container?.exitCode !== undefined)
+    parts.push(`${container.name} exited with code ${container.exitCode}`);
+  if (container?.reason) parts.push(container.reason);
+  if (opts.logGroup && container?.name) {
+    parts.push(`its log: ${opts.logGroup} ${opts.logPrefix}/${container.name}/${taskId}`);
+  }
+  return {
+    code: container?.exitCode ? "ENGINE_FAILED" : "EXECUTOR_ERROR",
+    message: parts.join("; "),
+  };
 }

@@ -9,6 +9,7 @@ import {
   DescribeServicesCommand,
   InvalidParameterException,
   ListServicesCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   ServiceNotActiveException,
   ServiceNotFoundException,
@@ -500,6 +501,55 @@ describe("error paths", () => {
     const next = await converge(deps, id);
     expect(next.phase).toBe("pending");
     expect(next.error).toBeNull();
+  });
+
+  it("a runner that exits with an error is reported failed, with the exit code, ECS's reason and where its log is", async () => {
+    const id = uid();
+    await publish(id, "1", 1);
+    await converge(deps, id);
+    ecs.crashTask(`reef-${id}`, {
+      stopCode: "EssentialContainerExited",
+      stoppedReason: "Essential container in task exited",
+      exitCode: 3,
+    });
+    const r = await converge(deps, id);
+    expect(r.phase).toBe("failed");
+    expect(r.error?.code).toBe("ENGINE_FAILED");
+    expect(r.error?.message).toMatch(
+      /stopped: Essential container in task exited; runner exited with code 3/,
+    );
+    expect(r.error?.message).toContain(`its log: ${CONFIG.logGroup} reef-${id}/runner/`);
+    // Once a task runs, the old failure is not the story any more.
+    ecs.settle();
+    expect((await converge(deps, id)).phase).toBe("running");
+  });
+
+  it("a task that cannot start (secrets, image) is reported failed with ECS's reason; scheduler stops are not failures", async () => {
+    const id = uid();
+    await running(id, "1", 1);
+    // Scale-in and pauses stop tasks too: not failures.
+    ecs.crashTask(`reef-${id}`, {
+      stopCode: "ServiceSchedulerInitiated",
+      stoppedReason: "Scaling activity",
+      exitCode: 143,
+    });
+    await publish(id, "1", 2);
+    const scaling = await converge(deps, id);
+    expect(scaling.phase).toBe("pending");
+    expect(scaling.error).toBeNull();
+
+    const reason =
+      "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed";
+    ecs.crashTask(`reef-${id}`, { stopCode: "TaskFailedToStart", stoppedReason: reason });
+    const failed = await converge(deps, id);
+    expect(failed.phase).toBe("failed");
+    expect(failed.error).toEqual({ code: "EXECUTOR_ERROR", message: expect.stringContaining(reason) });
+    expect(ecs.calls(ListTasksCommand)[0]).toEqual({
+      cluster: "reef-test",
+      serviceName: `reef-${id}`,
+      desiredStatus: "STOPPED",
+      maxResults: 20,
+    });
   });
 
   it("throttling is retried with capped backoff", async () => {

@@ -8,9 +8,11 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ECSClient,
   InvalidParameterException,
   ListServicesCommand,
+  ListTasksCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   ServiceNotActiveException,
@@ -21,6 +23,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
   type Tag,
+  type Task,
 } from "@aws-sdk/client-ecs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -66,6 +69,8 @@ export class FakeEcs {
       ListTaskDefinitions: [ListTaskDefinitionsCommand, (i) => this.listTaskDefinitions(i)],
       DeregisterTaskDefinition: [DeregisterTaskDefinitionCommand, (i) => this.deregister(i)],
       DeleteTaskDefinitions: [DeleteTaskDefinitionsCommand, (i) => this.deleteTaskDefinitions(i)],
+      ListTasks: [ListTasksCommand, (i) => this.listTasks(i)],
+      DescribeTasks: [DescribeTasksCommand, (i) => this.describeTasks(i)],
     };
     for (const [name, [cmd, fn]] of Object.entries(handlers)) {
       this.handlers.set(name, fn);
@@ -142,6 +147,47 @@ export class FakeEcs {
     primary.rolloutState = "FAILED";
     primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
     s.events = [{ id: "e1", createdAt: this.now(), message: event }, ...(s.events ?? [])];
+  }
+
+  /** Stopped tasks, by service name (ECS keeps them for about an hour). */
+  readonly stoppedTasks = new Map<string, Task[]>();
+  private taskSeq = 0;
+
+  /** A task of the service's primary deployment stopped (the runner exited, or it never started). */
+  crashTask(
+    name: string,
+    how: { stopCode: Task["stopCode"]; stoppedReason: string; exitCode?: number; reason?: string },
+  ): void {
+    const s = this.services.get(name)!;
+    const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
+    const taskArn = `arn:aws:ecs:${REGION_ACCOUNT}:task/${this.cluster}/${(++this.taskSeq).toString(16).padStart(32, "0")}`;
+    const task: Task = {
+      taskArn,
+      taskDefinitionArn: primary.taskDefinition,
+      lastStatus: "STOPPED",
+      desiredStatus: "STOPPED",
+      stopCode: how.stopCode,
+      stoppedReason: how.stoppedReason,
+      stoppedAt: this.now(),
+      containers: [{ name: "runner", exitCode: how.exitCode, reason: how.reason, lastStatus: "STOPPED" }],
+    };
+    this.stoppedTasks.set(name, [task, ...(this.stoppedTasks.get(name) ?? [])]);
+  }
+
+  private listTasks(i: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
+    this.checkCluster(i.cluster);
+    const tasks = i.desiredStatus === "STOPPED" ? (this.stoppedTasks.get(i.serviceName!) ?? []) : [];
+    return { ...meta, taskArns: tasks.map((t) => t.taskArn!) };
+  }
+
+  private describeTasks(i: { cluster?: string; tasks?: string[] }) {
+    this.checkCluster(i.cluster);
+    const all = [...this.stoppedTasks.values()].flat();
+    return {
+      ...meta,
+      tasks: structuredClone(all.filter((t) => i.tasks?.includes(t.taskArn!))),
+      failures: [],
+    };
   }
 
   /** A service someone else created with reef's naming but without reef's tags. */
