@@ -25,6 +25,10 @@ await Promise.all([
     outExtension: { ".js": ".mjs" },
     outdir: "dist",
     packages: "external",
+    // Executors and heavy commands are loaded on demand: a chunk per dynamic import keeps
+    // `reef --help` from loading the AWS SDK and dockerode.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     banner: { js: "#!/usr/bin/env node\n" + common.banner.js },
   }),
   build({

@@ -141,10 +141,13 @@ export function findRunnerBundle(env: NodeJS.ProcessEnv = process.env, explicit?
   return found;
 }
 
-/** dist/runner.mjs next to the CLI bundle (dist/reef.mjs), or from lib/executors/docker in the source tree. */
+/**
+ * dist/runner.mjs next to the CLI bundle (dist/reef.mjs or one of its dist/chunks/), or from
+ * lib/executors/docker in the source tree.
+ */
 function besideThisModule(): string[] {
   try {
-    return ["./runner.mjs", "../../../dist/runner.mjs"].map((p) =>
+    return ["./runner.mjs", "../runner.mjs", "../../../dist/runner.mjs"].map((p) =>
       fileURLToPath(new URL(p, import.meta.url)),
     );
   } catch {
