@@ -213,7 +213,7 @@ output:
     clearInterval(timer);
   });
 
-  it("the shared http server (http.address) serves http_server inputs without an address, /ping, /ready, /metrics", async () => {
+  it("the shared http server (http.address) serves http_server inputs without an address, /ping, /ready, /metrics, /stats", async () => {
     const port = await freePort();
     await run(`
 http:
@@ -228,8 +228,13 @@ output:
     expect(await (await fetch(`${base}/ping`)).text()).toBe("pong");
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     expect((await fetch(`${base}/ingest`, { method: "POST", body: "x" })).status).toBe(200);
-    const metrics = (await (await fetch(`${base}/metrics`)).json()) as Record<string, unknown>;
-    expect(metrics.input).toMatchObject({ received: 1, sent: 1 });
+    const stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, unknown>;
+    expect(stats.input).toMatchObject({ received: 1, sent: 1 });
+    // Prometheus text by default, with Benthos's metric names.
+    const prom = await (await fetch(`${base}/metrics`)).text();
+    expect(prom).toContain('input_received{label="",path="root.input"} 1');
+    expect(prom).toContain('output_sent{label="",path="root.output"} 1');
+    expect(prom).toMatch(/# TYPE output_latency_ns summary/);
   });
 });
 

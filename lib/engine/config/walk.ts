@@ -210,7 +210,7 @@ class Walker {
       "logger",
     ) as EngineConfig["logger"];
 
-    let metrics = { type: "none", mapping: "" };
+    let metrics = { type: "prometheus", mapping: "" }; // Benthos's default
     const mNode = get("metrics");
     if (isMap(mNode)) {
       for (const p of mNode.items as Pair<Node, Node>[]) {
@@ -225,11 +225,11 @@ class Walker {
           );
         } else if (["prometheus", "json_api", "none", "logger"].includes(k)) {
           metrics = { ...metrics, type: k };
-          if (k === "prometheus" || k === "logger")
+          if (k === "logger")
             this.issue(
               p.key,
               `metrics.${k}`,
-              `metrics type ${k}: the built-in engine keeps metrics in process (RunningStream.metrics(), JSON at /metrics)`,
+              `metrics type ${k}: metrics are not logged by the built-in engine (see RunningStream.metrics(), /stats)`,
               "warning",
             );
         } else if (["statsd", "influxdb", "cloudwatch", "aws_cloudwatch"].includes(k))

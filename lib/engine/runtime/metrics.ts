@@ -55,10 +55,16 @@ export class ComponentCounter {
 
 export class MetricsRegistry {
   private readonly counters = new Map<string, ComponentCounter>();
+  private readonly kinds = new Map<string, { kind: string; label: string; path: string }>();
 
-  get(name: string): ComponentCounter {
+  /** The counter of one component, by its label (or YAML path when it has none). */
+  get(
+    name: string,
+    info?: { kind: "input" | "processor" | "output"; label: string; path: string },
+  ): ComponentCounter {
     let c = this.counters.get(name);
     if (!c) this.counters.set(name, (c = new ComponentCounter()));
+    if (info && !this.kinds.has(name)) this.kinds.set(name, info);
     return c;
   }
 
@@ -67,4 +73,40 @@ export class MetricsRegistry {
     for (const [k, c] of this.counters) out[k] = c.snapshot();
     return out;
   }
+
+  /** Prometheus text exposition, with Benthos's metric names (input_received, processor_sent, …). */
+  prometheus(): string {
+    const series = new Map<string, { type: string; lines: string[] }>();
+    const add = (name: string, type: string, labels: string, value: number) => {
+      let s = series.get(name);
+      if (!s) series.set(name, (s = { type, lines: [] }));
+      s.lines.push(`${name}{${labels}} ${value}`);
+    };
+    for (const [name, c] of this.counters) {
+      const info = this.kinds.get(name);
+      if (!info) continue;
+      const m = c.snapshot();
+      const labels = `label="${esc(info.label)}",path="root.${esc(info.path)}"`;
+      const k = info.kind;
+      add(`${k}_received`, "counter", labels, m.received);
+      if (k !== "input") add(`${k}_sent`, "counter", labels, m.sent);
+      add(`${k}_error`, "counter", labels, m.errors);
+      if (k !== "input") {
+        const base = `${k}_latency_ns`;
+        add(base, "summary", `${labels},quantile="0.5"`, Math.round(m.latencyMs.p50 * 1e6));
+        add(base, "summary", `${labels},quantile="0.99"`, Math.round(m.latencyMs.p99 * 1e6));
+        add(`${base}_count`, "summary", labels, m.latencyMs.count);
+      }
+    }
+    let out = "";
+    for (const [name, s] of series) {
+      if (!name.endsWith("_count")) out += `# TYPE ${name} ${s.type}\n`;
+      out += s.lines.join("\n") + "\n";
+    }
+    return out;
+  }
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 }

@@ -46,7 +46,18 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       res.statusCode = ready ? 200 : 503;
       res.end(ready ? "OK" : "not ready");
     },
+    // Prometheus text when metrics.prometheus is configured (Benthos's default), JSON otherwise;
+    // /stats is always JSON.
     "/metrics": (_req, res) => {
+      if (config.metrics.type === "prometheus") {
+        res.setHeader("content-type", "text/plain; version=0.0.4");
+        res.end(metrics.prometheus());
+        return;
+      }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(metrics.snapshot()));
+    },
+    "/stats": (_req, res) => {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify(metrics.snapshot()));
     },

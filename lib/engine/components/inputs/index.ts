@@ -51,5 +51,9 @@ export function buildInput(conf: ComponentConfig, ctx: BuildContext): Input {
   // JetStream redelivers by itself (nak); http_server answers the client with the error instead.
   if (c?.auto_replay_nacks === true) input = new ReplayingInput(input, ctx.signal);
   const procs = conf.processors.map((p) => buildProcessor(p, ctx));
-  return new InstrumentedInput(input, procs, ctx.metrics.get(conf.label || conf.path));
+  return new InstrumentedInput(
+    input,
+    procs,
+    ctx.metrics.get(conf.label || conf.path, { kind: "input", label: conf.label, path: conf.path }),
+  );
 }

@@ -76,5 +76,9 @@ export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
     });
   }
   const procs = conf.processors.map((p) => buildProcessor(p, ctx));
-  return new InstrumentedOutput(out, procs, ctx.metrics.get(conf.label || conf.path));
+  return new InstrumentedOutput(
+    out,
+    procs,
+    ctx.metrics.get(conf.label || conf.path, { kind: "output", label: conf.label, path: conf.path }),
+  );
 }

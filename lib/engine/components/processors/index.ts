@@ -107,7 +107,11 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
 
 /** Counts messages in/out/errored and time per batch under the component's label or path. */
 function instrument(p: BuiltProcessor, conf: ComponentConfig, ctx: BuildContext): BuiltProcessor {
-  const m = ctx.metrics.get(conf.label || conf.path);
+  const m = ctx.metrics.get(conf.label || conf.path, {
+    kind: "processor",
+    label: conf.label,
+    path: conf.path,
+  });
   return {
     branch: p.branch,
     close: p.close?.bind(p),
