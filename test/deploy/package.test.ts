@@ -152,6 +152,7 @@ describe("serverless package (offline)", () => {
     expect(t.Resources.ConvergeLambdaFunction.Properties.Runtime).toBe("nodejs22.x");
     const [, rule] = ofType("AWS::Events::Rule")[0];
     expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
+    expect(rule.Properties.State).toBe("ENABLED");
     expect(JSON.stringify(rule.Properties.Targets)).toContain("ReconcileLambdaFunction");
 
     expect(t.Resources.ReefCluster).toMatchObject({
@@ -309,6 +310,14 @@ describe("serverless package (offline)", () => {
       expect(String(v.REEF_ECS_CPU)).toMatch(/^\d+$/);
       expect(String(v.REEF_ECS_MEMORY)).toMatch(/^\d+$/);
     }
+    // The api reads and writes the same buckets on the same NATS.
+    expect(env("ApiLambdaFunction")).toMatchObject({
+      NATS_URL: PARAMS.natsUrl,
+      NATS_TOKEN: `{{resolve:secretsmanager:${SECRET}:SecretString:NATS_TOKEN}}`,
+      REEF_PIPELINES_BUCKET: "pipelines",
+      REEF_CONFIGS_BUCKET: "pipeline-configs",
+      REEF_STATUS_BUCKET: "pipeline-status",
+    });
     // The log group the executions write to exists in the stack.
     expect(
       ofType("AWS::Logs::LogGroup").some(
