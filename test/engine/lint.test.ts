@@ -118,6 +118,20 @@ output:
     ]);
   });
 
+  it("reports labels used twice", () => {
+    const issues = errors(`
+pipeline:
+  processors:
+    - label: a
+      mapping: root = this
+    - label: a
+      mapping: root = this
+output:
+  drop: {}
+`);
+    expect(issues).toEqual([expect.objectContaining({ path: "pipeline.processors.1.label", line: 6 })]);
+  });
+
   it("errors on options the engine cannot honour and warns on ones it ignores", () => {
     const issues = lint(
       `

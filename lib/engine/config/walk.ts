@@ -82,6 +82,7 @@ class Walker {
   source = "";
   readonly issues: LintIssue[] = [];
   private readonly refs: Ref[] = [];
+  private readonly labels = new Set<string>();
 
   private pos(node: AnyNode): { line: number; column: number } {
     const off = node?.range?.[0];
@@ -292,6 +293,9 @@ class Walker {
         label = String(scalarValue(p.value) ?? "");
         if (label && !/^[a-zA-Z0-9_-]+$/.test(label))
           this.issue(p.value, `${path}.label`, `label ${label} is invalid: use letters, digits, _ and -`);
+        else if (label && this.labels.has(label))
+          this.issue(p.value, `${path}.label`, `label ${label} collides with a previously defined label`);
+        if (label) this.labels.add(label);
       } else if (key === "processors" && (kind === "input" || kind === "output")) {
         procs = this.field(
           { kind: "array", items: { kind: "processor" }, default: [] },
