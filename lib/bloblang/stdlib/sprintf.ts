@@ -1,7 +1,7 @@
 // A subset of Go's fmt.Sprintf sufficient for Bloblang's `format` method: %v %s %d %f %e %g %x %X %o
 // %b %q %t %T %c %U %%, with flags (- + # 0 space), width and precision.
 import type { Value } from "../value";
-import { Timestamp, fromUtf8, isObject } from "../value";
+import { GoNum, Timestamp, fromUtf8, isObject } from "../value";
 import { formatFloatG, goFmtV, toJsonText } from "../format";
 import { goTypeName } from "../value";
 import { goQuote } from "./strings";
@@ -89,7 +89,9 @@ export function sprintf(format: string, args: Value[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    const a = args[argi++];
+    const raw = args[argi++];
+    // Go width numerics format like their underlying integer/float (only %T shows the width)
+    const a = raw instanceof GoNum ? raw.v : raw;
     let s: string;
     switch (verb) {
       case "v":
@@ -166,7 +168,7 @@ export function sprintf(format: string, args: Value[]): string {
         s = typeof a === "boolean" ? String(a) : `%!t(${goTypeName(a)}=${goFmtV(a)})`;
         break;
       case "T":
-        s = goTypeName(a);
+        s = goTypeName(raw);
         break;
       default:
         s = `%!${verb}(${goTypeName(a)}=${goFmtV(a)})`;
