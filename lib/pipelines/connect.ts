@@ -1,6 +1,6 @@
 // A Pipelines service over a NATS connection from the environment (CLI commands, the api function).
 import { ReefError } from "../model";
-import { connectNats, DEFAULT_NATS_URL, Store, storeNamesFromEnv } from "../store";
+import { connectNats, DEFAULT_NATS_URL, Store } from "../store";
 import { Pipelines } from "./service";
 
 export interface OpenPipelines {
@@ -20,7 +20,7 @@ export async function openPipelines(
     );
   });
   try {
-    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+    const store = await Store.open(nc, { env });
     return { pipelines: new Pipelines(store, { env }), store, close: () => nc.close() };
   } catch (err) {
     await nc.close().catch(() => undefined);

@@ -6,13 +6,16 @@ import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ReefError, statusSchema, type PipelineStatus } from "../model";
+import { eventsRetentionFromEnv } from "./events";
 import { storeNamesFromEnv, type StoreNames } from "./names";
 
 export interface StoreOptions {
+  /** Where names and retention come from when not given here (default process.env). */
+  env?: NodeJS.ProcessEnv;
   names?: StoreNames;
   /** How long a converge may hold a pipeline's lease before it expires by itself. */
   leaseTtlMs?: number;
-  /** Retention of the events stream. */
+  /** Retention of the events stream (else REEF_EVENTS_MAX_AGE / REEF_EVENTS_MAX_BYTES, else 30 d / 1 GiB). */
   eventsMaxAgeMs?: number;
   eventsMaxBytes?: number;
 }
@@ -60,7 +63,11 @@ export class Store {
 
   /** Binds to reef's buckets, creating any that is missing (never deletes or reconfigures one). */
   static async open(nc: NatsConnection, opts: StoreOptions = {}): Promise<Store> {
-    const names = opts.names ?? storeNamesFromEnv();
+    const env = opts.env ?? process.env;
+    const names = opts.names ?? storeNamesFromEnv(env);
+    const retention = { ...eventsRetentionFromEnv(env) };
+    if (opts.eventsMaxAgeMs !== undefined) retention.eventsMaxAgeMs = opts.eventsMaxAgeMs;
+    if (opts.eventsMaxBytes !== undefined) retention.eventsMaxBytes = opts.eventsMaxBytes;
     const jsm = await jetstreamManager(nc);
     const kvm = new Kvm(nc);
     const kv = async (name: string, extra: { ttl?: number; history?: number } = {}) =>
@@ -82,8 +89,8 @@ export class Store {
           name: names.events,
           subjects: [`${names.eventsSubject}.>`],
           storage: StorageType.File,
-          max_age: (opts.eventsMaxAgeMs ?? 30 * DAY_MS) * 1_000_000,
-          max_bytes: opts.eventsMaxBytes ?? 1024 * 1024 * 1024,
+          max_age: (retention.eventsMaxAgeMs ?? 30 * DAY_MS) * 1_000_000,
+          max_bytes: retention.eventsMaxBytes ?? 1024 * 1024 * 1024,
         })
         .catch(async (err) => {
           // Another process created it between our check and our add.
