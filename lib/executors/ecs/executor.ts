@@ -65,6 +65,13 @@ export interface EcsExecutorOptions {
   listCacheMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * A deployment ECS gave up on (circuit breaker: FAILED, no more task launches) is started
+   * again by the next converge that wants it running once it is this old (default 5 min): a
+   * transient cause (capacity, a secret created late) heals, a permanent one costs a few task
+   * launches every few minutes.
+   */
+  retryFailedAfterMs?: number;
 }
 
 /** The AWS error name behind an error (also through the ExecutorError that wraps it). */
@@ -87,6 +94,7 @@ export class EcsExecutor implements Executor {
   private readonly observed = new Map<string, { at: number; executions: Execution[] }>();
   private readonly listCacheMs: number;
   private readonly now: () => number;
+  private readonly retryFailedAfterMs: number;
 
   constructor(opts: EcsExecutorOptions) {
     this.client = opts.client;
@@ -95,6 +103,7 @@ export class EcsExecutor implements Executor {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.listCacheMs = opts.listCacheMs ?? 1_000;
     this.now = opts.now ?? Date.now;
+    this.retryFailedAfterMs = opts.retryFailedAfterMs ?? 5 * 60_000;
   }
 
   async list(pipeline?: string): Promise<Execution[]> {
@@ -192,13 +201,14 @@ export class EcsExecutor implements Executor {
       service = await this.createService(pipeline, taskDefinition, replicas);
       if (!service || service.status === "DRAINING") return;
     }
-    if (service.taskDefinition !== taskDefinition || service.desiredCount !== replicas) {
+    const changed = service.taskDefinition !== taskDefinition;
+    const retry = !changed && this.shouldRetryFailed(service);
+    if (changed || retry || service.desiredCount !== replicas) {
       const updated = await this.updateService(pipeline, {
         taskDefinition,
         desiredCount: replicas,
-        ...(service.taskDefinition !== taskDefinition
-          ? { networkConfiguration: this.networkConfiguration() }
-          : {}),
+        ...(changed ? { networkConfiguration: this.networkConfiguration() } : {}),
+        ...(retry ? { forceNewDeployment: true } : {}),
       });
       if (!updated) {
         // Deleted meanwhile (another converge, or by hand): start over once from what ECS says now.
@@ -220,6 +230,14 @@ export class EcsExecutor implements Executor {
         ),
       );
     }
+  }
+
+  /** The primary deployment failed (ECS stopped launching tasks) long enough ago to try again. */
+  private shouldRetryFailed(service: Service): boolean {
+    const primary = primaryDeployment(service);
+    if (primary.rolloutState !== "FAILED") return false;
+    const since = (primary.updatedAt ?? primary.createdAt)?.getTime() ?? 0;
+    return this.now() - since >= this.retryFailedAfterMs;
   }
 
   private async ensureStopped(pipeline: string): Promise<void> {
@@ -356,6 +374,7 @@ export class EcsExecutor implements Executor {
   private async updateService(
     pipeline: string,
     changes: {
+      forceNewDeployment?: boolean;
       taskDefinition?: string;
       desiredCount?: number;
       networkConfiguration?: ReturnType<EcsExecutor["networkConfiguration"]>;

@@ -552,6 +552,37 @@ describe("error paths", () => {
     });
   });
 
+  it("a deployment ECS gave up on is started again once it is old enough, not before", async () => {
+    const id = uid();
+    await publish(id, "1", 1);
+    let clock = 0;
+    const ex = createEcsExecutorWithClient(ecs.client, CONFIG, {
+      env,
+      listCacheMs: 0,
+      now: () => clock,
+      retryFailedAfterMs: 300_000,
+    });
+    const d = { store: t.store, executor: ex, settleMs: 0 };
+    await converge(d, id);
+    ecs.breakDeployment(`reef-${id}`, `(service reef-${id}) was unable to place a task.`);
+    const failedAt = ecs.services.get(`reef-${id}`)!.deployments![0].updatedAt!.getTime();
+    ecs.resetHistory();
+
+    clock = failedAt + 60_000;
+    const early = await converge(d, id);
+    expect(early.phase).toBe("failed");
+    expect(ecs.calls(UpdateServiceCommand)).toHaveLength(0);
+
+    clock = failedAt + 300_000;
+    const retried = await converge(d, id);
+    expect(ecs.calls(UpdateServiceCommand)).toEqual([
+      expect.objectContaining({ taskDefinition: td(id, 1), desiredCount: 1, forceNewDeployment: true }),
+    ]);
+    expect(ecs.calls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(retried.phase).toBe("pending");
+    expect(retried.error).toBeNull();
+  });
+
   it("throttling is retried with capped backoff", async () => {
     const id = uid();
     await publish(id, "1", 1);

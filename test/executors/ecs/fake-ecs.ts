@@ -146,6 +146,7 @@ export class FakeEcs {
     primary.pendingCount = 0;
     primary.rolloutState = "FAILED";
     primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
+    primary.updatedAt = this.now();
     s.events = [{ id: "e1", createdAt: this.now(), message: event }, ...(s.events ?? [])];
   }
 
@@ -302,13 +303,15 @@ export class FakeEcs {
     service?: string;
     taskDefinition?: string;
     desiredCount?: number;
+    forceNewDeployment?: boolean;
   }) {
     const s = this.active(i.cluster, i.service);
     if (i.desiredCount !== undefined) s.desiredCount = i.desiredCount;
-    if (i.taskDefinition && i.taskDefinition !== s.taskDefinition) {
+    if ((i.taskDefinition && i.taskDefinition !== s.taskDefinition) || i.forceNewDeployment) {
       for (const d of s.deployments!) d.status = "ACTIVE";
-      s.deployments = [this.deployment(i.taskDefinition, s.desiredCount!), ...s.deployments!];
-      s.taskDefinition = i.taskDefinition;
+      const td = i.taskDefinition ?? s.taskDefinition!;
+      s.deployments = [this.deployment(td, s.desiredCount!), ...s.deployments!];
+      s.taskDefinition = td;
     } else {
       const primary = s.deployments!.find((d) => d.status === "PRIMARY")!;
       primary.desiredCount = s.desiredCount;
