@@ -314,3 +314,46 @@ ${fileOut(out)}
     expect(doc).toMatchObject({ id: 1, a: 1, b: 101 });
   });
 });
+
+describe("error functions", () => {
+  it("error() and errored() see the processing error (catch logging, switch output to a dead-letter file)", async () => {
+    const dir = tempDir();
+    logs.length = 0;
+    await runToEnd(`
+input:
+  generate:
+    count: 3
+    interval: ""
+    mapping: 'root = {"n": counter()}'
+pipeline:
+  threads: 1
+  processors:
+    - mapping: 'root = if this.n == 2 { throw("two is not allowed") } else { this }'
+    - log:
+        level: WARN
+        message: 'n=\${! this.n } errored=\${! errored() } error=\${! error() }'
+    - mapping: |
+        root = this
+        root.failed = errored()
+        meta seen = "yes"
+output:
+  switch:
+    cases:
+      - check: errored()
+        output:
+          file: { path: ${dir}/dlq.txt }
+      - output:
+          file: { path: ${dir}/ok.txt }
+`);
+    expect(readLines(join(dir, "ok.txt")).map((l) => JSON.parse(l))).toEqual([
+      { n: 1, failed: false },
+      { n: 3, failed: false },
+    ]);
+    // The failed message keeps its original content (the later mapping ran but flagged nothing new).
+    expect(readLines(join(dir, "dlq.txt")).map((l) => JSON.parse(l))).toEqual([{ n: 2, failed: true }]);
+    expect(logs.map((l) => l.msg)).toContain(
+      "n=2 errored=true error=failed assignment (line 1): two is not allowed",
+    );
+    expect(logs.map((l) => l.msg)).toContain("n=1 errored=false error=null");
+  });
+});
