@@ -1,5 +1,6 @@
 // `http_server`: each request becomes a message; the response is sent once the message was
 // delivered (acked), with the body set by a `sync_response` output or processor when one exists.
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { InterpolatedString } from "../../blobl";
 import { parseDuration } from "../../duration";
@@ -133,12 +134,20 @@ class HttpServerInput extends QueueInput {
     } catch (err) {
       this.ctx.logger.error(`http_server: sync_response: ${(err as Error).message}`);
     }
-    // Several response messages are joined by newlines (Benthos would use a multipart body).
-    res.end(
-      Buffer.concat(
-        batch.flatMap((m, i) => (i ? [Buffer.from("\n"), Buffer.from(m.content)] : [Buffer.from(m.content)])),
-      ),
-    );
+    if (batch.length === 1) {
+      res.end(Buffer.from(batch[0].content));
+      return;
+    }
+    // Several response messages make a multipart body, one part per message (as Benthos does).
+    const boundary = `reef-${randomUUID()}`;
+    const partType = String(res.getHeader("content-type") ?? "application/octet-stream");
+    res.setHeader("content-type", `multipart/mixed; boundary=${boundary}`);
+    const parts = batch.flatMap((m) => [
+      Buffer.from(`--${boundary}\r\nContent-Type: ${partType}\r\n\r\n`),
+      Buffer.from(m.content),
+      Buffer.from("\r\n"),
+    ]);
+    res.end(Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]));
   }
 
   override async stop(): Promise<void> {
