@@ -30,6 +30,9 @@ class ReefDeployChecks {
     if (p.natsAuth !== "none" && !/^arn:aws[a-z-]*:secretsmanager:/.test(p.natsCredsSecretArn || "")) {
       need("natsCredsSecretArn=<full ARN of the secret>", p.natsCredsSecretArn);
     }
+    if (p.natsAuth === "none" && p.natsCredsSecretArn) {
+      need("natsAuth=token|userpass (natsCredsSecretArn is given: say which keys it holds)", p.natsAuth);
+    }
     if (!["ENABLED", "DISABLED"].includes(p.assignPublicIp))
       need("assignPublicIp=ENABLED|DISABLED", p.assignPublicIp);
     if (!["X86_64", "ARM64"].includes(p.cpuArchitecture))
