@@ -1,6 +1,7 @@
 // Function and method registry with Go-compatible parameter handling: positional or named args,
 // defaults, compile-time checks of literal args, and per-execution resolution of dynamic args.
-import type { Ctx, Fn } from "./runtime";
+import type { Fn } from "./runtime";
+import { Ctx, NONE } from "./runtime";
 import type { Value } from "./value";
 import { GoNum, Timestamp, typeOf } from "./value";
 import { BloblangError, errFrom, rtErr } from "./errors";
@@ -51,6 +52,61 @@ export function methodNames(): string[] {
 
 const keepsWidth = new Set(["int32", "uint32", "uint64", "float32", "type", "string", "bytes", "not_null"]);
 
+/**
+ * Methods Benthos registers through its public plugin API (internal/impl/pure): their errors are not
+ * prefixed with the target's annotation, and the `Static()` ones fold at parse time on literal targets.
+ */
+const pluginMethods = new Set([
+  "abs",
+  "int64",
+  "int32",
+  "int16",
+  "int8",
+  "uint64",
+  "uint32",
+  "uint16",
+  "uint8",
+  "float64",
+  "float32",
+  "pow",
+  "sin",
+  "cos",
+  "tan",
+  "compress",
+  "decompress",
+  "concat",
+  "squash",
+  "with",
+  "zip",
+  "parse_form_url_encoded",
+]);
+const staticPluginMethods = new Set([
+  "ts_round",
+  "ts_tz",
+  "ts_add_iso8601",
+  "ts_sub_iso8601",
+  "parse_duration",
+  "parse_duration_iso8601",
+  "ts_parse",
+  "parse_timestamp",
+  "ts_strptime",
+  "parse_timestamp_strptime",
+  "ts_format",
+  "format_timestamp",
+  "ts_strftime",
+  "format_timestamp_strftime",
+  "ts_unix",
+  "ts_unix_milli",
+  "ts_unix_micro",
+  "ts_unix_nano",
+  "format_timestamp_unix",
+  "format_timestamp_unix_milli",
+  "format_timestamp_unix_micro",
+  "format_timestamp_unix_nano",
+  "ts_sub",
+]);
+for (const n of staticPluginMethods) pluginMethods.add(n);
+
 /** A simple method: executes the target, then `fn(value, ctx)`; errors are prefixed with the target. */
 export function simpleMethod(
   name: string,
@@ -63,6 +119,16 @@ export function simpleMethod(
     ctor(target, args) {
       const fn = prep(args);
       const te = target.exec.bind(target);
+      if (pluginMethods.has(name)) {
+        return {
+          ann: "method " + name,
+          exec(ctx) {
+            let v = te(ctx);
+            if (v instanceof GoNum && !keepsWidth.has(name)) v = v.v;
+            return fn(v, ctx);
+          },
+        };
+      }
       return {
         ann: "method " + name,
         exec(ctx) {
@@ -237,12 +303,25 @@ export function lookupFunction(name: string, args: Arg[], _named: string[]): Fn 
   };
 }
 
+function staticCtx(): Ctx {
+  const msg = { content: undefined, metadata: {}, batchIndex: 0, batchSize: 1, valueFn: () => NONE };
+  return new Ctx(NONE, NONE, null, {}, {}, null, null, msg, 0);
+}
+
 export function lookupMethod(name: string, target: Fn, args: Arg[], _named: string[]): Fn {
   const spec = methods.get(name);
   if (!spec) throw new BloblangError(`unrecognised method '${name}'`);
   const values = populate(spec.params, args);
   const dyn = dynamicIdx(spec.params, values);
-  if (dyn.length === 0) return spec.ctor(target, values);
+  if (dyn.length === 0) {
+    const fn = spec.ctor(target, values);
+    if (staticPluginMethods.has(name) && target.lit) {
+      // evaluated at parse time like Benthos' Static() plugins: failures are compile errors
+      const value = fn.exec(staticCtx());
+      return { ann: "method " + name, exec: () => value, lit: { value } };
+    }
+    return fn;
+  }
   return {
     ann: "method " + name,
     exec(ctx) {

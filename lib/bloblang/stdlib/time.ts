@@ -50,9 +50,17 @@ for (const [name, deprecated] of [
   ["parse_timestamp_strptime", true],
 ] as const) {
   strMethod(name, [{ name: "format", type: "string" }], ([f]) => {
-    const layout = strftimeToLayout(f as string);
+    const format = f as string;
+    const layout = strftimeToLayout(format);
     return (s) => {
-      const t = parseWith(layout, s);
+      let t: Timestamp;
+      try {
+        t = parseTime(layout, s);
+      } catch (e) {
+        const m = /cannot parse "[^"]*" as "([^"]*)"/.exec((e as Error).message);
+        const why = m ? `expected '${format.replace(/%./g, "")[0] ?? m[1][0]}'` : (e as Error).message;
+        throw rtErr(`failed to parse ${JSON.stringify(s)} with ${JSON.stringify(format)}: ${why}`);
+      }
       return deprecated ? formatTime(t, RFC3339Nano) : t;
     };
   });
@@ -133,14 +141,61 @@ interface Period {
   min: number;
   s: number;
 }
-function parseIsoPeriod(s: string): Period {
-  const m =
-    /^P(?:(-?\d+(?:[.,]\d+)?)Y)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)W)?(?:(-?\d+(?:[.,]\d+)?)D)?(?:T(?:(-?\d+(?:[.,]\d+)?)H)?(?:(-?\d+(?:[.,]\d+)?)M)?(?:(-?\d+(?:[.,]\d+)?)S)?)?$/.exec(
-      s,
+interface PeriodRaw {
+  y?: string;
+  mo?: string;
+  w?: string;
+  d?: string;
+  h?: string;
+  mi?: string;
+  s?: string;
+}
+/** ISO-8601 period parsing with the checks of the Go period library Benthos uses. */
+function parseIsoRaw(s: string): PeriodRaw {
+  if (!s.startsWith("P") && !s.startsWith("-P") && !s.startsWith("+P"))
+    throw rtErr(`${s}: expected 'P' period mark at the start`);
+  const body = s.slice(s.indexOf("P") + 1);
+  const [date, time, extra] = body.split("T");
+  if (extra !== undefined) throw rtErr(`${s}: expected 'T' at most once`);
+  const raw: PeriodRaw = {};
+  const order: [string, keyof PeriodRaw][] = [];
+  const take = (part: string, allowed: Record<string, keyof PeriodRaw>, inTime: boolean) => {
+    const re = /(-?[0-9]+(?:[.,][0-9]+)?)([A-Za-z])/y;
+    let i = 0;
+    while (i < part.length) {
+      re.lastIndex = i;
+      const m = re.exec(part);
+      if (!m) throw rtErr(`${s}: expected a number but found '${part[i]}'`);
+      const key = allowed[m[2]];
+      if (!key) throw rtErr(`${s}: '${m[2]}' designator cannot occur here`);
+      raw[key] = m[1].replace(",", ".");
+      order.push([m[2] + (inTime ? "t" : ""), key]);
+      i += m[0].length;
+    }
+  };
+  take(date, { Y: "y", M: "mo", W: "w", D: "d" }, false);
+  if (time !== undefined) take(time, { H: "h", M: "mi", S: "s" }, true);
+  if (order.length === 0) throw rtErr(`${s}: expected a number but found end of input`);
+  const fractional = order.filter(([, k]) => raw[k]!.includes("."));
+  if (fractional.length > 1 || (fractional.length === 1 && fractional[0] !== order[order.length - 1]))
+    throw rtErr(
+      `${s}: '${fractional.map(([d]) => d[0]).join("' & '")}' only the last field can have a fraction`,
     );
-  if (!m || s === "P" || s.endsWith("T")) throw rtErr(`${s}: expected 'P' period mark at the start`);
-  const n = (x?: string) => (x ? Number(x.replace(",", ".")) : 0);
-  return { y: n(m[1]), m: n(m[2]), d: n(m[4]) + n(m[3]) * 7, h: n(m[5]), min: n(m[6]), s: n(m[7]) };
+  return raw;
+}
+function parseIsoPeriod(s: string): Period {
+  const r = parseIsoRaw(s);
+  const n = (x?: string) => (x ? Number(x) : 0);
+  return { y: n(r.y), m: n(r.mo), d: n(r.d) + n(r.w) * 7, h: n(r.h), min: n(r.mi), s: n(r.s) };
+}
+/** Exact nanoseconds of a decimal string times a unit of whole seconds. */
+function nanosOf(x: string | undefined, unitSecs: bigint): bigint {
+  if (!x) return 0n;
+  const neg = x.startsWith("-");
+  const [i, f = ""] = (neg ? x.slice(1) : x).split(".");
+  const frac = (f + "000000000").slice(0, 9);
+  const v = (BigInt(i) * 1_000_000_000n + BigInt(frac)) * unitSecs;
+  return neg ? -v : v;
 }
 function addPeriod(t: Timestamp, p: Period, sign: number): Timestamp {
   const c = civil(t);
@@ -198,7 +253,15 @@ export function parseGoDuration(s: string): bigint {
 }
 strMethod("parse_duration", [], () => (s) => parseGoDuration(s));
 strMethod("parse_duration_iso8601", [], () => (s) => {
-  const p = parseIsoPeriod(s);
-  const secs = p.y * 365.2425 * 86400 + p.m * 30.436875 * 86400 + p.d * 86400 + p.h * 3600 + p.min * 60 + p.s;
-  return BigInt(Math.round(secs * 1e9));
+  // a year is 365.2425 days and a month 30.436875 days, as in the Go period library
+  const r = parseIsoRaw(s);
+  return (
+    nanosOf(r.y, 31556952n) +
+    nanosOf(r.mo, 2629746n) +
+    nanosOf(r.w, 604800n) +
+    nanosOf(r.d, 86400n) +
+    nanosOf(r.h, 3600n) +
+    nanosOf(r.mi, 60n) +
+    nanosOf(r.s, 1n)
+  );
 });
