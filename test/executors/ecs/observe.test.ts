@@ -1,5 +1,6 @@
 // How ECS service descriptions map to reef executions (pure).
 import type { Service } from "@aws-sdk/client-ecs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { serviceExecutions } from "../../../lib/executors/ecs";
 
@@ -129,5 +130,61 @@ describe("serviceExecutions", () => {
       "2:0:pending",
     ]);
     expect(states(service({ status: "DRAINING", desiredCount: 0, runningCount: 0 }))).toEqual([]);
+  });
+});
+
+describe("serviceExecutions invariants (property)", () => {
+  it("an ACTIVE service always maps to unique ids, its own pipeline, and exactly desiredCount primary replicas", () => {
+    const count = fc.integer({ min: 0, max: 6 });
+    fc.assert(
+      fc.property(
+        count,
+        count,
+        count,
+        count,
+        fc.boolean(),
+        fc.constantFrom("IN_PROGRESS", "COMPLETED", "FAILED"),
+        (desired, running, pending, oldRunning, rollout, rolloutState) => {
+          const deployments = [
+            {
+              id: "d-2",
+              status: "PRIMARY",
+              taskDefinition: TD2,
+              desiredCount: desired,
+              runningCount: running,
+              pendingCount: pending,
+              rolloutState: rolloutState as "FAILED",
+              createdAt: t0,
+            },
+            ...(rollout
+              ? [
+                  {
+                    id: "d-1",
+                    status: "ACTIVE",
+                    taskDefinition: TD1,
+                    desiredCount: 0,
+                    runningCount: oldRunning,
+                  },
+                ]
+              : []),
+          ];
+          const list = serviceExecutions(service({ desiredCount: desired, deployments }), identity);
+          expect(new Set(list.map((e) => e.id)).size).toBe(list.length);
+          expect(list.every((e) => e.pipeline === "a")).toBe(true);
+          const current = list.filter((e) => e.version === "2");
+          if (desired > 0) {
+            expect(current.map((e) => e.replica)).toEqual([...Array(desired).keys()]);
+            expect(current.filter((e) => e.state === "running").length).toBe(Math.min(running, desired));
+            // FAILED only ever marks replicas that do not run.
+            for (const e of current)
+              if (e.state === "failed") expect(e.replica).toBeGreaterThanOrEqual(running);
+          } else {
+            const alive = running + pending + (rollout ? oldRunning : 0);
+            expect(list.length).toBe(alive === 0 ? 1 : alive);
+            expect(list.every((e) => e.state === (alive === 0 ? "stopped" : "pending"))).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });
