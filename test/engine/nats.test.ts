@@ -5,7 +5,7 @@ import { Kvm } from "@nats-io/kv";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, portAnswers } from "../../lib/local/nats-server";
-import { readLines, start, tempDir, uid, waitFor } from "./helpers";
+import { logs, readLines, start, tempDir, uid, waitFor } from "./helpers";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -100,6 +100,34 @@ output:
     // Both replicas took part.
     expect(a.metrics().input.received).toBeGreaterThan(0);
     expect(b.metrics().input.received).toBeGreaterThan(0);
+  });
+});
+
+describe("nats slow consumer", () => {
+  it("drops messages past prefetch_count instead of queueing without bound", async () => {
+    const id = uid();
+    logs.length = 0;
+    const s = await start(`
+input:
+  nats:
+    urls: [${url()}]
+    subject: slow.${id}
+    prefetch_count: 5
+pipeline:
+  threads: 1
+  processors:
+    - sleep:
+        duration: 50ms
+output:
+  drop: {}
+`);
+    for (let i = 0; i < 100; i++) nc.publish(`slow.${id}`, enc.encode(String(i)));
+    await nc.flush();
+    await waitFor(() => logs.some((l) => /slow consumer/.test(l.msg)), "slow consumer warning");
+    await s.stop(5000);
+    const received = s.metrics().input.received;
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(20);
   });
 });
 

@@ -22,8 +22,14 @@ const ACK = new TextEncoder().encode("+ACK");
 
 class NatsInput extends QueueInput {
   private sub?: Subscription;
+  private dropped = 0;
   constructor(
-    private readonly conf: NatsComponentConf & { subject: string; queue?: string; send_ack?: boolean },
+    private readonly conf: NatsComponentConf & {
+      subject: string;
+      queue?: string;
+      send_ack?: boolean;
+      prefetch_count: number;
+    },
     private readonly ctx: BuildContext,
   ) {
     super();
@@ -36,6 +42,15 @@ class NatsInput extends QueueInput {
       callback: (err, m) => {
         if (err) {
           this.ctx.logger.error(`nats subscription error: ${err.message}`);
+          return;
+        }
+        // Core NATS cannot be slowed down: past prefetch_count queued messages, new ones are dropped
+        // (a slow consumer, as the Go client would report) rather than growing memory without bound.
+        if (this.queue.size >= this.conf.prefetch_count) {
+          if (this.dropped++ % 10_000 === 0)
+            this.ctx.logger.warn(
+              `nats: slow consumer on ${this.conf.subject}: ${this.dropped} messages dropped`,
+            );
           return;
         }
         const meta: Record<string, unknown> = { nats_subject: m.subject };
@@ -296,7 +311,7 @@ class KvInput implements Input {
 }
 
 export const natsInput = (
-  c: NatsComponentConf & { subject: string; queue?: string },
+  c: NatsComponentConf & { subject: string; queue?: string; send_ack?: boolean; prefetch_count: number },
   ctx: BuildContext,
 ): Input => new NatsInput(c, ctx);
 export const jetStreamInput = (c: JetStreamConf, ctx: BuildContext): Input => new JetStreamInput(c, ctx);
