@@ -2,9 +2,10 @@
 //
 // Value form (what `ExecInput.value`, `ExecResult.value` and metadata values hold):
 //   null, boolean, string; int64 → bigint (exact, wrapped to 64 bits); float64 → number;
-//   bytes → Uint8Array; timestamps → an internal Timestamp object; arrays; plain objects.
+//   bytes → Uint8Array; timestamps → an internal Timestamp object; arrays; plain objects;
+//   `.int32()`/`.uint32()`/`.uint64()`/`.float32()` results → an internal width-typed number.
 // Use parseJson/fromPlain to build values and toJson/toBytes/toPlain to get them out; never rely on
-// the Timestamp class directly.
+// the internal classes directly (plain JS numbers passed in `value` are read as float64).
 import "./stdlib";
 import { BloblangCompileError, BloblangError } from "./errors";
 import { parseMapping } from "./parser";
