@@ -2,7 +2,7 @@
 // the local stack) and the runner (the execution entrypoint, self-contained so an image needs
 // nothing but node and this file). Lambda bundles are made by serverless-esbuild instead.
 import { build } from "esbuild";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 
 const common = {
   bundle: true,
@@ -17,6 +17,8 @@ const common = {
   },
 };
 
+// chunk names carry content hashes: drop the previous build's
+await rm("dist/chunks", { recursive: true, force: true });
 await mkdir("dist", { recursive: true });
 await Promise.all([
   build({

@@ -19,7 +19,7 @@ export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Prom
   }
 }
 
-/** REEF_EXECUTOR, else `docker` when a Docker daemon answers, else `process`. */
+/** REEF_EXECUTOR; else `ecs` in AWS Lambda; else `docker` when a Docker daemon answers, else `process`. */
 export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): Promise<ExecutorKind> {
   const wanted = env.REEF_EXECUTOR?.trim();
   if (wanted) {
@@ -29,6 +29,8 @@ export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): 
       `REEF_EXECUTOR must be process, docker or ecs (got ${JSON.stringify(wanted)})`,
     );
   }
+  // In AWS Lambda (not serverless-offline) there is no Docker daemon: executions are ECS services.
+  if (env.AWS_LAMBDA_FUNCTION_NAME && !env.IS_OFFLINE) return "ecs";
   const { dockerAnswers } = await import("./docker");
   return (await dockerAnswers(env)) ? "docker" : "process";
 }

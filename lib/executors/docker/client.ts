@@ -3,7 +3,8 @@
 // callers can point one executor at another daemon.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
+import { createRequire } from "node:module";
 
 export const DEFAULT_SOCKET = "/var/run/docker.sock";
 
@@ -34,8 +35,13 @@ export function dockerOptions(
   return opts;
 }
 
+// dockerode is loaded on first use, not at import: the Lambda bundles (ECS executor) include this
+// module but must never load dockerode.
+const loadCommonJs = createRequire(import.meta.url);
+
 export function dockerClient(env: NodeJS.ProcessEnv = process.env, timeoutMs?: number): Docker {
-  return new Docker(dockerOptions(env, timeoutMs));
+  const Dockerode = loadCommonJs("dockerode") as typeof Docker;
+  return new Dockerode(dockerOptions(env, timeoutMs));
 }
 
 /** True when a Docker daemon answers a ping within ~1 s; false on any error. */
