@@ -11,6 +11,7 @@ import { getString } from "../coerce";
 import { goFmtV, toJsonText, formatFloatG } from "../format";
 import { parseJsonText, fromPlainValue } from "../json";
 import { sprintf } from "./sprintf";
+import { unquote } from "../parser";
 
 type StrFn = (s: string) => Value;
 
@@ -99,17 +100,18 @@ sbMethod("trim", [{ name: "cutset", type: "string", optional: true }], ([c]) => 
 sbMethod("reverse", [], () => (s, b) => (b ? utf8([...s].reverse().join("")) : [...s].reverse().join("")));
 strMethod("quote", (s) => goQuote(s));
 strMethod("unquote", (s) => {
-  const m = /^"(.*)"$/s.exec(s);
-  if (m) {
-    try {
-      return JSON.parse(s) as string;
-    } catch {
-      throw rtErr("invalid syntax");
-    }
+  // strconv.Unquote: "…" with Go escapes, `…` raw, or a single-rune '…'
+  let r: string | null = null;
+  if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') r = unquote(s.slice(1, -1));
+  else if (s.length >= 2 && s[0] === "`" && s[s.length - 1] === "`" && !s.slice(1, -1).includes("`"))
+    r = s.slice(1, -1);
+  else if (s.length >= 3 && s[0] === "'" && s[s.length - 1] === "'") {
+    const body = s.slice(1, -1);
+    const u = body === '"' ? '"' : unquote(body.replace(/\\'/g, "'"));
+    if (u !== null && [...u].length === 1) r = u;
   }
-  const b = /^`([^`]*)`$/s.exec(s);
-  if (b) return b[1];
-  throw rtErr("invalid syntax");
+  if (r === null) throw rtErr("invalid syntax");
+  return r;
 });
 strMethod("escape_html", (s) =>
   s.replace(/[&'<>"]/g, (c) => ({ "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;" })[c]!),
