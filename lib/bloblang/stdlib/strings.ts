@@ -882,7 +882,9 @@ export function goQuote(s: string): string {
     else if (c === 9) out += "\\t";
     else if (c === 11) out += "\\v";
     else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c === 0xfffd && ch !== "\ufffd") out += "\\ufffd";
+    else if (c >= 0x80 && !/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch))
+      // Go's strconv.IsPrint: other runes are escaped
+      out += c > 0xffff ? "\\U" + c.toString(16).padStart(8, "0") : "\\u" + c.toString(16).padStart(4, "0");
     else out += ch;
   }
   return out + '"';
