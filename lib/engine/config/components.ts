@@ -378,6 +378,8 @@ const benthosOnly: Record<ComponentKind, string[]> = {
   ],
   processor: [
     "avro",
+    "retry",
+    "log_fatal",
     "awk",
     "aws_dynamodb_partiql",
     "aws_lambda",
@@ -426,6 +428,7 @@ const benthosOnly: Record<ComponentKind, string[]> = {
   output: [
     "amqp_0_9",
     "amqp_1",
+    "drop_on",
     "aws_dynamodb",
     "aws_kinesis",
     "aws_kinesis_firehose",
