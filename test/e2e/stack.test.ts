@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { freePort } from "../../lib/local";
 import { openTestStore, uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
 import { FAKE_ENGINE, listExecutions, removeAllExecutions, ROOT } from "./harness";
@@ -53,9 +54,9 @@ interface Up {
   exited: Promise<number | null>;
 }
 
-async function reefUp(): Promise<Up> {
+async function reefUp(upEnv: Record<string, string> = env): Promise<Up> {
   const child = spawn(process.execPath, [join(ROOT, "dist/reef.mjs"), "up"], {
-    env,
+    env: upEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -154,3 +155,51 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   // …and the statuses say so (the next start resumes them)
   expect((await t.store.getStatus("keep"))?.phase).toBe("stopped");
 }, 180_000);
+
+it("starts its own nats-server when none answers, leaves it running on Ctrl-C, and reef down stops it", async () => {
+  const ownHome = mkdtempSync(join(tmpdir(), "reef-e2e-home-"));
+  const { NATS_URL: _shared, ...rest } = env;
+  const natsPort = await freePort();
+  const ownEnv = {
+    ...rest,
+    REEF_HOME: ownHome,
+    REEF_STATE_DIR: join(ownHome, "state"),
+    REEF_NATS_PORT: String(natsPort),
+  };
+  try {
+    const up = await reefUp(ownEnv);
+    expect(up.lines.join("\n")).toMatch(
+      new RegExp(`nats-server\\s+started on nats://127\\.0\\.0\\.1:${natsPort}`),
+    );
+    const pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8"));
+    up.child.kill("SIGINT");
+    expect(await up.exited).toBe(0);
+    expect(alive(pid)).toBe(true); // executions may use it: it outlives the control plane
+
+    const down = await promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), "down"], {
+      env: ownEnv,
+      timeout: 60_000,
+    });
+    expect(down.stdout).toMatch(/nats-server\s+stopped/);
+    await waitFor(() => !alive(pid), "nats-server gone", 15_000);
+  } finally {
+    // whatever failed above, leave no nats-server behind (the pid file is gone after a good down)
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8").trim());
+    } catch {
+      // removed by reef down
+    }
+    if (pid && alive(pid)) process.kill(pid, "SIGKILL");
+    rmSync(ownHome, { recursive: true, force: true });
+  }
+}, 120_000);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
