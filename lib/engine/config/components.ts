@@ -242,7 +242,10 @@ const outputs: Record<string, FieldSpec> = {
     drop_on: arr(int(), []),
     successful_on: arr(int(), []),
     proxy_url: unsupported(str(""), "proxies are not supported by the built-in engine"),
-    batch_as_multipart: bool(false),
+    batch_as_multipart: unsupported(
+      bool(false),
+      "multipart batches are not supported by the built-in engine (one request per message)",
+    ),
     propagate_response: bool(false),
     max_in_flight: int(64),
     batching: batchingSpec(),
