@@ -5,7 +5,7 @@ import YAML from "yaml";
 import { simpleMethod } from "../registry";
 import type { Params } from "../registry";
 import type { Value, ValueObject } from "../value";
-import { fromUtf8, isObject, setKey, utf8 } from "../value";
+import { fromUtf8, isObject, setKey, typeOf, utf8 } from "../value";
 import { BloblangError, prefixErr, rtErr, typeError } from "../errors";
 import { getString } from "../coerce";
 import { goFmtV, toJsonText, formatFloatG } from "../format";
@@ -499,12 +499,15 @@ simpleMethod(
   "hash",
   [
     { name: "algorithm", type: "string" },
-    { name: "key", type: "string", optional: true },
+    // key may be raw bytes (e.g. from .decode("hex")): Go's string(bytes) keeps them exactly
+    { name: "key", type: "unknown", optional: true },
     { name: "polynomial", type: "string", default: "IEEE" },
   ],
   ([alg, key, poly]) => {
     const a = alg as string;
-    const k = key as string | undefined;
+    if (key !== undefined && typeof key !== "string" && !(key instanceof Uint8Array))
+      throw new BloblangError(`field key: wrong argument type, expected string, got ${typeOf(key)}`);
+    const k = key === undefined ? undefined : key instanceof Uint8Array ? key : utf8(key);
     const algos: Record<string, string> = {
       md5: "md5",
       sha1: "sha1",
