@@ -2,7 +2,7 @@
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Log } from "../converge";
-import { connectNats, Store, storeNamesFromEnv } from "../store";
+import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { Bridge } from "./bridge";
 import { bridgeConfigFromEnv, type BridgeConfig } from "./config";
 import { createInvoker, functionName } from "./invoker";
@@ -35,7 +35,8 @@ export async function startBridge(
       if (s.type === "disconnect" || s.type === "reconnect") log.warn(`nats ${s.type}`, { server: s.server });
     }
   })();
-  const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+  // the bridge writes the events stream: its retention applies if the stream is created here
+  const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
   const invoker = createInvoker(config, env);
   const bridge = new Bridge({ store, invoker, config, log, executorKind: env.REEF_EXECUTOR || undefined });
   bridge.start();

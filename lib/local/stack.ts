@@ -8,7 +8,7 @@ import { startBridge, type RunningBridge } from "../bridge";
 import { chooseExecutorKind, createExecutor } from "../executors";
 import type { Executor } from "../executors";
 import type { Execution, ExecutorKind } from "../model";
-import { connectNats, Store, storeNamesFromEnv } from "../store";
+import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { LocalStackError } from "./errors";
 import { portAnswers, startNatsServer } from "./nats-server";
 import { startOffline, type Offline } from "./offline";
@@ -107,7 +107,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
   const nc = await connectNats({ name: "reef-up", env });
   let sampleLine: string | undefined;
   try {
-    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
+    const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
     say(
       `buckets       ${store.names.pipelines} (KV), ${store.names.configs} (objects), ${store.names.status} (KV), ${store.names.events} (stream)`,
     );
