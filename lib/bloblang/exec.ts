@@ -66,6 +66,8 @@ export interface RunInput {
   metadata?: Record<string, unknown>;
   vars?: Record<string, unknown>;
   batch?: { index: number; size: number };
+  /** The message's processing error, if any (for `error()` / `errored()`). */
+  error?: string | null;
 }
 
 export interface RunResult {
@@ -76,7 +78,6 @@ export interface RunResult {
 
 /** The message being mapped; `this` at the top level is parsed lazily from `content`. */
 export class MessageState implements MessageCtx {
-  content: Uint8Array | undefined;
   batchIndex: number;
   batchSize: number;
   parseErr: string | null = null;
@@ -86,9 +87,15 @@ export class MessageState implements MessageCtx {
     readonly input: RunInput,
     public metadata: ValueObject,
   ) {
-    this.content = input.content;
     this.batchIndex = input.batch?.index ?? 0;
     this.batchSize = input.batch?.size ?? 1;
+  }
+  /** Read on demand: callers may supply `content` as a lazy getter. */
+  get content(): Uint8Array | undefined {
+    return this.input.content;
+  }
+  get error(): string | null {
+    return this.input.error ?? null;
   }
   valueFn(): Value | typeof NONE {
     const input = this.input;

@@ -26,6 +26,8 @@ export interface ExecInput {
   metadata?: Record<string, unknown>;
   vars?: Record<string, unknown>;
   batch?: { index: number; size: number };
+  /** Optional addition: the message's processing error, read by `error()` / `errored()`. */
+  error?: string | null;
 }
 export interface ExecResult {
   deleted: boolean;

@@ -40,6 +40,8 @@ export interface MessageCtx {
   metadata: ValueObject;
   batchIndex: number;
   batchSize: number;
+  /** The message's processing error message (Benthos' error flag), if any. */
+  readonly error?: string | null;
 }
 
 export const NONE: unique symbol = Symbol("none");

@@ -50,6 +50,23 @@ describe("bloblang public API", () => {
     expect(toJson(m.value)).toBe(`{"c":1}`);
   });
 
+  it("exposes the message error to error() and errored(), and reads content lazily", () => {
+    const m = compile(`root.e = error()\nroot.failed = errored()`);
+    expect(toJson(m.exec({ value: {}, error: "boom" }).value)).toBe(`{"e":"boom","failed":true}`);
+    expect(toJson(m.exec({ value: {} }).value)).toBe(`{"e":null,"failed":false}`);
+    let reads = 0;
+    const input = {
+      get content() {
+        reads++;
+        return enc.encode(`{"a":1}`);
+      },
+    };
+    expect(compile(`root = "static"`).exec(input).value).toBe("static");
+    expect(reads).toBe(0);
+    expect(compile(`root = this.a`).exec(input).value).toBe(1n);
+    expect(reads).toBeGreaterThan(0);
+  });
+
   it("query returns the root value", () => {
     expect(compile(`this.n > 3`).query({ value: fromPlain({ n: 5 }) })).toBe(true);
   });

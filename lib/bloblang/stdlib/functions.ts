@@ -264,8 +264,8 @@ simpleFunction(
     },
 );
 
-simpleFunction("error", [], () => () => null);
-simpleFunction("errored", [], () => () => false);
+simpleFunction("error", [], () => (ctx) => ctx.msg.error ?? null);
+simpleFunction("errored", [], () => (ctx) => ctx.msg.error !== undefined && ctx.msg.error !== null);
 simpleFunction("error_source_name", [], () => () => null);
 simpleFunction("error_source_label", [], () => () => null);
 simpleFunction("error_source_path", [], () => () => null);
