@@ -138,6 +138,8 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
         // supervisor sees a failure rather than a clean end.
         logger.error(`input failed: ${errorMessage(err)}`);
         fatal ??= new EngineError(`input failed: ${errorMessage(err)}`, "INPUT_FAILED", { cause: err });
+        // The other threads stop too (deferred: stop is defined below this loop's first run).
+        queueMicrotask(() => void stop());
         tx = null;
       }
       if (!tx) {
