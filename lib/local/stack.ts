@@ -1,7 +1,8 @@
 // `npm start` (reef up) and `npm run down` (reef down): the whole system on one machine.
-//   nats-server (JetStream, left running: executions use it) → buckets → serverless-offline
-//   (the functions) → the bridge (in this process). Ctrl-C stops the control plane; executions keep
-//   running and are adopted by the next start's reconcile. `down` stops executions and nats-server.
+//   nats-server (JetStream, unless NATS_URL answers) → buckets → serverless-offline (the functions)
+//   → the bridge (in this process). Ctrl-C stops all of that (CONTRACT.md §5) but not the
+//   executions: they keep running, reconnect when NATS is back, and are adopted by the next start's
+//   reconcile. `down` stops the executions (and a nats-server left behind by a crashed start).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startBridge, type RunningBridge } from "../bridge";
@@ -10,7 +11,7 @@ import type { Executor } from "../executors";
 import type { Execution, ExecutorKind } from "../model";
 import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { LocalStackError } from "./errors";
-import { portAnswers, startNatsServer } from "./nats-server";
+import { portAnswers, startNatsServer, type NatsServer } from "./nats-server";
 import { startOffline, type Offline } from "./offline";
 import { localPaths, projectDir } from "./paths";
 import { livePid, removePid, terminatePid, writePid } from "./pidfile";
@@ -32,12 +33,12 @@ export interface UpOptions {
 
 export interface RunningStack {
   natsUrl: string;
-  /** True when this start launched nats-server (it stays up after stop: `down` stops it). */
+  /** True when this start launched nats-server (stop() stops it again). */
   startedNats: boolean;
   executor: ExecutorKind;
   offline: Offline;
   bridge: RunningBridge;
-  /** Stops bridge and functions (not nats-server, not executions). */
+  /** Stops bridge, functions and the nats-server this start launched (not the executions). */
   stop(): Promise<void>;
 }
 
@@ -83,15 +84,16 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
   // 1. NATS: reuse whatever answers at NATS_URL, else start a local JetStream server.
   const natsUrl = env.NATS_URL || `nats://127.0.0.1:${natsPort}`;
   let startedNats = false;
+  let natsServer: NatsServer | undefined;
   const lp = loopbackPort(natsUrl);
   const answers = lp !== null ? await portAnswers("127.0.0.1", lp) : true;
   if (!answers) {
-    const server = await startNatsServer({
+    const server = (natsServer = await startNatsServer({
       port: lp!,
       storeDir: paths.natsStore,
       logFile: join(paths.logs, "nats-server.log"),
-      detached: true,
-    });
+      detached: true, // its own process group: a Ctrl-C reaches it only through stop()
+    }));
     writePid(paths.natsPidFile, server.pid);
     startedNats = true;
     say(`nats-server   started on ${natsUrl} (JetStream store ${paths.natsStore}, pid ${server.pid})`);
@@ -172,6 +174,11 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
       await offline.stop();
       removePid(paths.offlinePidFile);
       removePid(paths.upPidFile);
+      if (natsServer) {
+        await natsServer.stop();
+        removePid(paths.natsPidFile);
+        say(`nats-server   stopped (data kept in ${paths.natsStore}); executions keep running`);
+      }
     })());
   // serverless-offline dying under us is fatal for the control plane: stop the rest too.
   void offline.exited.then(() => {

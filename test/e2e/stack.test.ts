@@ -2,7 +2,7 @@
 // whole control plane stopped, one pipeline is created and another deleted; the next start converges both.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -156,7 +156,7 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   expect((await t.store.getStatus("keep"))?.phase).toBe("stopped");
 }, 180_000);
 
-it("starts its own nats-server when none answers, leaves it running on Ctrl-C, and reef down stops it", async () => {
+it("starts its own nats-server when none answers and stops it again on Ctrl-C (CONTRACT.md §5)", async () => {
   const ownHome = mkdtempSync(join(tmpdir(), "reef-e2e-home-"));
   const { NATS_URL: _shared, ...rest } = env;
   const natsPort = await freePort();
@@ -174,14 +174,14 @@ it("starts its own nats-server when none answers, leaves it running on Ctrl-C, a
     const pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8"));
     up.child.kill("SIGINT");
     expect(await up.exited).toBe(0);
-    expect(alive(pid)).toBe(true); // executions may use it: it outlives the control plane
+    await waitFor(() => !alive(pid), "nats-server gone", 15_000);
+    expect(existsSync(join(ownHome, "nats-server.pid"))).toBe(false);
 
     const down = await promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), "down"], {
       env: ownEnv,
       timeout: 60_000,
     });
-    expect(down.stdout).toMatch(/nats-server\s+stopped/);
-    await waitFor(() => !alive(pid), "nats-server gone", 15_000);
+    expect(down.stdout).toMatch(/nats-server\s+none started by reef/);
   } finally {
     // whatever failed above, leave no nats-server behind (the pid file is gone after a good down)
     let pid = 0;
