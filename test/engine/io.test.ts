@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readLines, runToEnd, start, tempDir, waitFor } from "./helpers";
@@ -226,5 +226,104 @@ output:
     const t0 = Date.now();
     await s.stop(1000);
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe("more output and processor options", () => {
+  it("file output switches files by interpolated path; codecs delim and all-bytes", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 4
+    interval: ""
+    mapping: |
+      root = counter().string()
+      meta bucket = if counter() % 2 == 0 { "even" } else { "odd" }
+pipeline:
+  threads: 1
+output:
+  broker:
+    pattern: fan_out_sequential
+    outputs:
+      - file:
+          path: '${dir}/\${! @bucket }.txt'
+      - file:
+          path: ${dir}/delim.txt
+          codec: 'delim:|'
+      - file:
+          path: ${dir}/raw.txt
+          codec: all-bytes
+`);
+    expect(readLines(join(dir, "odd.txt"))).toEqual(["1", "3"]);
+    expect(readLines(join(dir, "even.txt"))).toEqual(["2", "4"]);
+    expect(readFileSync(join(dir, "delim.txt"), "utf8")).toBe("1|2|3|4|");
+    expect(readFileSync(join(dir, "raw.txt"), "utf8")).toBe("1234");
+  });
+
+  it("reject_errored sends good messages on and nacks failed ones; broker copies duplicate outputs", async () => {
+    const dir = tempDir();
+    const s = await start(`
+input:
+  generate:
+    count: 3
+    interval: ""
+    mapping: 'root = counter()'
+    auto_replay_nacks: false
+pipeline:
+  threads: 1
+  processors:
+    - mapping: 'root = if this == 2 { throw("bad") } else { this }'
+output:
+  reject_errored:
+    broker:
+      copies: 2
+      pattern: fan_out
+      outputs:
+        - file: { path: ${dir}/out.txt }
+`);
+    await s.done;
+    expect(readLines(join(dir, "out.txt"))).toEqual(["1", "1", "3", "3"]);
+    expect(s.metrics().input).toMatchObject({ received: 3, sent: 2, errors: 1 });
+  });
+
+  it("batching by byte_size and by check; group_by_value and split by byte_size", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 6
+    batch_size: 6
+    interval: ""
+    mapping: 'root = if counter() % 2 == 0 { "aa" } else { "b" }'
+pipeline:
+  threads: 1
+  processors:
+    - group_by_value:
+        value: '\${! content() }'
+    - mapping: 'root = content().string() + ":" + batch_size().string()'
+    - split:
+        size: 10
+        byte_size: 8
+    - mapping: 'root = content().string() + "/" + batch_size().string()'
+output:
+  broker:
+    outputs:
+      - file: { path: ${dir}/out.txt }
+    batching:
+      check: 'content().string().has_prefix("aa")'
+      processors:
+        - mapping: 'root = content().string() + "#" + batch_size().string()'
+`);
+    // group_by_value makes a batch of 3 "b" and a batch of 3 "aa"; split by 8 bytes makes
+    // [b:3,b:3],[b:3],[aa:3,aa:3],[aa:3]; the output batch closes at every "aa…" message.
+    expect(readLines(join(dir, "out.txt"))).toEqual([
+      "b:3/2#4",
+      "b:3/2#4",
+      "b:3/1#4",
+      "aa:3/2#4",
+      "aa:3/2#1",
+      "aa:3/1#1",
+    ]);
   });
 });
