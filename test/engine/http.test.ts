@@ -96,6 +96,37 @@ output:
     expect((await fetch(`http://127.0.0.1:${port}/nope`, { method: "POST" })).status).toBe(404);
   });
 
+  it("applies a rate limit resource to requests and answers CORS preflights", async () => {
+    const port = await freePort();
+    await run(`
+input:
+  http_server:
+    address: 127.0.0.1:${port}
+    rate_limit: one_per_300ms
+    cors:
+      enabled: true
+      allowed_origins: [ "https://app.example" ]
+rate_limit_resources:
+  - label: one_per_300ms
+    local:
+      count: 1
+      interval: 300ms
+output:
+  drop: {}
+`);
+    const pre = await fetch(`http://127.0.0.1:${port}/post`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const t0 = Date.now();
+    expect((await fetch(`http://127.0.0.1:${port}/post`, { method: "POST", body: "1" })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/post`, { method: "POST", body: "2" })).status).toBe(200);
+    // The second request waited for the next rate limit window.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+
   it("times out a request whose message is not delivered in time (408)", async () => {
     const port = await freePort();
     await run(`
