@@ -5,6 +5,7 @@
 //   reconcile. `down` stops the executions (and a nats-server left behind by a crashed start).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { apiKeyForLocalStack } from "../api";
 import { startBridge, type RunningBridge } from "../bridge";
 import { chooseExecutorKind, createExecutor } from "../executors";
 import type { Executor } from "../executors";
@@ -138,6 +139,19 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     } (REEF_EXECUTOR to choose)`,
   );
 
+  if (executor === "docker") {
+    const { ensureLocalRunnerImage } = await import("../executors/docker");
+    const image = await ensureLocalRunnerImage({ env });
+    say(
+      image.skipped
+        ? `runner image  ${image.image}: ${image.skipped}`
+        : `runner image  ${image.image} ${image.built ? "built (no registry needed)" : "up to date"}`,
+    );
+  }
+
+  // The HTTP api requires `x-api-key`; the key is kept in .reef/api-key across starts.
+  env.REEF_API_KEY = apiKeyForLocalStack({ env, stateDir: paths.home });
+
   // 4. The functions under serverless-offline.
   say(`functions     starting serverless-offline (bundling takes a few seconds)…`);
   const offline = await startOffline({
@@ -152,6 +166,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
   writePid(paths.offlinePidFile, offline.pid);
   const fns = offline.functions.length ? offline.functions.join(", ") : `reef-${env.REEF_STAGE}-converge, …`;
   say(`functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`);
+  say(`api key       ${env.REEF_API_KEY} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
 
   // 5. The bridge, in this process.
   env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;

@@ -171,6 +171,9 @@ it("starts its own nats-server when none answers and stops it again on Ctrl-C (C
     expect(up.lines.join("\n")).toMatch(
       new RegExp(`nats-server\\s+started on nats://127\\.0\\.0\\.1:${natsPort}`),
     );
+    // the api key the HTTP api requires is printed and kept for the next start
+    const key = readFileSync(join(ownHome, "api-key"), "utf8").trim();
+    expect(up.lines.join("\n")).toContain(`api key       ${key}`);
     const pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8"));
     up.child.kill("SIGINT");
     expect(await up.exited).toBe(0);

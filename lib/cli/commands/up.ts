@@ -1,4 +1,4 @@
-// `reef up` (`npm start`): the whole local system in the foreground; Ctrl-C stops the control plane.
+// `reef up` (`npm start`): the whole local system in the foreground; Ctrl-C stops it (not the executions).
 import type { Command } from "commander";
 import { up } from "../../local";
 import { color } from "../output";
@@ -7,7 +7,7 @@ export function register(program: Command): void {
   program
     .command("up")
     .description(
-      "run the local system in the foreground: nats-server, the functions under serverless-offline, the bridge (Ctrl-C stops the control plane; executions keep running)",
+      "run the local system in the foreground: nats-server, the functions under serverless-offline, the bridge (Ctrl-C stops it; executions keep running)",
     )
     .option("--no-sample", "do not load the sample pipeline")
     .option("-q, --quiet", "do not echo the functions' output (it is always in .reef/logs/functions.log)")
@@ -27,17 +27,16 @@ export function register(program: Command): void {
         "npx reef list                       # pipelines and their phase",
         "npx reef publish sample             # run the sample (generate → mapping → stdout)",
         "npx reef status sample --watch      # observed status",
+        'curl -H "x-api-key: $(cat .reef/api-key)" http://127.0.0.1:3000/pipelines',
         "npx reef logs sample -f             # its output",
         "npx reef pause sample / draft sample / delete sample",
-        "Ctrl-C stops the control plane (executions keep running); npm run down stops everything",
+        "Ctrl-C stops nats-server, functions and bridge (executions keep running); npm run down stops them too",
       ]) {
         process.stdout.write(`    ${line}\n`);
       }
       await new Promise<void>((resolve) => {
         const onSignal = (sig: string) => {
-          say(
-            `${sig}: stopping the control plane (executions and nats-server keep running; npm run down stops them)`,
-          );
+          say(`${sig}: stopping the control plane (executions keep running; npm run down stops them)`);
           void stack.stop().then(resolve);
         };
         process.once("SIGINT", () => onSignal("SIGINT"));
