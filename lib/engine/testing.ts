@@ -88,7 +88,7 @@ function collect(path: string): { config: string; definition: string }[] {
     if (!/\.ya?ml$/.test(file)) return;
     let doc: unknown;
     try {
-      doc = parseYaml(readFileSync(file, "utf8"));
+      doc = parseYaml(readFileSync(file, "utf8"), { merge: true });
     } catch {
       if (explicit) out.push({ config: file, definition: file });
       return;
@@ -125,7 +125,9 @@ async function runFile(configPath: string, definitionPath: string): Promise<Test
   let configText: string;
   try {
     configText = readFileSync(configPath, "utf8");
-    const defDoc = parseYaml(readFileSync(definitionPath, "utf8")) as { tests?: TestDef[] } | null;
+    const defDoc = parseYaml(readFileSync(definitionPath, "utf8"), { merge: true }) as {
+      tests?: TestDef[];
+    } | null;
     defs = defDoc?.tests ?? [];
     if (!Array.isArray(defs)) throw new Error("tests must be an array");
   } catch (err) {

@@ -318,3 +318,35 @@ describe("expandEnv", () => {
     expect(r.missing).toEqual([{ name: "MISSING", line: 5, column: 4 }]);
   });
 });
+
+describe("YAML anchors and merge keys", () => {
+  it("resolves *aliases and <<: merges before checking", () => {
+    const yaml = `
+x-nats: &nats
+  urls: [ nats://127.0.0.1:4222 ]
+input:
+  nats:
+    <<: *nats
+    subject: in
+output:
+  nats:
+    <<: *nats
+    subject: out
+`;
+    // x-nats is not a Benthos section: only that is reported.
+    expect(errors(yaml).map((i) => i.path)).toEqual(["x-nats"]);
+    const ok = `
+input:
+  nats: &in
+    urls: [ nats://127.0.0.1:4222 ]
+    subject: in
+output:
+  nats:
+    <<: *in
+    subject: out
+`;
+    const cfg = loadConfig(ok, { env: {} });
+    expect(cfg.output.config).toMatchObject({ urls: ["nats://127.0.0.1:4222"], subject: "out" });
+    expect(cfg.input.config).toMatchObject({ subject: "in" });
+  });
+});

@@ -1,6 +1,17 @@
 // Walks a parsed Benthos YAML document against the component specs: collects lint issues (with
 // YAML path, line and column) and builds the normalised EngineConfig with defaults applied.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from "yaml";
 import { compile, compileInterpolation } from "../blobl";
 import { isDuration, parseDuration } from "../duration";
 import { componentNames, componentSpec, isBenthosOnly } from "./components";
@@ -68,6 +79,7 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
     const [line, column] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [1, 1];
     w.issues.push({ path: "", line, column, message: `yaml: ${e.message.split("\n")[0]}`, level: "error" });
   }
+  if (!doc.errors.length) resolveAliasesAndMerges(doc);
   const config = w.root(doc.errors.length ? null : (doc.contents as AnyNode));
   w.checkRefs(config);
   config.warnings = w.issues.filter((i) => i.level === "warning");
@@ -616,4 +628,38 @@ function defaultComponent(type: string, path: string): ComponentConfig {
   const spec = componentSpec(kind, type)!;
   const w = new Walker();
   return { type, label: "", config: w.field(spec.config, undefined, path), processors: [], path };
+}
+
+/**
+ * YAML anchors (`*ref`) and merge keys (`<<: *ref`) are replaced by copies of what they point at, so
+ * the walker sees plain maps and sequences (positions then point at the anchored definition).
+ */
+function resolveAliasesAndMerges(doc: Document): void {
+  visit(doc, {
+    Alias(_, node) {
+      const target = node.resolve(doc);
+      return target ? (target.clone() as Node) : undefined;
+    },
+  });
+  visit(doc, {
+    Map(_, map) {
+      const merges = (map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) === "<<");
+      if (!merges.length) return;
+      const own = new Set((map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) !== "<<").map(keyOf));
+      const kept = (map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) !== "<<");
+      for (const m of merges) {
+        const sources = isSeq(m.value) ? (m.value.items as Node[]) : [m.value];
+        for (const src of sources) {
+          if (!isMap(src)) continue;
+          for (const p of src.items as Pair<Node, Node>[]) {
+            const k = keyOf(p);
+            if (own.has(k)) continue;
+            own.add(k);
+            kept.push(p.clone() as Pair<Node, Node>);
+          }
+        }
+      }
+      map.items = kept;
+    },
+  });
 }
