@@ -47,7 +47,7 @@ describe("reef lint / test / run", () => {
   it("test runs config unit tests and exits 1 when one fails", async () => {
     const pass = await reef(["test", join(fixtures, "unit")]);
     expect(pass.code).toBe(0);
-    expect(pass.stdout).toMatch(/4 passed, 0 failed/);
+    expect(pass.stdout).toMatch(/6 passed, 0 failed/);
     const fail = await reef(["test", join(fixtures, "unit-failing")]);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toMatch(/✗ expects the wrong content/);

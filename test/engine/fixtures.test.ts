@@ -69,8 +69,17 @@ describe("config unit tests (runConfigTests)", () => {
         tests: [["input processors", true, []]],
         error: undefined,
       },
+      {
+        config: "unit/mocked.yaml",
+        definition: "unit/mocked.yaml",
+        tests: [
+          ["with the http call mocked", true, []],
+          ["mocked by JSON pointer", true, []],
+        ],
+        error: undefined,
+      },
     ]);
-    expect(report).toMatchObject({ ok: true, passed: 4, failed: 0 });
+    expect(report).toMatchObject({ ok: true, passed: 6, failed: 0 });
   });
 
   it("reports failing conditions and batch count mismatches", async () => {
