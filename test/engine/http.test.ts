@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/local/nats-server";
 import type { RunningStream } from "../../lib/engine";
-import { start, waitFor } from "./helpers";
+import { readLines, start, tempDir, waitFor } from "./helpers";
 
 const running: RunningStream[] = [];
 const servers: Server[] = [];
@@ -205,6 +205,86 @@ output:
 `);
     const res = await fetch(`http://127.0.0.1:${port}/post`, { method: "POST", body: "ping" });
     expect(await res.text()).toBe("upstream saw ping");
+  });
+});
+
+describe("http processor", () => {
+  it("enriches messages through a workflow of http branches (the docs' enrichment pattern)", async () => {
+    const up = await upstream((_n, body) => {
+      const doc = JSON.parse(body) as { text?: string; claims?: string[] };
+      if (doc.text !== undefined)
+        return { status: 200, body: JSON.stringify({ claims: doc.text.split(" ").slice(0, 2) }) };
+      return { status: 200, body: JSON.stringify({ score: (doc.claims ?? []).length * 0.5 }) };
+    });
+    const dir = tempDir();
+    const s = await run(`
+input:
+  generate:
+    count: 2
+    interval: ""
+    mapping: 'root = {"article": {"id": counter(), "content": "dogs stopped barking today"}}'
+pipeline:
+  threads: 1
+  processors:
+    - workflow:
+        meta_path: meta.workflow
+        branches:
+          claims:
+            request_map: 'root.text = this.article.content'
+            processors:
+              - http:
+                  url: ${up.url}/claims
+                  verb: POST
+            result_map: 'root.tmp.claims = this.claims'
+          credibility:
+            request_map: 'root.claims = this.tmp.claims'
+            processors:
+              - http:
+                  url: ${up.url}/score
+                  verb: POST
+            result_map: 'root.article.score = this.score'
+output:
+  file:
+    path: ${dir}/out.jsonl
+`);
+    await s.done;
+    const docs = readLines(`${dir}/out.jsonl`).map((l) => JSON.parse(l));
+    expect(docs.map((d) => d.article.score)).toEqual([1, 1]);
+    expect(docs[0].tmp.claims).toEqual(["dogs", "stopped"]);
+    // credibility needs claims: the inferred order ran claims first for each message.
+    expect(up.seen.map((r) => (JSON.parse(r.body).text ? "claims" : "score"))).toEqual([
+      "claims",
+      "score",
+      "claims",
+      "score",
+    ]);
+  });
+
+  it("flags the error and sets http_status_code when the request keeps failing", async () => {
+    const up = await upstream(() => ({ status: 404, body: "no such user" }));
+    const dir = tempDir();
+    const s = await run(`
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = {"id": 7}'
+pipeline:
+  processors:
+    - http:
+        url: '${up.url}/users/\${! this.id }'
+        verb: GET
+    - catch:
+        - mapping: 'root = {"status": @http_status_code, "error": error()}'
+output:
+  file:
+    path: ${dir}/out.jsonl
+`);
+    await s.done;
+    const [doc] = readLines(`${dir}/out.jsonl`).map((l) => JSON.parse(l));
+    expect(doc.status).toBe(404);
+    expect(doc.error).toMatch(/404/);
+    expect(up.seen).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,6 @@
-// `http_client` output: one request per message (Benthos's default without batch_as_multipart),
-// retries with backoff, drop_on / successful_on / backoff_on status lists, propagate_response.
+// HTTP requests per message, shared by the `http_client` output and the `http` processor: one request
+// per message (Benthos's default without batch_as_multipart), retries with backoff, and the
+// drop_on / successful_on / backoff_on status lists.
 import { InterpolatedString } from "../../blobl";
 import { parseDuration } from "../../duration";
 import { Message, type Batch } from "../../message";
@@ -8,7 +9,7 @@ import type { BuildContext } from "../../runtime/context";
 import { metadataFilter } from "../../runtime/nats";
 import type { Output } from "../../runtime/types";
 
-export interface HttpClientConf {
+export interface HttpRequestConf {
   url: string;
   verb: string;
   headers: Record<string, string>;
@@ -22,9 +23,12 @@ export interface HttpClientConf {
   backoff_on: number[];
   drop_on: number[];
   successful_on: number[];
+  follow_redirects: boolean;
+}
+
+export interface HttpClientConf extends HttpRequestConf {
   batch_as_multipart: boolean;
   propagate_response: boolean;
-  follow_redirects: boolean;
   max_in_flight: number;
 }
 
@@ -37,7 +41,19 @@ export class HttpStatusError extends Error {
   }
 }
 
-export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Output {
+export interface HttpAnswer {
+  status: number;
+  body: Uint8Array;
+  headers: Record<string, string>;
+  /** True when the status was in drop_on: not a success, but not to be retried or failed. */
+  dropped: boolean;
+}
+
+/** Builds the per-message request function; it resolves with the answer or rejects after retries. */
+export function httpRequester(
+  conf: HttpRequestConf,
+  ctx: BuildContext,
+): (batch: Batch, i: number) => Promise<HttpAnswer> {
   const url = new InterpolatedString(conf.url);
   const hdrs = Object.entries(conf.headers).map(([k, v]) => [k, new InterpolatedString(v)] as const);
   const include = metadataFilter(conf.metadata);
@@ -48,7 +64,7 @@ export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Outpu
     ? "Basic " + Buffer.from(`${conf.basic_auth.username}:${conf.basic_auth.password}`).toString("base64")
     : undefined;
 
-  const sendOne = async (batch: Batch, i: number): Promise<void> => {
+  return async (batch, i) => {
     const msg = batch[i];
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(msg.metadata)) if (include(k)) headers[k] = String(v);
@@ -72,13 +88,9 @@ export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Outpu
         const body = new Uint8Array(await res.arrayBuffer());
         const ok = conf.successful_on.includes(res.status) || (res.status >= 200 && res.status < 300);
         if (ok || conf.drop_on.includes(res.status)) {
-          if (ok && conf.propagate_response && msg.syncResponse) {
-            const meta: Record<string, unknown> = { http_status_code: res.status };
-            res.headers.forEach((v, k) => (meta[k] = v));
-            msg.syncResponse.responses.push([new Message(body, meta)]);
-          }
-          if (!ok) ctx.logger.warn(`http_client: dropping message after status ${res.status}`);
-          return;
+          const answerHeaders: Record<string, string> = {};
+          res.headers.forEach((v, k) => (answerHeaders[k] = v));
+          return { status: res.status, body, headers: answerHeaders, dropped: !ok };
         }
         lastErr = new HttpStatusError(res.status, new TextDecoder().decode(body));
         // Without an explicit backoff_on match, 4xx answers will not get better by retrying.
@@ -89,7 +101,22 @@ export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Outpu
     }
     throw lastErr;
   };
+}
 
+export function httpClientOutput(conf: HttpClientConf, ctx: BuildContext): Output {
+  const request = httpRequester(conf, ctx);
+  const sendOne = async (batch: Batch, i: number): Promise<void> => {
+    const msg = batch[i];
+    const answer = await request(batch, i);
+    if (answer.dropped) {
+      ctx.logger.warn(`http_client: dropping message after status ${answer.status}`);
+      return;
+    }
+    if (conf.propagate_response && msg.syncResponse)
+      msg.syncResponse.responses.push([
+        new Message(answer.body, { http_status_code: answer.status, ...answer.headers }),
+      ]);
+  };
   return {
     maxInFlight: conf.max_in_flight,
     async connect() {},

@@ -22,6 +22,7 @@ import {
   splitProcessor,
   syncResponseProcessor,
 } from "./misc";
+import { httpProcessor } from "./http";
 import { workflowProcessor } from "./workflow";
 
 export { runProcessors } from "./run";
@@ -88,6 +89,9 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
       p = workflowProcessor(c, branches);
       break;
     }
+    case "http":
+      p = httpProcessor(c, ctx);
+      break;
     case "sync_response":
       p = syncResponseProcessor();
       break;
