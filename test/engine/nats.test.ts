@@ -460,3 +460,34 @@ output:
     await expect(s.done).rejects.toMatchObject({ code: "INPUT_FAILED" });
   });
 });
+
+describe("nats_request_reply", () => {
+  it("replaces each message with the reply to a request", async () => {
+    const id = uid();
+    const responder = nc.subscribe(`svc.${id}`, {
+      callback: (_e, m) => {
+        m.respond(enc.encode(`pong:${dec.decode(m.data)}`));
+      },
+    });
+    const out = join(tempDir(), "out.txt");
+    const s = await start(`
+input:
+  generate:
+    count: 2
+    interval: ""
+    mapping: 'root = "ping" + counter().string()'
+pipeline:
+  processors:
+    - nats_request_reply:
+        urls: [${url()}]
+        subject: svc.${id}
+        timeout: 2s
+output:
+  file:
+    path: ${out}
+`);
+    await s.done;
+    responder.unsubscribe();
+    expect(readLines(out).sort()).toEqual(["pong:ping1", "pong:ping2"]);
+  });
+});

@@ -357,3 +357,72 @@ output:
     expect(logs.map((l) => l.msg)).toContain("n=1 errored=false error=null");
   });
 });
+
+describe("cache, for_each, processors, parallel", () => {
+  it("cache set/get joins messages through a memory cache", async () => {
+    const out = join(tempDir(), "out.txt");
+    await runToEnd(`
+input:
+  generate:
+    count: 4
+    interval: ""
+    mapping: |
+      let n = counter()
+      root = if $n <= 2 { {"kind": "user", "id": $n, "name": "u" + $n.string()} } else { {"kind": "order", "user": $n - 2} }
+pipeline:
+  threads: 1
+  processors:
+    - switch:
+        - check: this.kind == "user"
+          processors:
+            - cache:
+                resource: users
+                operator: set
+                key: '\${! this.id }'
+                value: '\${! this.name }'
+            - mapping: 'root = deleted()'
+        - processors:
+            - branch:
+                request_map: 'root = this'
+                processors:
+                  - cache:
+                      resource: users
+                      operator: get
+                      key: '\${! this.user }'
+                result_map: 'root.user_name = content().string()'
+            - for_each:
+                - mapping: 'root = this.user_name + " ordered"'
+cache_resources:
+  - label: users
+    memory: {}
+${fileOut(out)}
+`);
+    expect(readLines(out)).toEqual(["u1 ordered", "u2 ordered"]);
+  });
+
+  it("parallel runs messages through child processors concurrently; processors groups a list", async () => {
+    const out = join(tempDir(), "out.txt");
+    const t0 = Date.now();
+    await runToEnd(`
+input:
+  generate:
+    count: 4
+    batch_size: 4
+    interval: ""
+    mapping: 'root = counter().string()'
+pipeline:
+  threads: 1
+  processors:
+    - parallel:
+        cap: 4
+        processors:
+          - sleep: { duration: 200ms }
+          - processors:
+              - mapping: 'root = content().string() + "!"'
+${fileOut(out)}
+`);
+    // Four 200ms sleeps at once, not one after another.
+    expect(Date.now() - t0).toBeLessThan(700);
+    expect(readLines(out)).toEqual(["1!", "2!", "3!", "4!"]);
+  });
+});

@@ -363,6 +363,8 @@ class Walker {
   private componentChecks(kind: ComponentKind, type: string, config: any, node: AnyNode, path: string): void {
     if (kind === "processor" && type === "dedupe" && config?.cache)
       this.refs.push({ kind: "cache", name: config.cache, node, path: `${path}.cache` });
+    if (kind === "processor" && type === "cache" && config?.resource)
+      this.refs.push({ kind: "cache", name: config.resource, node, path: `${path}.resource` });
     if (kind === "processor" && type === "rate_limit" && config?.resource)
       this.refs.push({ kind: "rate_limit", name: config.resource, node, path: `${path}.resource` });
     if (kind === "input" && type === "http_server" && config?.rate_limit)

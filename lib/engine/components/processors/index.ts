@@ -23,6 +23,13 @@ import {
   syncResponseProcessor,
 } from "./misc";
 import { httpProcessor } from "./http";
+import {
+  cacheProcessor,
+  forEachProcessor,
+  listProcessor,
+  natsRequestReplyProcessor,
+  parallelProcessor,
+} from "./more";
 import { workflowProcessor } from "./workflow";
 
 export { runProcessors } from "./run";
@@ -91,6 +98,21 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
     }
     case "http":
       p = httpProcessor(c, ctx);
+      break;
+    case "cache":
+      p = cacheProcessor(c, ctx);
+      break;
+    case "for_each":
+      p = forEachProcessor(build(c));
+      break;
+    case "processors":
+      p = listProcessor(build(c));
+      break;
+    case "parallel":
+      p = parallelProcessor(c, build(c.processors));
+      break;
+    case "nats_request_reply":
+      p = natsRequestReplyProcessor(c, ctx);
       break;
     case "sync_response":
       p = syncResponseProcessor();

@@ -1,0 +1,135 @@
+// Further Benthos processors built from pieces the engine already has: `cache`, `for_each`,
+// `processors`, `parallel` and `nats_request_reply`.
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { InterpolatedString } from "../../blobl";
+import { parseDuration } from "../../duration";
+import type { Message } from "../../message";
+import { Semaphore } from "../../runtime/async";
+import type { BuildContext } from "../../runtime/context";
+import { headersToMeta, metadataFilter, type NatsComponentConf } from "../../runtime/nats";
+import type { Processor } from "../../runtime/types";
+import { perMessage, runProcessors } from "./run";
+
+export function cacheProcessor(
+  conf: { resource: string; operator: string; key: string; value?: string; ttl?: string },
+  ctx: BuildContext,
+): Processor {
+  const cache = ctx.resources.cache(conf.resource);
+  const key = new InterpolatedString(conf.key);
+  const value = conf.value !== undefined ? new InterpolatedString(conf.value) : undefined;
+  const ttl = conf.ttl ? new InterpolatedString(conf.ttl) : undefined;
+  return perMessage((msg, batch, i) => {
+    const k = key.render(batch, i);
+    const v = () => (value ? value.renderBytes(batch, i) : msg.content);
+    const t = () => (ttl ? parseDuration(ttl.render(batch, i)) : undefined);
+    switch (conf.operator) {
+      case "set":
+        cache.set(k, v(), t());
+        return msg;
+      case "add":
+        if (!cache.add(k, v(), t())) throw new Error(`key ${k} already exists`);
+        return msg;
+      case "get": {
+        const got = cache.get(k);
+        if (got === undefined) throw new Error(`key ${k} does not exist`);
+        msg.setContent(got);
+        return msg;
+      }
+      case "exists":
+        msg.setContent(cache.get(k) === undefined ? "false" : "true");
+        return msg;
+      case "delete":
+        cache.delete(k);
+        return msg;
+      default:
+        throw new Error(`cache operator ${conf.operator} is not supported`);
+    }
+  });
+}
+
+/** `for_each`: the child processors run on each message on its own. */
+export function forEachProcessor(procs: Processor[]): Processor {
+  return {
+    async process(batch) {
+      const out: Message[] = [];
+      for (const m of batch) out.push(...(await runProcessors(procs, [[m]])).flat());
+      return [out];
+    },
+    async close() {
+      await Promise.all(procs.map((p) => p.close?.()));
+    },
+  };
+}
+
+/** `processors`: a list of processors used as one. */
+export function listProcessor(procs: Processor[]): Processor {
+  return {
+    process: (batch) => runProcessors(procs, [batch]),
+    async close() {
+      await Promise.all(procs.map((p) => p.close?.()));
+    },
+  };
+}
+
+/** `parallel`: each message through the child processors at once, at most `cap` at a time (0 = no cap). */
+export function parallelProcessor(conf: { cap: number }, procs: Processor[]): Processor {
+  return {
+    async process(batch) {
+      const sem = new Semaphore(conf.cap > 0 ? conf.cap : batch.length || 1);
+      const results = await Promise.all(
+        batch.map(async (m) => {
+          await sem.acquire();
+          try {
+            return (await runProcessors(procs, [[m]])).flat();
+          } finally {
+            sem.release();
+          }
+        }),
+      );
+      return [results.flat()];
+    },
+    async close() {
+      await Promise.all(procs.map((p) => p.close?.()));
+    },
+  };
+}
+
+export function natsRequestReplyProcessor(
+  conf: NatsComponentConf & {
+    subject: string;
+    headers: Record<string, string>;
+    metadata: { include_prefixes: string[]; include_patterns: string[] };
+    timeout: string;
+  },
+  ctx: BuildContext,
+): Processor {
+  const subject = new InterpolatedString(conf.subject);
+  const hdrs = Object.entries(conf.headers).map(([k, v]) => [k, new InterpolatedString(v)] as const);
+  const include = metadataFilter(conf.metadata);
+  const timeout = parseDuration(conf.timeout);
+  let nc: Promise<NatsConnection> | undefined;
+  return perMessage(async (msg, batch, i) => {
+    nc ??= ctx.nats.get(conf);
+    const h = natsHeaders();
+    let any = false;
+    for (const [k, v] of Object.entries(msg.metadata))
+      if (include(k)) {
+        h.set(k, String(v));
+        any = true;
+      }
+    for (const [k, v] of hdrs) {
+      h.set(k, v.render(batch, i));
+      any = true;
+    }
+    const reply = await (
+      await nc
+    ).request(subject.render(batch, i), msg.content, {
+      timeout,
+      ...(any ? { headers: h } : {}),
+    });
+    msg.setContent(reply.data);
+    msg.metadata.nats_subject = reply.subject;
+    headersToMeta(reply.headers, msg.metadata);
+    return msg;
+  });
+}
