@@ -491,3 +491,46 @@ output:
     expect(readLines(out).sort()).toEqual(["pong:ping1", "pong:ping2"]);
   });
 });
+
+describe("nats_kv processor", () => {
+  it("puts, gets and lists keys of a bucket", async () => {
+    const id = uid();
+    const kv = await new Kvm(nc).create(`proc_${id}`);
+    await kv.put("user.1", enc.encode("ada"));
+    const out = join(tempDir(), "out.txt");
+    const s = await start(`
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = "grace"'
+pipeline:
+  processors:
+    - nats_kv:
+        urls: [${url()}]
+        bucket: proc_${id}
+        operation: put
+        key: user.2
+    - branch:
+        processors:
+          - nats_kv:
+              urls: [${url()}]
+              bucket: proc_${id}
+              operation: get
+              key: user.1
+        result_map: 'meta first = content().string()'
+    - nats_kv:
+        urls: [${url()}]
+        bucket: proc_${id}
+        operation: keys
+        key: 'user.>'
+    - mapping: 'root = {"keys": this, "first": @first}'
+output:
+  file:
+    path: ${out}
+`);
+    await s.done;
+    expect(JSON.parse(readLines(out)[0])).toEqual({ keys: ["user.1", "user.2"], first: "ada" });
+    expect((await kv.get("user.2"))?.string()).toBe("grace");
+  });
+});

@@ -246,6 +246,17 @@ const processorsSpec: Record<string, FieldSpec> = {
     metadata: metadataFilter(),
     timeout: dur("3s"),
   }),
+  nats_kv: obj({
+    ...natsCommon(),
+    bucket: str(),
+    operation: str(undefined, {
+      // `history` is not supported: lint reports it as an unknown operation.
+      oneOf: ["get", "get_revision", "create", "put", "update", "delete", "purge", "keys"],
+    }),
+    key: interp(),
+    revision: { kind: "string", optional: true, interpolated: true },
+    timeout: dur("5s"),
+  }),
   archive: unsupported(any({}), "not supported by the built-in engine"),
 };
 
@@ -446,7 +457,6 @@ const benthosOnly: Record<ComponentKind, string[]> = {
     "jq",
     "json_schema",
     "msgpack",
-    "nats_kv",
     "parquet",
     "parquet_decode",
     "parquet_encode",

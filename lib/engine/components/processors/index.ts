@@ -27,6 +27,7 @@ import {
   cacheProcessor,
   forEachProcessor,
   listProcessor,
+  natsKvProcessor,
   natsRequestReplyProcessor,
   parallelProcessor,
 } from "./more";
@@ -113,6 +114,9 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
       break;
     case "nats_request_reply":
       p = natsRequestReplyProcessor(c, ctx);
+      break;
+    case "nats_kv":
+      p = natsKvProcessor(c, ctx);
       break;
     case "sync_response":
       p = syncResponseProcessor();

@@ -1,6 +1,8 @@
 // Further Benthos processors built from pieces the engine already has: `cache`, `for_each`,
 // `processors`, `parallel` and `nats_request_reply`.
+import { Kvm, type KV } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { fromPlain } from "../../../bloblang";
 import { InterpolatedString } from "../../blobl";
 import { parseDuration } from "../../duration";
 import type { Message } from "../../message";
@@ -131,5 +133,75 @@ export function natsRequestReplyProcessor(
     msg.metadata.nats_subject = reply.subject;
     headersToMeta(reply.headers, msg.metadata);
     return msg;
+  });
+}
+
+/** `nats_kv` processor: get / get_revision / create / put / update / delete / purge / keys on a bucket. */
+export function natsKvProcessor(
+  conf: NatsComponentConf & {
+    bucket: string;
+    operation: string;
+    key: string;
+    revision?: string;
+    timeout: string;
+  },
+  ctx: BuildContext,
+): Processor {
+  const key = new InterpolatedString(conf.key);
+  const revision = conf.revision ? new InterpolatedString(conf.revision) : undefined;
+  let kv: Promise<KV> | undefined;
+  const setMeta = (
+    msg: Message,
+    e: { key: string; bucket: string; revision: number; operation: string; created: Date },
+  ) => {
+    msg.metadata.nats_kv_key = e.key;
+    msg.metadata.nats_kv_bucket = e.bucket;
+    msg.metadata.nats_kv_revision = String(e.revision);
+    msg.metadata.nats_kv_operation = e.operation;
+    msg.metadata.nats_kv_created = e.created.toISOString();
+  };
+  return perMessage(async (msg, batch, i) => {
+    kv ??= ctx.nats.get(conf).then((nc) => new Kvm(nc).open(conf.bucket));
+    const bucket = await kv;
+    const k = key.render(batch, i);
+    const rev = () => {
+      const r = Number(revision?.render(batch, i));
+      if (!Number.isInteger(r))
+        throw new Error(`revision is required for ${conf.operation} and must be an integer`);
+      return r;
+    };
+    switch (conf.operation) {
+      case "get":
+      case "get_revision": {
+        const e = await bucket.get(k, conf.operation === "get_revision" ? { revision: rev() } : undefined);
+        if (!e || e.operation !== "PUT") throw new Error(`key ${k} does not exist`);
+        msg.setContent(e.value);
+        setMeta(msg, e);
+        return msg;
+      }
+      case "create":
+        msg.metadata.nats_kv_revision = String(await bucket.create(k, msg.content));
+        return msg;
+      case "put":
+        msg.metadata.nats_kv_revision = String(await bucket.put(k, msg.content));
+        return msg;
+      case "update":
+        msg.metadata.nats_kv_revision = String(await bucket.update(k, msg.content, rev()));
+        return msg;
+      case "delete":
+        await bucket.delete(k);
+        return msg;
+      case "purge":
+        await bucket.purge(k);
+        return msg;
+      case "keys": {
+        const keys: string[] = [];
+        for await (const name of await bucket.keys(k)) keys.push(name);
+        msg.setValue(fromPlain(keys.sort()));
+        return msg;
+      }
+      default:
+        throw new Error(`nats_kv operation ${conf.operation} is not supported`);
+    }
   });
 }
