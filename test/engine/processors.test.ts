@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { logs, readLines, runToEnd, tempDir } from "./helpers";
@@ -424,5 +425,30 @@ ${fileOut(out)}
     // Four 200ms sleeps at once, not one after another.
     expect(Date.now() - t0).toBeLessThan(700);
     expect(readLines(out)).toEqual(["1!", "2!", "3!", "4!"]);
+  });
+});
+
+describe("compress / decompress", () => {
+  it("round-trips content through each algorithm; gzip output is real gzip", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = "hello hello hello hello"'
+pipeline:
+  processors:
+    - compress: { algorithm: zlib }
+    - decompress: { algorithm: zlib }
+    - compress: { algorithm: flate, level: 9 }
+    - decompress: { algorithm: flate }
+    - compress: { algorithm: gzip }
+output:
+  file:
+    path: ${dir}/out.gz
+    codec: all-bytes
+`);
+    expect(gunzipSync(readFileSync(join(dir, "out.gz"))).toString()).toBe("hello hello hello hello");
   });
 });

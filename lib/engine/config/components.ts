@@ -257,6 +257,11 @@ const processorsSpec: Record<string, FieldSpec> = {
     revision: { kind: "string", optional: true, interpolated: true },
     timeout: dur("5s"),
   }),
+  compress: obj({
+    algorithm: str(undefined, { oneOf: ["gzip", "pgzip", "zlib", "flate"] }),
+    level: int(-1),
+  }),
+  decompress: obj({ algorithm: str(undefined, { oneOf: ["gzip", "pgzip", "zlib", "flate"] }) }),
   archive: unsupported(any({}), "not supported by the built-in engine"),
 };
 
@@ -446,9 +451,7 @@ const benthosOnly: Record<ComponentKind, string[]> = {
     "aws_lambda",
     "bounds_check",
     "cached",
-    "compress",
     "couchbase",
-    "decompress",
     "grok",
     "group_by",
     "insert_part",

@@ -25,6 +25,7 @@ import {
 import { httpProcessor } from "./http";
 import {
   cacheProcessor,
+  compressionProcessor,
   forEachProcessor,
   listProcessor,
   natsKvProcessor,
@@ -117,6 +118,10 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
       break;
     case "nats_kv":
       p = natsKvProcessor(c, ctx);
+      break;
+    case "compress":
+    case "decompress":
+      p = compressionProcessor(c, conf.type);
       break;
     case "sync_response":
       p = syncResponseProcessor();

@@ -1,5 +1,6 @@
 // Further Benthos processors built from pieces the engine already has: `cache`, `for_each`,
 // `processors`, `parallel` and `nats_request_reply`.
+import * as zlib from "node:zlib";
 import { Kvm, type KV } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { fromPlain } from "../../../bloblang";
@@ -203,5 +204,28 @@ export function natsKvProcessor(
       default:
         throw new Error(`nats_kv operation ${conf.operation} is not supported`);
     }
+  });
+}
+
+type Algorithm = "gzip" | "pgzip" | "zlib" | "flate";
+
+/** `compress` / `decompress` with the algorithms node:zlib has (gzip, pgzip, zlib, flate). */
+export function compressionProcessor(
+  conf: { algorithm: Algorithm; level?: number },
+  direction: "compress" | "decompress",
+): Processor {
+  const level =
+    conf.level === undefined || conf.level < 0 ? zlib.constants.Z_DEFAULT_COMPRESSION : conf.level;
+  const fn =
+    direction === "compress"
+      ? { gzip: zlib.gzipSync, pgzip: zlib.gzipSync, zlib: zlib.deflateSync, flate: zlib.deflateRawSync }[
+          conf.algorithm
+        ]
+      : { gzip: zlib.gunzipSync, pgzip: zlib.gunzipSync, zlib: zlib.inflateSync, flate: zlib.inflateRawSync }[
+          conf.algorithm
+        ];
+  return perMessage((msg) => {
+    msg.setContent(new Uint8Array(fn(msg.content, direction === "compress" ? { level } : {})));
+    return msg;
   });
 }
