@@ -452,3 +452,67 @@ output:
     expect(gunzipSync(readFileSync(join(dir, "out.gz"))).toString()).toBe("hello hello hello hello");
   });
 });
+
+describe("archive / unarchive", () => {
+  it("unarchive json_array splits a message into a batch; archive lines joins it again", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = [ {"n": 1}, {"n": 2}, {"n": 3} ]'
+pipeline:
+  processors:
+    - unarchive: { format: json_array }
+    - mapping: 'root = this.n * 10'
+    - archive: { format: lines }
+output:
+  file:
+    path: ${dir}/out.txt
+`);
+    expect(readLines(join(dir, "out.txt"))).toEqual(["10", "20", "30"]);
+  });
+
+  it("unarchive json_map keeps keys as archive_filename metadata", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = {"a": 1, "b": 2}'
+pipeline:
+  processors:
+    - unarchive: { format: json_map }
+    - mapping: 'root = @archive_filename + "=" + content().string()'
+output:
+  file:
+    path: ${dir}/out.txt
+`);
+    expect(readLines(join(dir, "out.txt")).sort()).toEqual(["a=1", "b=2"]);
+  });
+});
+
+describe("archive json_array", () => {
+  it("joins a batch into one JSON array", async () => {
+    const dir = tempDir();
+    await runToEnd(`
+input:
+  generate:
+    count: 3
+    batch_size: 3
+    interval: ""
+    mapping: 'root = {"n": counter()}'
+pipeline:
+  processors:
+    - archive: { format: json_array }
+output:
+  file:
+    path: ${dir}/out.txt
+`);
+    expect(readLines(join(dir, "out.txt")).map((l) => JSON.parse(l))).toEqual([
+      [{ n: 1 }, { n: 2 }, { n: 3 }],
+    ]);
+  });
+});

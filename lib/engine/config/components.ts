@@ -262,7 +262,13 @@ const processorsSpec: Record<string, FieldSpec> = {
     level: int(-1),
   }),
   decompress: obj({ algorithm: str(undefined, { oneOf: ["gzip", "pgzip", "zlib", "flate"] }) }),
-  archive: unsupported(any({}), "not supported by the built-in engine"),
+  archive: obj({
+    format: str(undefined, { oneOf: ["lines", "concatenate", "json_array"] }),
+    path: ignored(str(""), "archive paths are ignored (no tar/zip support)"),
+  }),
+  unarchive: obj({
+    format: str(undefined, { oneOf: ["lines", "json_array", "json_documents", "json_map"] }),
+  }),
 };
 
 const outputs: Record<string, FieldSpec> = {
@@ -474,7 +480,6 @@ const benthosOnly: Record<ComponentKind, string[]> = {
     "sql_insert",
     "sql_raw",
     "sql_select",
-    "unarchive",
     "wasm",
     "while",
     "xml",

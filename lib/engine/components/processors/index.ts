@@ -24,6 +24,7 @@ import {
 } from "./misc";
 import { httpProcessor } from "./http";
 import {
+  archiveProcessor,
   cacheProcessor,
   compressionProcessor,
   forEachProcessor,
@@ -31,6 +32,7 @@ import {
   natsKvProcessor,
   natsRequestReplyProcessor,
   parallelProcessor,
+  unarchiveProcessor,
 } from "./more";
 import { workflowProcessor } from "./workflow";
 
@@ -118,6 +120,12 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
       break;
     case "nats_kv":
       p = natsKvProcessor(c, ctx);
+      break;
+    case "archive":
+      p = archiveProcessor(c);
+      break;
+    case "unarchive":
+      p = unarchiveProcessor(c);
       break;
     case "compress":
     case "decompress":

@@ -3,7 +3,7 @@
 import * as zlib from "node:zlib";
 import { Kvm, type KV } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { fromPlain } from "../../../bloblang";
+import { fromPlain, parseJson } from "../../../bloblang";
 import { InterpolatedString } from "../../blobl";
 import { parseDuration } from "../../duration";
 import type { Message } from "../../message";
@@ -11,7 +11,7 @@ import { Semaphore } from "../../runtime/async";
 import type { BuildContext } from "../../runtime/context";
 import { headersToMeta, metadataFilter, type NatsComponentConf } from "../../runtime/nats";
 import type { Processor } from "../../runtime/types";
-import { perMessage, runProcessors } from "./run";
+import { flagError, perMessage, runProcessors } from "./run";
 
 export function cacheProcessor(
   conf: { resource: string; operator: string; key: string; value?: string; ttl?: string },
@@ -228,4 +228,80 @@ export function compressionProcessor(
     msg.setContent(new Uint8Array(fn(msg.content, direction === "compress" ? { level } : {})));
     return msg;
   });
+}
+
+/** `archive`: a batch becomes one message (formats lines, concatenate, json_array). */
+export function archiveProcessor(conf: { format: string }): Processor {
+  return {
+    async process(batch) {
+      if (!batch.length) return [];
+      const first = batch[0];
+      const out = first.copy();
+      out.error = null;
+      if (conf.format === "json_array") out.setValue(batch.map((m) => m.json));
+      else {
+        const sep = conf.format === "lines" ? "\n" : "";
+        out.setContent(
+          Buffer.concat(batch.flatMap((m, i) => (i && sep ? [Buffer.from(sep), m.content] : [m.content]))),
+        );
+      }
+      return [[out]];
+    },
+  };
+}
+
+/** `unarchive`: one message becomes several (formats lines, json_array, json_documents, json_map). */
+export function unarchiveProcessor(conf: { format: string }): Processor {
+  return {
+    async process(batch) {
+      const out: Message[] = [];
+      for (const msg of batch) {
+        try {
+          out.push(...unarchiveOne(msg, conf.format));
+        } catch (err) {
+          flagError(msg, err);
+          out.push(msg);
+        }
+      }
+      return [out];
+    },
+  };
+}
+
+function unarchiveOne(msg: Message, format: string): Message[] {
+  const child = (setup: (m: Message) => void) => {
+    const m = msg.copy();
+    setup(m);
+    return m;
+  };
+  switch (format) {
+    case "lines":
+      return msg.text
+        .split("\n")
+        .filter((l) => l.length)
+        .map((l) => child((m) => m.setContent(l)));
+    case "json_array": {
+      const v = msg.json;
+      if (!Array.isArray(v)) throw new Error("unarchive json_array: content is not a JSON array");
+      return v.map((x) => child((m) => m.setValue(x)));
+    }
+    case "json_map": {
+      const v = msg.json as Record<string, unknown>;
+      if (!v || typeof v !== "object" || Array.isArray(v))
+        throw new Error("unarchive json_map: content is not a JSON object");
+      return Object.entries(v).map(([k, x]) =>
+        child((m) => {
+          m.setValue(x);
+          m.metadata.archive_filename = k;
+        }),
+      );
+    }
+    case "json_documents":
+      return msg.text
+        .split(/\n/)
+        .filter((l) => l.trim())
+        .map((l) => child((m) => m.setValue(parseJson(l))));
+    default:
+      throw new Error(`unarchive format ${format} is not supported`);
+  }
 }
