@@ -3,7 +3,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { converge, convergeDepsFromEnv, type ConvergeResult } from "../lib/converge";
+import { closeAfterLocalInvoke, converge, convergeDepsFromEnv, type ConvergeResult } from "../lib/converge";
 import { parseChangeEvent } from "../lib/model";
 
 const logger = new Logger({ serviceName: "reef" }); // level: POWERTOOLS_LOG_LEVEL;
@@ -14,4 +14,4 @@ export async function convergeHandler(event: unknown): Promise<ConvergeResult> {
   return converge(deps, change.key);
 }
 
-export const handler = middy(convergeHandler).use(injectLambdaContext(logger));
+export const handler = middy(convergeHandler).use(injectLambdaContext(logger)).use(closeAfterLocalInvoke());

@@ -4,7 +4,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { convergeDepsFromEnv, reconcile, type ReconcileResult } from "../lib/converge";
+import { closeAfterLocalInvoke, convergeDepsFromEnv, reconcile, type ReconcileResult } from "../lib/converge";
 
 const logger = new Logger({ serviceName: "reef" });
 
@@ -21,4 +21,4 @@ export async function reconcileHandler(_event?: unknown): Promise<ReconcileResul
   return result;
 }
 
-export const handler = middy(reconcileHandler).use(injectLambdaContext(logger));
+export const handler = middy(reconcileHandler).use(injectLambdaContext(logger)).use(closeAfterLocalInvoke());

@@ -19,3 +19,25 @@ export function convergeDepsFromEnv(log?: Log, env: NodeJS.ProcessEnv = process.
   });
   return cached;
 }
+
+/**
+ * Closes the cached NATS connection. Only for one-shot runs (`serverless invoke local` sets
+ * IS_LOCAL): an open connection would keep that process alive after the result.
+ */
+export async function closeConvergeDeps(): Promise<void> {
+  const deps = await cached?.catch(() => undefined);
+  cached = undefined;
+  await deps?.executor.close?.();
+  await deps?.store.nc.close();
+}
+
+/**
+ * A middy middleware for the handlers: under `serverless invoke local` (IS_LOCAL) the connection
+ * is closed after the invocation so the command exits once it printed the result.
+ */
+export function closeAfterLocalInvoke(env: NodeJS.ProcessEnv = process.env) {
+  const close = async () => {
+    if (env.IS_LOCAL === "true") await closeConvergeDeps();
+  };
+  return { after: close, onError: close };
+}

@@ -4,4 +4,4 @@ export type { Desired } from "./plan";
 export { buildStatus, phaseOf } from "./status";
 export { converge, reconcile, resolveDesired } from "./converge";
 export type { ConvergeDeps, ConvergeResult, ReconcileResult, Log } from "./converge";
-export { convergeDepsFromEnv } from "./context";
+export { convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";
