@@ -12,53 +12,29 @@ import type { Batch, Message } from "./message";
 
 export type { ExecResult, Interpolation, Mapping };
 
-/**
- * lib/bloblang's `error()` / `errored()` cannot see the message's processing error (ExecInput has
- * no field for it), yet Benthos error handling leans on them (`check: errored()`, `${! error() }`).
- * Until it has one, calls to them are rewritten to read a reserved metadata key that execInput sets
- * on failed messages and that is stripped from every result.
- */
-const ERROR_KEY = "__reef_engine_error";
-
-function rewriteErrorFunctions(src: string): string {
-  if (!src.includes("error")) return src;
-  return src
-    .replace(/\berrored\(\s*\)/g, `(@${ERROR_KEY} != null)`)
-    .replace(/\berror\(\s*\)/g, `@${ERROR_KEY}`);
-}
-
 export function compile(source: string): Mapping {
-  const m = compileMapping(rewriteErrorFunctions(source));
-  // Stripped always: a failed message carries the key whether or not the mapping reads it.
-  return {
-    exec(input, opts) {
-      const res = m.exec(input, opts);
-      delete res.metadata[ERROR_KEY];
-      return res;
-    },
-    query: (input) => m.query(input),
-  };
+  return compileMapping(source);
 }
 
 export function compileInterpolation(template: string): Interpolation {
-  return compileInterp(rewriteErrorFunctions(template));
+  return compileInterp(template);
 }
 
 /** The exec input for message `index` of `batch`; content is read lazily, metadata is live. */
 export function execInput(batch: Batch, index: number, vars?: Record<string, unknown>): ExecInput {
   const msg: Message = batch[index];
   const known = msg.knownValue;
-  const input: ExecInput & { error?: string } = {
+  const input: ExecInput = {
     get content() {
       return msg.content;
     },
-    metadata: msg.error ? { ...msg.metadata, [ERROR_KEY]: msg.error.message } : msg.metadata,
+    metadata: msg.metadata,
     batch: { index, size: batch.length },
+    // what error() / errored() see: the message's processing error (catch, try, switch checks…)
+    error: msg.error?.message ?? null,
   };
   if (known) input.value = known.value;
   if (vars) input.vars = vars;
-  // Also passed as a field, for when lib/bloblang reads it directly.
-  if (msg.error) input.error = msg.error.message;
   return input;
 }
 
