@@ -20,14 +20,13 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   try {
     const engine = chooseEngine(env);
     const config = await fetchConfig(env);
-    const { text } = expandEnv(config, env);
     const started = () =>
       state.write({
         state: "running",
         engine: engine.kind === "binary" ? engine.path : "builtin",
         pid: process.pid,
       });
-    const code = await runEngine(engine, text, env, started);
+    const code = await runEngine(engine, config, env, started);
     if (code === 0) state.write({ state: "exited", exitCode: 0 });
     else
       state.write({
@@ -86,12 +85,14 @@ async function runEngine(
   started: () => void,
 ): Promise<number> {
   if (engine.kind === "builtin") {
+    // The built-in engine expands ${VAR}s itself while loading (once: `$${VAR}` escapes survive).
     const { runBuiltin } = await import("./builtin");
     return runBuiltin(config, env, started);
   }
+  const { text } = expandEnv(config, env);
   const dir = mkdtempSync(join(tmpdir(), "reef-runner-"));
   const file = join(dir, "config.yaml");
-  writeFileSync(file, config, { mode: 0o600 });
+  writeFileSync(file, text, { mode: 0o600 });
   try {
     const child = spawn(engine.path, ["-c", file], { stdio: "inherit", env });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
