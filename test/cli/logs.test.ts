@@ -16,15 +16,7 @@ beforeAll(async () => {
   w = await openProcessWorld({ REEF_ENGINE: "builtin" });
   env = { ...w.env, REEF_EXECUTOR: "process" };
 });
-afterAll(async () => {
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 it("prints and follows the logs of a running execution", async () => {
   const id = `logs-${randomBytes(3).toString("hex")}`;

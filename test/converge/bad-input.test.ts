@@ -18,15 +18,7 @@ beforeAll(async () => {
   await putDefinition(w, { id: good, status: "published", version: "1" });
   expect((await converge(w.deps, good)).phase).toBe("running");
 });
-afterAll(async () => {
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 const uid = () => `bad-${randomBytes(3).toString("hex")}`;
 const raw = (key: string, value: string) => w.store.pipelines.put(key, value);

@@ -14,15 +14,7 @@ beforeAll(async () => {
   expect(found, "this test needs a machine without benthos/redpanda-connect/bento on PATH").toEqual([]);
   w = await openProcessWorld({ REEF_ENGINE: "auto" });
 });
-afterAll(async () => {
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 it("runs a published nats → mapping → nats pipeline on the built-in engine", async () => {
   const id = `enrich-${randomBytes(3).toString("hex")}`;

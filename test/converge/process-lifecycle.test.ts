@@ -14,16 +14,7 @@ let w: ProcessWorld;
 beforeAll(async () => {
   w = await openProcessWorld();
 });
-afterAll(async () => {
-  // leave no process behind: remove every execution this world started
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
 

@@ -18,15 +18,7 @@ beforeAll(async () => {
   Object.assign(process.env, w.env, { REEF_EXECUTOR: "process", POWERTOOLS_LOG_LEVEL: "ERROR" });
   ({ handler } = await import("../../functions/converge"));
 });
-afterAll(async () => {
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 const context = { functionName: "reef-test-converge", awsRequestId: "req-1" } as Context;
 

@@ -42,6 +42,8 @@ export interface ProcessWorld extends TestStore {
    */
   engineConfig(id: string, expected: string, replica?: number): Promise<string | null>;
   newExecutor(): ProcessExecutor;
+  /** Removes every execution this world started, then closes the connection (for afterAll). */
+  destroy(): Promise<void>;
 }
 
 export async function openProcessWorld(extraEnv: Record<string, string> = {}): Promise<ProcessWorld> {
@@ -60,8 +62,18 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
   };
   const newExecutor = () => createProcessExecutor(env);
   const executor = newExecutor();
+  const destroy = async () => {
+    for (const e of await executor.list())
+      await executor.apply({
+        pipeline: e.pipeline,
+        target: { state: "absent" },
+        actions: [{ type: "remove", execution: e }],
+      });
+    await t.close();
+  };
   return {
     ...t,
+    destroy,
     env,
     engineDir,
     stateDir,

@@ -52,16 +52,7 @@ beforeAll(async () => {
   w = await openProcessWorld({ REEF_EXECUTOR: "process" });
   env = { ...w.env, NO_COLOR: "1" };
 });
-afterAll(async () => {
-  if (!w) return;
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w?.destroy());
 
 async function change(id: string, def: Record<string, unknown> | "delete") {
   if (def === "delete") await w.store.pipelines.delete(id);

@@ -25,15 +25,7 @@ let w: ProcessWorld;
 beforeAll(async () => {
   w = await openProcessWorld({ REEF_EXECUTOR: "process" });
 });
-afterAll(async () => {
-  for (const e of await w.executor.list())
-    await w.executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
-  await w.close();
-});
+afterAll(() => w.destroy());
 
 const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
 
