@@ -6,6 +6,7 @@ import type { Log } from "../converge";
 import type { ChangeEvent } from "../model";
 import type { Store } from "../store";
 import type { BridgeConfig } from "./config";
+import { eventForLateConfig, watchConfigs } from "./configs";
 import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
 import { errorInfo } from "./errors";
@@ -37,6 +38,7 @@ export class Bridge {
   private readonly dispatcher: Dispatcher<ChangeEvent>;
   private readonly abort = new AbortController();
   private supervisor?: Promise<void>;
+  private configWatch?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
   private resyncAgain?: string;
@@ -83,6 +85,12 @@ export class Bridge {
       log,
       signal: this.abort.signal,
     });
+    this.configWatch = watchConfigs({
+      store,
+      log,
+      signal: this.abort.signal,
+      onConfig: (id, version) => void this.onConfig(id, version),
+    });
     if (config.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => void this.resync("interval"), config.resyncIntervalMs);
     }
@@ -92,6 +100,18 @@ export class Bridge {
     this.counters.received++;
     const event = changeEventOf(m, this.opts.store.names.pipelines);
     this.dispatcher.add(event.key, event, m);
+  }
+
+  /** A config was stored: converge again if its pipeline's converge failed for want of it. */
+  private async onConfig(id: string, version: string): Promise<void> {
+    try {
+      // A converge of this pipeline in flight may be the one that misses the config: let it finish.
+      await this.dispatcher.settled(id);
+      const event = await eventForLateConfig(this.opts.store, id, version);
+      if (event) this.dispatcher.add(id, event, NO_MESSAGE);
+    } catch (err) {
+      this.opts.log.warn("could not check a new config", { pipeline: id, version, error: errorInfo(err) });
+    }
   }
 
   /** One change, retried with capped exponential backoff; recorded either way. Throws only if it could not record. */
@@ -222,7 +242,7 @@ export class Bridge {
     const { log, config } = this.opts;
     clearInterval(this.resyncTimer);
     this.abort.abort();
-    await this.supervisor;
+    await Promise.all([this.supervisor, this.configWatch]);
     const finished = await this.dispatcher.stop(config.drainTimeoutMs);
     if (!finished) log.warn("stopped with invocations still in flight; their changes will be redelivered");
     if (this.reconciling) {
@@ -233,6 +253,9 @@ export class Bridge {
     }
   }
 }
+
+/** A change that came from no JetStream message (a config arrival): nothing to ack. */
+const NO_MESSAGE = { ack() {}, nak() {}, working() {} };
 
 function now(): string {
   return new Date().toISOString();

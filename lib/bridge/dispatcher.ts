@@ -95,6 +95,16 @@ export class Dispatcher<E> {
     for (const w of this.waiting.values()) for (const t of w.tickets) t.working();
   }
 
+  /** Resolves once `key` has nothing in flight or waiting. */
+  async settled(key: string): Promise<void> {
+    for (;;) {
+      const flight = this.inFlight.get(key);
+      if (flight) await flight.done;
+      else if (this.waiting.has(key) && !this.stopped) await new Promise((r) => setTimeout(r, 20));
+      else return;
+    }
+  }
+
   /** Resolves when nothing is in flight or waiting. */
   idle(): Promise<void> {
     if (this.inFlight.size === 0 && this.waiting.size === 0) return Promise.resolve();

@@ -127,6 +127,31 @@ describe("bridge (in-process invoker)", () => {
     await waitFor(async () => (await ackPending("lifecycle")) === 0, "all acked");
   });
 
+  it("converges a pipeline whose config arrives after its definition, without waiting for reconcile", async () => {
+    const executor = new FakeExecutor();
+    startBridge(inProcess(executor), { durable: "late-config" });
+    await consumerReady("late-config");
+    const id = `late-${Math.random().toString(16).slice(2, 8)}`;
+
+    // a client writes the definition first…
+    await t.store.pipelines.put(id, definition(id, "published", "7"));
+    const failed = await waitFor(async () => (await t.store.getStatus(id))?.error, "CONFIG_NOT_FOUND");
+    expect(failed.code).toBe("CONFIG_NOT_FOUND");
+    // …a config of another version changes nothing; the named one makes it run
+    await t.store.putConfig(id, "8", SAMPLE_CONFIG);
+    await t.store.putConfig(id, "7", SAMPLE_CONFIG);
+    await waitFor(async () => (await t.store.getStatus(id))?.phase === "running", "running");
+    expect((await executor.list(id)).map((e) => [e.version, e.state])).toEqual([["7", "running"]]);
+    const recs = await waitFor(async () => {
+      const r = await records(id);
+      return r.length === 2 ? r : null;
+    }, "2 records");
+    expect(recs.map((r) => [r.event.operation, r.result?.phase])).toEqual([
+      ["PUT", "failed"],
+      ["PUT", "running"],
+    ]);
+  });
+
   it("coalesces a burst on one key, never runs two invocations of a key at once, acks everything", async () => {
     const executor = new FakeExecutor();
     const inner = inProcess(executor);
