@@ -1,7 +1,6 @@
 // HTTP errors: every failure leaves the API as `{ "error": { "code", "message", "details" } }`
 // with the status its code means.
 import { ReefError } from "../model";
-import { LifecycleError } from "../pipelines";
 
 export class HttpError extends Error {
   override name = "HttpError";
@@ -48,7 +47,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
 /** Any thrown value as an HttpError (unknown errors become a 500 without internals). */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof LifecycleError || err instanceof ReefError) {
+  if (err instanceof ReefError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     return new HttpError(status, err.code, err.message, err.details);
   }

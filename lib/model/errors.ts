@@ -14,10 +14,11 @@ export type ErrorCode =
   | "NAME_CONFLICT"
   | "NATS_ERROR";
 
-export class ReefError extends Error {
+/** The base of reef's errors; modules with codes of their own narrow `C` (e.g. lib/pipelines). */
+export class ReefError<C extends string = ErrorCode> extends Error {
   override name = "ReefError";
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {

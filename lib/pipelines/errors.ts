@@ -1,6 +1,8 @@
 // Lifecycle errors. Each has a stable `code`; the API maps codes to HTTP statuses
 // (lib/api/errors.ts) and the CLI prints `error [CODE]: message`.
 
+import { ReefError } from "../model";
+
 export type LifecycleErrorCode =
   | "NOT_FOUND"
   | "VERSION_NOT_FOUND"
@@ -14,15 +16,8 @@ export type LifecycleErrorCode =
   | "INVALID_CONFIG_YAML"
   | "VALIDATION_FAILED";
 
-export class LifecycleError extends Error {
+export class LifecycleError extends ReefError<LifecycleErrorCode> {
   override name = "LifecycleError";
-  constructor(
-    readonly code: LifecycleErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
 }
 
 export class PipelineNotFoundError extends LifecycleError {
