@@ -3,13 +3,12 @@
 // of its own: the durable consumer remembers what was acked, converge reads the current definition.
 import { jetstream, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { Log } from "../converge";
-import type { ChangeEvent } from "../model";
+import { toStatusError, type ChangeEvent } from "../model";
 import type { Store } from "../store";
 import type { BridgeConfig } from "./config";
 import { eventForLateConfig, watchConfigs } from "./configs";
 import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
-import { errorInfo } from "./errors";
 import { writeFailedStatus } from "./failed-status";
 import type { Invoker } from "./invoker";
 import { writeChangeRecord, type ChangeRecord } from "./record";
@@ -51,7 +50,10 @@ export class Bridge {
       keepAliveMs: Math.max(1_000, Math.floor(opts.config.ackWaitMs / 3)),
       handle: (_key, event) => this.handle(event),
       onError: (key, err) =>
-        opts.log.error("change not handled; will be redelivered", { pipeline: key, error: errorInfo(err) }),
+        opts.log.error("change not handled; will be redelivered", {
+          pipeline: key,
+          error: toStatusError(err, "INVOKE_FAILED"),
+        }),
     });
   }
 
@@ -110,7 +112,11 @@ export class Bridge {
       const event = await eventForLateConfig(this.opts.store, id, version);
       if (event) this.dispatcher.add(id, event, NO_MESSAGE);
     } catch (err) {
-      this.opts.log.warn("could not check a new config", { pipeline: id, version, error: errorInfo(err) });
+      this.opts.log.warn("could not check a new config", {
+        pipeline: id,
+        version,
+        error: toStatusError(err, "INVOKE_FAILED"),
+      });
     }
   }
 
@@ -136,7 +142,7 @@ export class Bridge {
         };
         break;
       } catch (err) {
-        lastError = errorInfo(err);
+        lastError = toStatusError(err, "INVOKE_FAILED");
         log.warn("converge failed", {
           pipeline: event.key,
           revision: event.revision,
@@ -160,7 +166,10 @@ export class Bridge {
         attempts,
       };
       await writeFailedStatus(store, event, error, this.opts.executorKind).catch((err) =>
-        log.error("could not write failed status", { pipeline: event.key, error: errorInfo(err) }),
+        log.error("could not write failed status", {
+          pipeline: event.key,
+          error: toStatusError(err, "INVOKE_FAILED"),
+        }),
       );
     }
     await writeChangeRecord(store, record);
@@ -220,7 +229,7 @@ export class Bridge {
           durationMs: Date.now() - started,
         });
       } catch (err) {
-        log.error("reconcile failed", { reason, error: errorInfo(err) });
+        log.error("reconcile failed", { reason, error: toStatusError(err, "INVOKE_FAILED") });
       } finally {
         this.reconciling = undefined;
       }

@@ -7,7 +7,7 @@ export type { BridgeConfig } from "./config";
 export { changeEventOf, superviseConsumer } from "./consumer";
 export { Dispatcher } from "./dispatcher";
 export type { Ticket, DispatcherOptions } from "./dispatcher";
-export { BridgeError, errorInfo } from "./errors";
+export { BridgeError } from "./errors";
 export type { BridgeErrorCode } from "./errors";
 export { writeFailedStatus } from "./failed-status";
 export { createInvoker, functionName, InProcessInvoker, LambdaInvoker } from "./invoker";

@@ -100,7 +100,7 @@ export const ID_RULE =
  * Any thrown value as a status error: errors that carry a stable UPPER_CASE `code` (ReefErrors,
  * engine errors) keep it; the rest become `fallback`.
  */
-export function toStatusError(err: unknown, fallback: ErrorCode = "EXECUTOR_ERROR"): StatusError {
+export function toStatusError(err: unknown, fallback: string = "EXECUTOR_ERROR"): StatusError {
   if (err instanceof ReefError) return err.toStatusError();
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
