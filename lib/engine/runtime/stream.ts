@@ -173,6 +173,9 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
     finished = resolve;
     failed = reject;
   });
+  // A failure may come before the caller awaits `done`: never an unhandled rejection (the caller
+  // still sees it when it awaits).
+  done.catch(() => undefined);
   const stop = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>
     (stopping ??= (async () => {
       logger.info("stopping stream", { timeout_ms: timeoutMs });
