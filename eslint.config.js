@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".reef/", ".esbuild/", ".serverless/", "coverage/"] },
+  { ignores: ["dist/", "node_modules/", ".reef/", ".esbuild*/", ".serverless*/", "coverage/", "tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -3,7 +3,7 @@
 // KV / Object Store effects and the responses; observed status is seeded into the status bucket.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
@@ -45,7 +45,8 @@ beforeAll(async () => {
       REEF_ENGINE: "builtin",
       REEF_EXECUTOR: "process",
       REEF_STATE_DIR: join(work, "state"),
-      REEF_ESBUILD_WORK_FOLDER: join(work, ".esbuild"),
+      // relative: serverless-esbuild joins it to the project folder
+      REEF_ESBUILD_WORK_FOLDER: relative(process.cwd(), join(work, ".esbuild")),
       REEF_WEBSOCKET_PORT: String(websocketPort),
       REEF_ALB_PORT: String(albPort),
     },

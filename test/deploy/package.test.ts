@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,7 +68,8 @@ async function canIsolate(): Promise<boolean> {
 async function slsPackage(dir: string, params: Record<string, string>, stage = "ci"): Promise<Template> {
   // Not named `.serverless`: serverless-esbuild removes a `.serverless` next to its work folder.
   const out = join(dir, "package");
-  const args = ["serverless", "package", "--stage", stage, "--package", out];
+  // relative: serverless-esbuild joins --package to the project folder
+  const args = ["serverless", "package", "--stage", stage, "--package", relative(ROOT, out)];
   for (const [k, v] of Object.entries(params)) args.push(`--param=${k}=${v}`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
