@@ -1,5 +1,9 @@
 // Errors of the local stack (`reef up` / `reef down`).
-export class LocalStackError extends Error {
-  readonly code = "LOCAL_STACK";
+import { ReefError } from "../model";
+
+export class LocalStackError extends ReefError<"LOCAL_STACK"> {
   override name = "LocalStackError";
+  constructor(message: string) {
+    super("LOCAL_STACK", message);
+  }
 }

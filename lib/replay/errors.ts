@@ -1,4 +1,5 @@
 // Errors of replay, with stable codes (shown by the CLI as `error [CODE]: …`).
+import { ReefError } from "../model";
 
 export type ReplayErrorCode =
   /** The selection is not usable (bad range, unknown pipeline, nothing to replay where something was required). */
@@ -6,12 +7,6 @@ export type ReplayErrorCode =
   /** The events stream or KV history no longer holds what was asked for. */
   | "HISTORY_REMOVED";
 
-export class ReplayError extends Error {
+export class ReplayError extends ReefError<ReplayErrorCode> {
   override name = "ReplayError";
-  constructor(
-    readonly code: ReplayErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -67,9 +67,11 @@ export class EventAppendError extends ReefError {
 }
 
 /** A malformed setting (retention env, a duration). */
-export class InvalidSettingError extends Error {
-  readonly code = "INVALID_SETTING";
+export class InvalidSettingError extends ReefError<"INVALID_SETTING"> {
   override name = "InvalidSettingError";
+  constructor(message: string) {
+    super("INVALID_SETTING", message);
+  }
 }
 
 export interface AppendOptions {
