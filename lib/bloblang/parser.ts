@@ -547,19 +547,24 @@ export class Parser {
     return literal(neg ? -n : n);
   }
 
-  arrayLit(): Fn | null {
+  /**
+   * The items of an array or object literal: from the opening bracket at `pos` to `close`,
+   * separated by commas, newlines allowed. Null (position restored) when it is not one, so the
+   * caller can try another reading; fatal parse errors propagate.
+   */
+  private literalItems<T>(close: string, item: () => T | null): T[] | null {
     const start = this.pos;
     this.pos++;
     this.wsnl();
-    const items: Fn[] = [];
+    const items: T[] = [];
     try {
-      while (this.peek() !== "]") {
-        const q = this.query();
-        if (!q) {
+      while (this.peek() !== close) {
+        const it = item();
+        if (!it) {
           this.pos = start;
           return null;
         }
-        items.push(q);
+        items.push(it);
         const save = this.pos;
         this.spaces();
         if (this.peek() === ",") {
@@ -569,8 +574,8 @@ export class Parser {
         }
         this.pos = save;
         this.wsnl();
-        if (this.peek() !== "]") {
-          this.soft(["]"]);
+        if (this.peek() !== close) {
+          this.soft([close]);
           this.pos = start;
           return null;
         }
@@ -583,61 +588,30 @@ export class Parser {
       throw e;
     }
     this.pos++;
-    return arrayLiteral(items);
+    return items;
+  }
+
+  arrayLit(): Fn | null {
+    const items = this.literalItems("]", () => this.query());
+    return items && arrayLiteral(items);
   }
 
   objectLit(): Fn | null {
     const start = this.pos;
-    this.pos++;
-    this.wsnl();
-    const entries: [string | Fn, Fn][] = [];
-    try {
-      while (this.peek() !== "}") {
-        let key: string | Fn | null = this.quoted();
-        if (key === null) {
-          key = this.query();
-          if (!key) {
-            this.pos = start;
-            return null;
-          }
-        }
-        this.spaces();
-        if (this.peek() !== ":") {
-          this.soft([":"]);
-          this.pos = start;
-          return null;
-        }
-        this.pos++;
-        this.wsnl();
-        const v = this.query();
-        if (!v) {
-          this.pos = start;
-          return null;
-        }
-        entries.push([key, v]);
-        const save = this.pos;
-        this.spaces();
-        if (this.peek() === ",") {
-          this.pos++;
-          this.wsnl();
-          continue;
-        }
-        this.pos = save;
-        this.wsnl();
-        if (this.peek() !== "}") {
-          this.soft(["}"]);
-          this.pos = start;
-          return null;
-        }
-      }
-    } catch (e) {
-      if (e instanceof FatalParse && !e.fail.fatal) {
-        this.pos = start;
+    const entries = this.literalItems("}", (): [string | Fn, Fn] | null => {
+      const key = this.quoted() ?? this.query();
+      if (key === null) return null; // a quoted "" is a key
+      this.spaces();
+      if (this.peek() !== ":") {
+        this.soft([":"]);
         return null;
       }
-      throw e;
-    }
-    this.pos++;
+      this.pos++;
+      this.wsnl();
+      const value = this.query();
+      return value && [key, value];
+    });
+    if (!entries) return null;
     for (const [k] of entries) {
       if (typeof k !== "string" && k.lit && typeof k.lit.value !== "string")
         this.fatal(`object keys must be strings, received: ${goTypeName(k.lit.value)}`, start);
