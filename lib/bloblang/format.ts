@@ -141,7 +141,8 @@ function goNumText(v: GoNum, json: boolean): string {
   return json ? formatFloatJSON(f) : formatFloatG(f);
 }
 
-export function toGoString(v: Value): string {
+/** Numbers, strings and booleans print the same in every Go formatting below; else undefined. */
+function scalarText(v: Value): string | undefined {
   if (v instanceof GoNum) return goNumText(v, false);
   switch (typeof v) {
     case "string":
@@ -152,10 +153,14 @@ export function toGoString(v: Value): string {
       return formatFloatG(v);
     case "boolean":
       return v ? "true" : "false";
-    case "undefined":
-      return "null";
   }
-  if (v === null) return "null";
+  return undefined;
+}
+
+export function toGoString(v: Value): string {
+  const scalar = scalarText(v);
+  if (scalar !== undefined) return scalar;
+  if (v === null || v === undefined) return "null";
   if (v instanceof Uint8Array) return fromUtf8(v);
   if (v instanceof Timestamp) return formatTime(v, RFC3339Nano);
   return toJsonText(v);
@@ -163,20 +168,9 @@ export function toGoString(v: Value): string {
 
 /** Go's fmt %v */
 export function goFmtV(v: Value): string {
-  if (v instanceof GoNum) return goNumText(v, false);
-  switch (typeof v) {
-    case "string":
-      return v;
-    case "bigint":
-      return v.toString();
-    case "number":
-      return formatFloatG(v);
-    case "boolean":
-      return v ? "true" : "false";
-    case "undefined":
-      return "<nil>";
-  }
-  if (v === null || v === DELETE || v === NOTHING) return "<nil>";
+  const scalar = scalarText(v);
+  if (scalar !== undefined) return scalar;
+  if (v === null || v === undefined || v === DELETE || v === NOTHING) return "<nil>";
   if (Array.isArray(v)) return "[" + v.map(goFmtV).join(" ") + "]";
   if (v instanceof Uint8Array) return "[" + Array.from(v).join(" ") + "]";
   if (v instanceof Timestamp) return formatTime(v, "2006-01-02 15:04:05.999999999 -0700 MST");
