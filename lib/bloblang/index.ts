@@ -10,7 +10,7 @@ import "./stdlib";
 import { BloblangCompileError, BloblangError } from "./errors";
 import { parseMapping } from "./parser";
 import type { Program } from "./parser";
-import { run } from "./exec";
+import { run, type RunInput } from "./exec";
 import { parseJsonText, fromPlainValue, toPlainValue } from "./json";
 import { toJsonText } from "./format";
 import { Timestamp, fromUtf8, utf8 } from "./value";
@@ -20,15 +20,8 @@ import { resolve as resolvePath, isAbsolute } from "node:path";
 
 export { BloblangError, BloblangCompileError };
 
-export interface ExecInput {
-  content?: Uint8Array;
-  value?: unknown;
-  metadata?: Record<string, unknown>;
-  vars?: Record<string, unknown>;
-  batch?: { index: number; size: number };
-  /** Optional addition: the message's processing error, read by `error()` / `errored()`. */
-  error?: string | null;
-}
+/** A message to run a mapping on: content bytes and/or a value (`this`), metadata, error. */
+export type ExecInput = RunInput;
 export interface ExecResult {
   deleted: boolean;
   value: unknown;

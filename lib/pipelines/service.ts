@@ -306,16 +306,7 @@ export class Pipelines {
       try {
         if (exists) await this.store.pipelines.delete(id, { previousSeq: entry.revision });
       } catch (err) {
-        if (!isCasFailure(err)) throw err;
-        if (opts.ifRevision !== undefined) {
-          throw new RevisionMismatchError(
-            id,
-            opts.ifRevision,
-            (await this.store.getDefinitionEntry(id))?.revision ?? null,
-          );
-        }
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(id, attempt);
-        await backoff(attempt);
+        await this.lostCompareAndSet(err, id, attempt, opts.ifRevision);
         continue;
       }
       if (opts.purge) {
@@ -439,18 +430,32 @@ export class Pipelines {
           : await this.store.pipelines.create(id, data);
         return result;
       } catch (err) {
-        if (!isCasFailure(err)) throw err;
-        if (opts.ifRevision !== undefined) {
-          throw new RevisionMismatchError(
-            id,
-            opts.ifRevision,
-            (await this.store.getDefinitionEntry(id))?.revision ?? null,
-          );
-        }
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(id, attempt);
-        await backoff(attempt);
+        await this.lostCompareAndSet(err, id, attempt, opts.ifRevision);
       }
     }
+  }
+
+  /**
+   * After a failed KV write: rethrows anything but a lost compare-and-set; with a revision the
+   * caller insisted on, fails with REVISION_MISMATCH; after MAX_ATTEMPTS, with CONFLICT; else waits
+   * before the caller re-reads and retries.
+   */
+  private async lostCompareAndSet(
+    err: unknown,
+    id: string,
+    attempt: number,
+    ifRevision: number | undefined,
+  ): Promise<void> {
+    if (!isCasFailure(err)) throw err;
+    if (ifRevision !== undefined) {
+      throw new RevisionMismatchError(
+        id,
+        ifRevision,
+        (await this.store.getDefinitionEntry(id))?.revision ?? null,
+      );
+    }
+    if (attempt >= MAX_ATTEMPTS) throw new ConflictError(id, attempt);
+    await backoff(attempt);
   }
 }
 
