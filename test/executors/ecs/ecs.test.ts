@@ -67,6 +67,7 @@ function newExecutor(config: EcsConfig = CONFIG): EcsExecutor {
   return createEcsExecutorWithClient(ecs.client, config, {
     env,
     retry: { sleep: async (ms) => void sleeps.push(ms) },
+    now: ecs.clock.now,
     // Each test step changes the fake ECS and converges right away: always ask it.
     listCacheMs: 0,
   });
@@ -555,11 +556,10 @@ describe("error paths", () => {
   it("a deployment ECS gave up on is started again once it is old enough, not before", async () => {
     const id = uid();
     await publish(id, "1", 1);
-    let clock = 0;
     const ex = createEcsExecutorWithClient(ecs.client, CONFIG, {
       env,
       listCacheMs: 0,
-      now: () => clock,
+      now: ecs.clock.now,
       retryFailedAfterMs: 300_000,
     });
     const d = { store: t.store, executor: ex, settleMs: 0 };
@@ -568,12 +568,12 @@ describe("error paths", () => {
     const failedAt = ecs.services.get(`reef-${id}`)!.deployments![0].updatedAt!.getTime();
     ecs.resetHistory();
 
-    clock = failedAt + 60_000;
+    ecs.clock.set(failedAt + 60_000);
     const early = await converge(d, id);
     expect(early.phase).toBe("failed");
     expect(ecs.calls(UpdateServiceCommand)).toHaveLength(0);
 
-    clock = failedAt + 300_000;
+    ecs.clock.set(failedAt + 300_000);
     const retried = await converge(d, id);
     expect(ecs.calls(UpdateServiceCommand)).toEqual([
       expect.objectContaining({ taskDefinition: td(id, 1), desiredCount: 1, forceNewDeployment: true }),

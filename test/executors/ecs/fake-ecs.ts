@@ -30,6 +30,22 @@ import type { AddressInfo } from "node:net";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
 const REGION_ACCOUNT = "us-east-1:123456789012";
+
+/**
+ * The fake ECS's time. ECS stamps deployments, events and stopped tasks with it, and the executor
+ * under test reads it (`now: ecs.clock.now`), so what the executor judges by age (stopped tasks,
+ * failed deployments) never depends on today's date.
+ */
+export class TestClock {
+  constructor(private ms = Date.parse("2026-11-24T10:00:00Z")) {}
+  readonly now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
 const meta = { $metadata: {} };
 
 interface TaskDef {
@@ -51,7 +67,7 @@ export class FakeEcs {
   readonly taskDefs = new Map<string, TaskDef>();
   private revisions = new Map<string, number>();
   private deploymentSeq = 0;
-  private clock = Date.parse("2026-11-24T10:00:00Z");
+  readonly clock = new TestClock();
   /** Errors to throw on the next calls of a command, by command name (consumed in order). */
   readonly faults = new Map<string, (Error | (() => Error))[]>();
 
@@ -109,9 +125,10 @@ export class FakeEcs {
     this.mock.resetHistory();
   }
 
+  /** A moment later than the last one ECS stamped (so events and deployments are ordered). */
   private now(): Date {
-    this.clock += 1000;
-    return new Date(this.clock);
+    this.clock.advance(1000);
+    return new Date(this.clock.now());
   }
 
   private serviceArn(name: string): string {
