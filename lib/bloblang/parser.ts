@@ -1,20 +1,32 @@
-// Hand-written parser for Bloblang V1 that compiles straight into executable closures (Fn / Statement).
+// Hand-written parser for Bloblang V1: reads the syntax and compiles it straight into executable
+// closures through builders.ts (what each construct does at run time lives there, not here).
 // It follows the structure of the Go combinator parser so that whitespace/newline rules, literal
 // folding and error positions behave the same; comments name the Go parser each part mirrors.
 import { posix } from "node:path";
-import type { Fn, MapDef, Statement } from "./runtime";
-import { NONE } from "./runtime";
-import type { Value, ValueObject } from "./value";
-import { DELETE, NIL_ARRAY, NOTHING, getKey, isObject, setKey } from "./value";
+import type { Arg, Fn, MapDef, Statement } from "./runtime";
 import type { Op } from "./ops";
 import { arithmetic, literal } from "./ops";
-import { BloblangCompileError, BloblangError, QueryError, prefixErr, rtErr, typeError } from "./errors";
-import { iCompare } from "./coerce";
-import { goFmtV } from "./format";
+import { BloblangCompileError, BloblangError } from "./errors";
 import { goTypeName } from "./value";
 import { lookupFunction, lookupMethod } from "./registry";
-import type { Ctx } from "./runtime";
-import { assignPath, deletePath } from "./paths";
+import { unquote } from "./quote";
+import {
+  arrayLiteral,
+  assignment,
+  fieldFn,
+  getPath,
+  ifFn,
+  ifStatement,
+  letStatement,
+  mapExpression,
+  matchFn,
+  metaFn,
+  metaStatement,
+  namedContextFn,
+  notFn,
+  objectLiteral,
+  varFn,
+} from "./builders";
 
 /** A parse failure: soft (try the next alternative) unless `fatal`. */
 export class ParseFail {
@@ -189,7 +201,7 @@ export class Parser {
         this.pos = termStart;
         throw new FatalParse(new ParseFail(at, ["query"]));
       }
-      if (neg) fn = this.foldOrFatal(() => arithmetic([literal(0n), fn!], ["-"]), termStart);
+      if (neg) fn = this.orFatal(() => arithmetic([literal(0n), fn!], ["-"]), termStart);
       fns.push(fn);
       const save = this.pos;
       this.spaces();
@@ -201,9 +213,10 @@ export class Parser {
       ops.push(op);
       this.wsnl();
     }
-    return this.foldOrFatal(() => arithmetic(fns, ops), start);
+    return this.orFatal(() => arithmetic(fns, ops), start);
   }
-  foldOrFatal(f: () => Fn, pos: number): Fn {
+  /** Builds an expression; a build error (bad literal arithmetic, unknown method, bad args) is fatal at `pos`. */
+  orFatal(f: () => Fn, pos: number): Fn {
     try {
       return f();
     } catch (e) {
@@ -270,7 +283,7 @@ export class Parser {
     const name = this.snake();
     if (name && this.peek() === "(") {
       const args = this.args();
-      return this.buildOrFatal(() => lookupMethod(name, target, args, this.named), this.pos, name, "method");
+      return this.orFatal(() => lookupMethod(name, target, args, this.named), this.pos);
     }
     this.pos = start;
     // field
@@ -280,15 +293,6 @@ export class Parser {
     if (q !== null) return getPath(target, [q]);
     this.pos = start;
     return null;
-  }
-
-  buildOrFatal(f: () => Fn, pos: number, _name: string, _kind: string): Fn {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof BloblangError) this.fatal(e.message, pos);
-      throw e;
-    }
   }
 
   /** functionArgsParser: `( arg, name: arg, … )` */
@@ -627,7 +631,7 @@ export class Parser {
       return null;
     }
     const args = this.args();
-    return this.buildOrFatal(() => lookupFunction(name, args, this.named), this.pos, name, "function");
+    return this.orFatal(() => lookupFunction(name, args, this.named), this.pos);
   }
 
   metaRef(): Fn | null {
@@ -788,17 +792,7 @@ export class Parser {
       this.pos = start;
       return null;
     }
-    const line = this.lineOf(start);
-    const varName = name;
-    return {
-      line,
-      exec(ctx, as) {
-        const v = q.exec(ctx);
-        if (v === NOTHING) return;
-        if (v === DELETE) delete as.vars[varName];
-        else as.vars[varName] = v;
-      },
-    };
+    return letStatement(name, q, this.lineOf(start));
   }
 
   metaStmt(enabled: boolean): Statement | null {
@@ -819,31 +813,7 @@ export class Parser {
       return null;
     }
     if (!enabled) this.fatal("setting meta fields is not allowed within this block", start);
-    const line = this.lineOf(start);
-    return {
-      line,
-      exec(ctx, as) {
-        let v = q.exec(ctx);
-        if (v === NOTHING) return;
-        if (!as.meta) throw rtErr("unable to assign metadata in the current context");
-        const meta = as.meta;
-        const deleted = v === DELETE;
-        if (!deleted) v = cloneVal(v);
-        if (key === null) {
-          if (deleted) {
-            for (const k of Object.keys(meta)) delete meta[k];
-          } else if (isObject(v)) {
-            for (const k of Object.keys(meta)) delete meta[k];
-            for (const k of Object.keys(v)) setKey(meta, k, v[k]);
-          } else {
-            throw rtErr(`setting root meta object requires object value, received: ${goTypeName(v)}`);
-          }
-          return;
-        }
-        if (deleted) delete meta[key];
-        else setKey(meta, key, v);
-      },
-    };
+    return metaStatement(key, q, this.lineOf(start));
   }
 
   assignStmt(): Statement | null {
@@ -909,28 +879,7 @@ export class Parser {
       this.pos = save;
       break;
     }
-    const line = this.lineOf(start);
-    return {
-      line,
-      exec(ctx, as) {
-        for (let i = 0; i < pairs.length; i++) {
-          const p = pairs[i];
-          if (p.cond) {
-            let v: Value;
-            try {
-              v = p.cond.exec(ctx);
-            } catch (e) {
-              throw wrapMsg(e, `failed to check if condition ${i + 1}: `);
-            }
-            if (typeof v !== "boolean")
-              throw rtErr(`${p.cond.ann} resolved to a non-boolean value ${goFmtV(v)} (${goTypeName(v)})`);
-            if (!v) continue;
-          }
-          for (const s of p.stmts) s.exec(ctx, as);
-          return;
-        }
-      },
-    };
+    return ifStatement(pairs, this.lineOf(start));
   }
 
   /** parseExecutor: statements separated by newlines. */
@@ -1005,11 +954,6 @@ export function lineCol(src: string, pos: number): [number, number] {
     } else col++;
   }
   return [line, col];
-}
-
-export interface Arg {
-  name?: string;
-  fn: Fn;
 }
 
 // ---------- compiled program ----------
@@ -1095,395 +1039,3 @@ export function parseQuery(src: string): Fn {
     throw e;
   }
 }
-
-// ---------- expression builders ----------
-import { clone as cloneVal } from "./value";
-
-function wrapMsg(e: unknown, prefix: string): unknown {
-  return prefixErr(e, prefix);
-}
-
-export function fieldFn(kind: "this" | "root" | "named", name: string, path: string[]): Fn {
-  let base = kind === "root" ? "root" : kind === "named" ? name : "this";
-  if (path.length) base += "." + path.map(escapeSeg).join(".");
-  const ann = "field `" + base + "`";
-  const n = path.length;
-  const p0 = path[0];
-  let exec: (ctx: Ctx) => Value;
-  const getTarget = (ctx: Ctx): Value => {
-    if (kind === "root") {
-      if (!ctx.root) throw rtErr("unable to reference `root` from this context");
-      return ctx.root.v;
-    }
-    if (kind === "named") {
-      const v = ctx.namedValue(name);
-      if (!v) throw rtErr(`named context ${name} was not found`);
-      return v.v;
-    }
-    const v = ctx.current();
-    if (v === NONE) {
-      const e = rtErr(
-        n > 0 ? `context was undefined, unable to reference \`${path.join(".")}\`` : "context was undefined",
-      );
-      (e as QueryError & { noContext?: string }).noContext = path.join(".");
-      throw e;
-    }
-    return v;
-  };
-  if (n === 0) exec = getTarget;
-  else if (n === 1)
-    exec = (ctx) => {
-      const t = getTarget(ctx);
-      if (isObject(t)) {
-        const v = getKey(t, p0);
-        return v === undefined ? null : v;
-      }
-      return searchPath(t, path);
-    };
-  else exec = (ctx) => searchPath(getTarget(ctx), path);
-  return { ann, exec, field: { kind, name, path } };
-}
-
-function escapeSeg(s: string): string {
-  return s.replace(/~/g, "~0").replace(/\./g, "~1");
-}
-
-/** gabs Search semantics: objects by key, arrays by numeric index, anything else → null. */
-export function searchPath(v: Value, path: string[]): Value {
-  let cur = v;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i];
-    if (isObject(cur)) {
-      const nv = getKey(cur, seg);
-      if (nv === undefined) return null;
-      cur = nv;
-    } else if (Array.isArray(cur)) {
-      if (seg === "*") {
-        const rest = path.slice(i + 1);
-        const out: Value[] = [];
-        for (const el of cur) {
-          const r = rest.length ? searchPath(el, rest) : el;
-          if (r !== null) out.push(r);
-        }
-        return out;
-      }
-      if (!/^[+-]?[0-9]+$/.test(seg)) return null;
-      const idx = Number(seg);
-      if (idx < 0 || idx >= cur.length) return null;
-      cur = cur[idx];
-    } else return null;
-  }
-  return cur === undefined ? null : cur;
-}
-
-export function getPath(target: Fn, path: string[]): Fn {
-  if (target.field) {
-    const f = target.field;
-    return fieldFn(f.kind, f.name, [...f.path, ...path]);
-  }
-  let t = target;
-  let full = path;
-  if (target.getPath) {
-    t = target.getPath.target;
-    full = [...target.getPath.path, ...path];
-  }
-  const tt = t;
-  const p = full;
-  return {
-    ann: "path `" + p.map(escapeSeg).join(".") + "`",
-    exec: (ctx) => searchPath(tt.exec(ctx), p),
-    getPath: { target: tt, path: p },
-  };
-}
-
-function notFn(fn: Fn): Fn {
-  return {
-    ann: "not " + fn.ann,
-    exec(ctx) {
-      const v = fn.exec(ctx);
-      if (typeof v !== "boolean") {
-        const e = typeError(v, "bool");
-        e.setFrom(fn.ann);
-        throw e;
-      }
-      return !v;
-    },
-  };
-}
-
-export function mapExpression(target: Fn, q: Fn): Fn {
-  return {
-    ann: q.ann,
-    exec: (ctx) => q.exec(ctx.withValue(target.exec(ctx))),
-  };
-}
-
-function matchFn(subject: Fn | null, cases: { pat: Fn | null; res: Fn }[]): Fn {
-  const compiled = cases.map(({ pat, res }) => {
-    let test: (ctx: Ctx) => Value;
-    if (!pat) test = () => true;
-    else if (pat.lit) {
-      const lv = pat.lit.value;
-      test = (ctx) => {
-        const v = ctx.current();
-        if (v === NONE) return false;
-        return iCompare(v, lv);
-      };
-    } else test = (ctx) => pat.exec(ctx);
-    return { test, res };
-  });
-  return {
-    ann: "match expression",
-    exec(ctx) {
-      let sv: Value;
-      if (subject) sv = subject.exec(ctx);
-      else {
-        const c = ctx.current();
-        sv = c === NONE ? null : c;
-      }
-      const cctx = ctx.withValue(sv);
-      for (let i = 0; i < compiled.length; i++) {
-        let r: Value;
-        try {
-          r = compiled[i].test(cctx);
-        } catch (e) {
-          throw wrapMsg(e, `failed to check match case ${i}: `);
-        }
-        if (r === true) return compiled[i].res.exec(cctx);
-      }
-      return NOTHING;
-    },
-  };
-}
-
-function ifFn(branches: { cond: Fn | null; body: Fn }[]): Fn {
-  return {
-    ann: "if expression",
-    exec(ctx) {
-      for (let i = 0; i < branches.length; i++) {
-        const b = branches[i];
-        if (!b.cond) return b.body.exec(ctx);
-        let v: Value;
-        try {
-          v = b.cond.exec(ctx);
-        } catch (e) {
-          throw wrapMsg(
-            e,
-            i === 0 ? "failed to check if condition: " : `failed to check if condition ${i}: `,
-          );
-        }
-        if (typeof v !== "boolean") {
-          if (v === null) continue;
-          throw rtErr(`${b.cond.ann} resolved to a non-boolean value ${goFmtV(v)} (${goTypeName(v)})`);
-        }
-        if (v) return b.body.exec(ctx);
-      }
-      return NOTHING;
-    },
-  };
-}
-
-function namedContextFn(name: string, body: Fn): Fn {
-  return {
-    ann: body.ann,
-    named: name,
-    exec(ctx) {
-      const [v, next] = ctx.pop();
-      if (v === NONE) throw rtErr(`failed to capture context ${name}: context was undefined`);
-      return body.exec(name === "_" ? next : next.withNamed(name, v));
-    },
-  };
-}
-
-function arrayLiteral(items: Fn[]): Fn {
-  if (items.every((i) => i.lit)) {
-    // constant arrays fold into literals (as Go's NewArrayLiteral does); values are never mutated in place
-    const vals = items.map((i) => i.lit!.value).filter((v) => v !== DELETE && v !== NOTHING);
-    // Go folds an empty static array into a nil slice, which JSON-encodes as null until cloned
-    return literal(vals.length === 0 ? NIL_ARRAY : vals, "array literal");
-  }
-  return {
-    ann: "array literal",
-    exec(ctx) {
-      const out: Value[] = [];
-      for (const it of items) {
-        const v = it.exec(ctx);
-        if (v === DELETE || v === NOTHING) continue;
-        out.push(v);
-      }
-      return out;
-    },
-  };
-}
-
-function objectLiteral(entries: [string | Fn, Fn][]): Fn {
-  if (
-    entries.every(([k, v]) => (typeof k === "string" || (k.lit && typeof k.lit.value === "string")) && v.lit)
-  ) {
-    const out: ValueObject = {};
-    for (const [k, v] of entries) {
-      const val = v.lit!.value;
-      if (val === DELETE || val === NOTHING) continue;
-      setKey(out, typeof k === "string" ? k : (k.lit!.value as string), val);
-    }
-    return literal(out, "object literal");
-  }
-  return {
-    ann: "object literal",
-    exec(ctx) {
-      const out: ValueObject = {};
-      for (const [k, vf] of entries) {
-        let key: string;
-        if (typeof k === "string") key = k;
-        else {
-          let kv: Value;
-          try {
-            kv = k.exec(ctx);
-          } catch (e) {
-            throw wrapMsg(e, "failed to resolve key: ");
-          }
-          if (typeof kv === "string") key = kv;
-          else if (kv instanceof Uint8Array) key = new TextDecoder().decode(kv);
-          else throw rtErr(`mapping returned invalid key type: ${goTypeName(kv)}`);
-        }
-        let v: Value;
-        try {
-          v = vf.exec(ctx);
-        } catch (e) {
-          throw wrapMsg(e, `failed to resolve '${key}' value: `);
-        }
-        if (v === DELETE || v === NOTHING) continue;
-        setKey(out, key, v);
-      }
-      return out;
-    },
-  };
-}
-
-export function metaFn(key: string): Fn {
-  if (key) {
-    return {
-      ann: "meta field " + key,
-      exec(ctx) {
-        if (!ctx.meta) throw rtErr("metadata cannot be queried in this context");
-        const v = getKey(ctx.meta, key);
-        return v === undefined ? null : v;
-      },
-    };
-  }
-  return {
-    ann: "meta object",
-    exec(ctx) {
-      if (!ctx.meta) throw rtErr("metadata cannot be queried in this context");
-      return { ...ctx.meta };
-    },
-  };
-}
-
-export function varFn(name: string): Fn {
-  return {
-    ann: "variable " + name,
-    exec(ctx) {
-      const v = ctx.vars[name];
-      if (v === undefined && !Object.hasOwn(ctx.vars, name)) throw rtErr(`variable '${name}' undefined`);
-      return v;
-    },
-  };
-}
-
-function assignment(path: string[], q: Fn, line: number): Statement {
-  return {
-    line,
-    exec(ctx, as) {
-      const v = q.exec(ctx);
-      if (v === NOTHING) return;
-      if (path.length === 0) {
-        as.root.v = v === DELETE ? v : cloneVal(v);
-        return;
-      }
-      if (v === DELETE) {
-        if (as.root.v === NOTHING || as.root.v === null || as.root.v === undefined) as.root.v = {};
-        deletePath(as.root, path);
-        return;
-      }
-      assignPath(as.root, path, cloneVal(v));
-    },
-  };
-}
-
-/** Go's strconv.Unquote for a double-quoted string body. */
-export function unquote(body: string): string | null {
-  let out = "";
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === "\n") return null;
-    if (c !== "\\") {
-      out += c;
-      continue;
-    }
-    const n = body[++i];
-    switch (n) {
-      case "a":
-        out += "\x07";
-        break;
-      case "b":
-        out += "\b";
-        break;
-      case "f":
-        out += "\f";
-        break;
-      case "n":
-        out += "\n";
-        break;
-      case "r":
-        out += "\r";
-        break;
-      case "t":
-        out += "\t";
-        break;
-      case "v":
-        out += "\v";
-        break;
-      case "\\":
-        out += "\\";
-        break;
-      case '"':
-        out += '"';
-        break;
-      case "'":
-        return null;
-      case "x": {
-        const h = body.slice(i + 1, i + 3);
-        if (!/^[0-9a-fA-F]{2}$/.test(h)) return null;
-        out += String.fromCharCode(parseInt(h, 16));
-        i += 2;
-        break;
-      }
-      case "u":
-      case "U": {
-        const len = n === "u" ? 4 : 8;
-        const h = body.slice(i + 1, i + 1 + len);
-        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) return null;
-        const cp = parseInt(h, 16);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) return null;
-        out += String.fromCodePoint(cp);
-        i += len;
-        break;
-      }
-      default:
-        if (n >= "0" && n <= "7") {
-          const o = body.slice(i, i + 3);
-          if (!/^[0-7]{3}$/.test(o)) return null;
-          const v = parseInt(o, 8);
-          if (v > 255) return null;
-          out += String.fromCharCode(v);
-          i += 2;
-          break;
-        }
-        return null;
-    }
-  }
-  return out;
-}
-
-export { QueryError };

@@ -1,11 +1,42 @@
-// Assignment into the output document with the semantics of gabs.Set / gabs.Delete as used by
-// Bloblang's JSONAssignment (intermediate objects are created, arrays are indexed but never grown).
+// Paths into documents with the semantics of gabs (Search / Set / Delete) as Bloblang uses them:
+// reads through objects and arrays, assignment creates intermediate objects, arrays are indexed but never grown.
 import type { Value, ValueObject } from "./value";
 import { NOTHING, getKey, isObject, setKey, typeOf } from "./value";
 import { rtErr } from "./errors";
-import { searchPath } from "./parser";
 
-const dotPath = (p: string[]) => p.map((s) => s.replace(/~/g, "~0").replace(/\./g, "~1")).join(".");
+/** A path segment in gabs' dotted form (`~` → `~0`, `.` → `~1`). */
+export function escapeSeg(s: string): string {
+  return s.replace(/~/g, "~0").replace(/\./g, "~1");
+}
+const dotPath = (p: string[]) => p.map(escapeSeg).join(".");
+
+/** gabs Search semantics: objects by key, arrays by numeric index, anything else → null. */
+export function searchPath(v: Value, path: string[]): Value {
+  let cur = v;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isObject(cur)) {
+      const nv = getKey(cur, seg);
+      if (nv === undefined) return null;
+      cur = nv;
+    } else if (Array.isArray(cur)) {
+      if (seg === "*") {
+        const rest = path.slice(i + 1);
+        const out: Value[] = [];
+        for (const el of cur) {
+          const r = rest.length ? searchPath(el, rest) : el;
+          if (r !== null) out.push(r);
+        }
+        return out;
+      }
+      if (!/^[+-]?[0-9]+$/.test(seg)) return null;
+      const idx = Number(seg);
+      if (idx < 0 || idx >= cur.length) return null;
+      cur = cur[idx];
+    } else return null;
+  }
+  return cur === undefined ? null : cur;
+}
 
 export function assignPath(root: { v: Value }, path: string[], val: Value): void {
   if (root.v === NOTHING || root.v === null || root.v === undefined) root.v = {};

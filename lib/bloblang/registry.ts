@@ -1,12 +1,11 @@
 // Function and method registry with Go-compatible parameter handling: positional or named args,
 // defaults, compile-time checks of literal args, and per-execution resolution of dynamic args.
-import type { Fn } from "./runtime";
+import type { Arg, Fn } from "./runtime";
 import { Ctx, NONE } from "./runtime";
 import type { Value } from "./value";
 import { GoNum, Timestamp, typeOf } from "./value";
 import { BloblangError, errFrom, rtErr } from "./errors";
 import { getBool, getInt, getNumber, getTimestamp } from "./coerce";
-import type { Arg } from "./parser";
 
 export type PType =
   "string" | "integer" | "float" | "number" | "bool" | "array" | "object" | "query" | "timestamp" | "unknown";

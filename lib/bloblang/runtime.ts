@@ -16,6 +16,12 @@ export interface Fn {
   named?: string;
 }
 
+/** An argument of a function or method call, positional or named. */
+export interface Arg {
+  name?: string;
+  fn: Fn;
+}
+
 export interface Statement {
   /** Line of the statement in its source, for "failed assignment (line N)". */
   line: number;

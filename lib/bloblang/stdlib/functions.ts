@@ -10,7 +10,8 @@ import { NONE } from "../runtime";
 import type { Ctx } from "../runtime";
 import { readFileSync } from "node:fs";
 import { parseJsonText } from "../json";
-import { searchPath, varFn, metaFn } from "../parser";
+import { varFn, metaFn } from "../builders";
+import { searchPath } from "../paths";
 import { formatTime, RFC3339Nano, nowTimestamp } from "../time";
 
 registerFunction({ name: "deleted", params: [], ctor: () => literal(DELETE, "delete") });

@@ -5,7 +5,8 @@ import type { Value, ValueObject } from "../value";
 import { GoNum, Timestamp, isObject, typeOf, utf8 } from "../value";
 import { BloblangError, errFrom, rtErr, typeError } from "../errors";
 import { getTimestamp, isNull, toBool, toInt, toNumber } from "../coerce";
-import { getPath, mapExpression, searchPath } from "../parser";
+import { getPath, mapExpression, notFn } from "../builders";
+import { searchPath } from "../paths";
 import { execMap } from "../exec";
 import { toGoString } from "../format";
 
@@ -73,20 +74,7 @@ registerMethod({
 registerMethod({
   name: "not",
   params: [],
-  ctor(target) {
-    return {
-      ann: "not " + target.ann,
-      exec(ctx) {
-        const v = target.exec(ctx);
-        if (typeof v !== "boolean") {
-          const e = typeError(v, "bool");
-          e.setFrom(target.ann);
-          throw e;
-        }
-        return !v;
-      },
-    };
-  },
+  ctor: (target) => notFn(target),
 });
 
 registerMethod({

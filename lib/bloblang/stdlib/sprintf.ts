@@ -4,7 +4,7 @@ import type { Value } from "../value";
 import { GoNum, Timestamp, fromUtf8, isObject } from "../value";
 import { formatFloatG, goFmtV, toJsonText } from "../format";
 import { goTypeName } from "../value";
-import { goQuote } from "./strings";
+import { goQuote } from "../quote";
 
 function pad(s: string, width: number | undefined, left: boolean, zero: boolean): string {
   if (width === undefined || s.length >= width) return s;

@@ -11,7 +11,7 @@ import { getString } from "../coerce";
 import { goFmtV, toJsonText, formatFloatG } from "../format";
 import { parseJsonText, fromPlainValue } from "../json";
 import { sprintf } from "./sprintf";
-import { unquote } from "../parser";
+import { goQuote, unquote } from "../quote";
 
 type StrFn = (s: string) => Value;
 
@@ -868,29 +868,6 @@ function cleanPath(p: string): string {
   }
   const r = (abs ? "/" : "") + out.join("/");
   return r || (abs ? "/" : ".");
-}
-
-/** strconv.Quote */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (c === 7) out += "\\a";
-    else if (c === 8) out += "\\b";
-    else if (c === 12) out += "\\f";
-    else if (c === 10) out += "\\n";
-    else if (c === 13) out += "\\r";
-    else if (c === 9) out += "\\t";
-    else if (c === 11) out += "\\v";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c >= 0x80 && !/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch))
-      // Go's strconv.IsPrint: other runes are escaped
-      out += c > 0xffff ? "\\U" + c.toString(16).padStart(8, "0") : "\\u" + c.toString(16).padStart(4, "0");
-    else out += ch;
-  }
-  return out + '"';
 }
 
 simpleMethod("uuid_v5", [{ name: "ns", type: "string", optional: true }], ([ns]) => {
