@@ -1,7 +1,15 @@
 // Request and response schemas of the HTTP API. Requests are validated with them; the OpenAPI
 // document is generated from them (z.toJSONSchema), so the two never drift apart.
 import { z } from "zod";
-import { ID_PATTERN, ID_RULE, STATUSES, VERSION_PATTERN, VERSION_RULE, statusSchema } from "../model";
+import {
+  ID_PATTERN,
+  ID_RULE,
+  STATUSES,
+  VERSION_PATTERN,
+  VERSION_RULE,
+  replicasSchema,
+  statusSchema,
+} from "../model";
 
 /** The named schemas: components of the OpenAPI document. */
 export const apiSchemas = z.registry<{ id: string }>();
@@ -13,7 +21,7 @@ const fields = {
   name: z.string().max(256).optional(),
   description: z.string().max(4096).nullable().optional().describe("null removes it"),
   status: z.enum(STATUSES).optional().describe("omitted: keep the current one (new pipelines: draft)"),
-  replicas: z.number().int().min(0).optional(),
+  replicas: replicasSchema.optional().describe("0 to REEF_MAX_REPLICAS (default 32)"),
   labels: z.record(z.string(), z.string()).optional(),
   config: z
     .string()

@@ -1,6 +1,6 @@
 // The pipeline definition: the JSON value of a `pipelines` KV entry (CONTRACT.md §1).
 import { z } from "zod";
-import { InvalidDefinitionError, ID_RULE } from "./errors";
+import { InvalidDefinitionError, InvalidSettingError, ID_RULE } from "./errors";
 
 export const ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,6 +17,37 @@ export function isValidVersion(version: string): boolean {
   return VERSION_PATTERN.test(version);
 }
 
+export const DEFAULT_MAX_REPLICAS = 32;
+
+/**
+ * The most replicas one definition may ask for: REEF_MAX_REPLICAS (default 32). A careless or
+ * hostile `replicas: 1000000` must make the definition invalid, not start a million runners.
+ */
+export function maxReplicas(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.REEF_MAX_REPLICAS?.trim();
+  if (!raw) return DEFAULT_MAX_REPLICAS;
+  if (!/^[1-9][0-9]*$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new InvalidSettingError(
+      `REEF_MAX_REPLICAS must be a whole number of at least 1 (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return Number(raw);
+}
+
+const REPLICAS_RULE = "replicas must be an integer >= 0";
+
+/** `replicas`, wherever a definition is written or read: an integer from 0 to maxReplicas(). */
+export const replicasSchema = z
+  .number({ error: REPLICAS_RULE })
+  .int({ error: REPLICAS_RULE })
+  .min(0, { error: REPLICAS_RULE })
+  .superRefine((replicas, ctx) => {
+    const max = maxReplicas();
+    if (replicas > max) {
+      ctx.addIssue({ code: "custom", message: `replicas must be at most ${max} (REEF_MAX_REPLICAS)` });
+    }
+  });
+
 export const definitionSchema = z
   .object({
     id: z.string({ error: "id is required and must be a string" }).regex(ID_PATTERN, { error: ID_RULE }),
@@ -30,11 +61,7 @@ export const definitionSchema = z
       })
       .pipe(z.string().regex(VERSION_PATTERN, { error: VERSION_RULE }))
       .optional(),
-    replicas: z
-      .number({ error: "replicas must be an integer >= 0" })
-      .int({ error: "replicas must be an integer >= 0" })
-      .min(0, { error: "replicas must be an integer >= 0" })
-      .default(1),
+    replicas: replicasSchema.default(1),
     labels: z.record(z.string(), z.string()).optional(),
   })
   // Unknown fields are kept (and ignored) so a read-modify-write never drops another client's data.

@@ -44,6 +44,14 @@ export class InvalidDefinitionError extends ReefError {
   }
 }
 
+/** A malformed setting (an env value reef cannot read, e.g. a duration or a number). */
+export class InvalidSettingError extends ReefError<"INVALID_SETTING"> {
+  override name = "InvalidSettingError";
+  constructor(message: string) {
+    super("INVALID_SETTING", message);
+  }
+}
+
 /** A pipeline id that is not a DNS label (used where only an id is given, e.g. an API path). */
 export class InvalidIdError extends ReefError {
   override name = "InvalidIdError";

@@ -11,7 +11,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
 import { z } from "zod";
-import { ID_PATTERN, ID_RULE, STATUSES } from "../model";
+import { ID_PATTERN, ID_RULE, STATUSES, replicasSchema } from "../model";
 import { ManifestError } from "./errors";
 
 export const manifestSchema = z
@@ -20,11 +20,7 @@ export const manifestSchema = z
     name: z.string({ error: "name must be a string" }).optional(),
     description: z.string({ error: "description must be a string" }).optional(),
     status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` }).optional(),
-    replicas: z
-      .number({ error: "replicas must be an integer >= 0" })
-      .int({ error: "replicas must be an integer >= 0" })
-      .min(0, { error: "replicas must be an integer >= 0" })
-      .optional(),
+    replicas: replicasSchema.optional(),
     labels: z.record(z.string(), z.string(), { error: "labels must map strings to strings" }).optional(),
     config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
       error:

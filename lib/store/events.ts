@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, type StoredMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { ReefError, type ChangeEvent, type Execution, type StatusError } from "../model";
+import { InvalidSettingError, ReefError, type ChangeEvent, type Execution, type StatusError } from "../model";
 import type { Store, StoreOptions } from "./store";
 
 /** What `converge` returned (structurally lib/converge's ConvergeResult; store sits below converge). */
@@ -63,14 +63,6 @@ export class EventAppendError extends ReefError {
   override name = "EventAppendError";
   constructor(message: string) {
     super("NATS_ERROR", message);
-  }
-}
-
-/** A malformed setting (retention env, a duration). */
-export class InvalidSettingError extends ReefError<"INVALID_SETTING"> {
-  override name = "InvalidSettingError";
-  constructor(message: string) {
-    super("INVALID_SETTING", message);
   }
 }
 

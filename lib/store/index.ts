@@ -16,7 +16,6 @@ export {
   eventsRetentionFromEnv,
   parseDurationMs,
   EventAppendError,
-  InvalidSettingError,
 } from "./events";
 export type {
   EventRecordInput,

@@ -304,6 +304,12 @@ describe("api: errors", () => {
     const v = await call("POST", "/pipelines", { body: { id: "ok-id", replicas: -1 } });
     expectError(v, 400, "VALIDATION_FAILED");
     expect(v.body.error.details.issues[0].path).toBe("replicas");
+    const many = await call("POST", "/pipelines", { body: { id: "ok-id", replicas: 1_000_000 } });
+    expectError(many, 400, "VALIDATION_FAILED");
+    expect(many.body.error.details.issues[0]).toMatchObject({
+      path: "replicas",
+      message: "replicas must be at most 32 (REEF_MAX_REPLICAS)",
+    });
     expectError(await call("POST", "/pipelines", { body: { id: "BAD" } }), 400, "VALIDATION_FAILED");
     expectError(
       await call("POST", "/pipelines", { body: { id: "ok-id", extra: 1 } }),

@@ -161,6 +161,12 @@ describe("bad manifests", () => {
       /pipeline\.yaml:2:11: replicas: replicas must be an integer >= 0/,
     ],
     [
+      "replicas above REEF_MAX_REPLICAS",
+      "id: ok-seven\nreplicas: 1000000\nconfig: ./config.yaml\n",
+      GOOD,
+      /pipeline\.yaml:2:11: replicas: replicas must be at most 32 \(REEF_MAX_REPLICAS\)/,
+    ],
+    [
       "bad status",
       "id: ok-five\nstatus: running\nconfig: ./config.yaml\n",
       GOOD,

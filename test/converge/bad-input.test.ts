@@ -101,6 +101,15 @@ const cases: Case[] = [
     message: /replicas must be an integer >= 0/,
   },
   {
+    name: "replicas above REEF_MAX_REPLICAS (a million, with a valid config)",
+    write: async (k) => {
+      await putConfig(w, k, "1", sampleConfig("many"));
+      return raw(k, JSON.stringify({ id: k, status: "published", version: "1", replicas: 1_000_000 }));
+    },
+    code: "INVALID_DEFINITION",
+    message: /replicas must be at most 32 \(REEF_MAX_REPLICAS\)/,
+  },
+  {
     name: "published with a missing config object",
     write: (k) => raw(k, JSON.stringify({ id: k, status: "published", version: "9" })),
     code: "CONFIG_NOT_FOUND",
@@ -128,6 +137,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       expect(status).toMatchObject({ id: key, phase: "failed", revision, error: { code: c.code } });
       expect(status!.error!.message).toMatch(c.message);
       expect(r.actions).toEqual([]);
+      expect(await w.executor.list(key)).toEqual([]);
       // the other pipeline is untouched
       expect((await w.executor.list(good)).map((e) => e.state)).toEqual(["running"]);
     });
@@ -144,6 +154,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       "{oops",
       JSON.stringify({ id, status: "published", version: "2" }), // config 2 missing
       JSON.stringify({ id, status: "published", version: "1", replicas: -3 }),
+      JSON.stringify({ id, status: "published", version: "1", replicas: 33 }),
     ]) {
       await raw(id, broken);
       const r = await converge(w.deps, id);
@@ -157,6 +168,47 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
     expect(fixed).toMatchObject({ phase: "running", actions: [], error: null });
     await putDefinition(w, { id, status: "draft" });
     await converge(w.deps, id);
+  });
+
+  it("REEF_MAX_REPLICAS sets the cap: up to it runs, one more is invalid", async () => {
+    const id = uid();
+    await putConfig(w, id, "1", sampleConfig("cap"));
+    process.env.REEF_MAX_REPLICAS = "2";
+    try {
+      await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 3 }));
+      const over = await converge(w.deps, id);
+      expect(over).toMatchObject({ phase: "failed", actions: [] });
+      expect(over.error).toEqual({
+        code: "INVALID_DEFINITION",
+        message: expect.stringContaining("replicas must be at most 2 (REEF_MAX_REPLICAS)"),
+      });
+      expect(await w.executor.list(id)).toEqual([]);
+      await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 2 }));
+      expect((await converge(w.deps, id)).phase).toBe("running");
+      expect(await w.executor.list(id)).toHaveLength(2);
+    } finally {
+      delete process.env.REEF_MAX_REPLICAS;
+      await putDefinition(w, { id, status: "draft" });
+      await converge(w.deps, id);
+    }
+  });
+
+  it("a malformed REEF_MAX_REPLICAS is an INVALID_SETTING error, and nothing starts", async () => {
+    const id = uid();
+    await putConfig(w, id, "1", sampleConfig("bad-setting"));
+    await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 1 }));
+    process.env.REEF_MAX_REPLICAS = "lots";
+    try {
+      const r = await converge(w.deps, id);
+      expect(r).toMatchObject({ phase: "failed", actions: [] });
+      expect(r.error).toEqual({
+        code: "INVALID_SETTING",
+        message: 'REEF_MAX_REPLICAS must be a whole number of at least 1 (got "lots")',
+      });
+      expect(await w.executor.list(id)).toEqual([]);
+    } finally {
+      delete process.env.REEF_MAX_REPLICAS;
+    }
   });
 
   it("accepts what other clients may write: integer versions, unknown fields, no name", async () => {
