@@ -194,6 +194,9 @@ export class EcsExecutor implements Executor {
     replicas: number,
   ): Promise<void> {
     let service = await this.ownedService(pipeline);
+    // Published with no replicas: no service, as the other executors have no process or container.
+    // A service kept at desiredCount 0 would read as a stopped replica (a pause) for ever.
+    if (replicas === 0) return this.deleteService(pipeline, service);
     // A deleted service drains before its name can be used again: the next converge creates it.
     if (service?.status === "DRAINING") return;
     const taskDefinition = await this.ensureTaskDefinition(pipeline, version, digest, service);
@@ -247,22 +250,25 @@ export class EcsExecutor implements Executor {
   }
 
   private async ensureAbsent(pipeline: string): Promise<void> {
-    const service = await this.ownedService(pipeline);
-    if (service?.status === "ACTIVE") {
-      await this.call(
-        "DeleteService",
-        () =>
-          this.client.send(
-            new DeleteServiceCommand({
-              cluster: this.config.cluster,
-              service: serviceName(pipeline),
-              force: true,
-            }),
-          ),
-        ["ServiceNotFoundException", "ServiceNotActiveException"],
-      );
-    }
+    await this.deleteService(pipeline, await this.ownedService(pipeline));
     await this.removeTaskDefinitions(pipeline);
+  }
+
+  /** Deletes the pipeline's service if active, at once (force: its tasks stop while it drains). */
+  private async deleteService(pipeline: string, service: Service | undefined): Promise<void> {
+    if (service?.status !== "ACTIVE") return;
+    await this.call(
+      "DeleteService",
+      () =>
+        this.client.send(
+          new DeleteServiceCommand({
+            cluster: this.config.cluster,
+            service: serviceName(pipeline),
+            force: true,
+          }),
+        ),
+      ["ServiceNotFoundException", "ServiceNotActiveException"],
+    );
   }
 
   // --- services ------------------------------------------------------------------------------

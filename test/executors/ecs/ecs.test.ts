@@ -324,6 +324,39 @@ describe("ECS executor lifecycle through converge()", () => {
     expect((await converge(deps, id)).phase).toBe("running");
   });
 
+  it("published with replicas 0 settles at running with no execution, from new, running and paused alike", async () => {
+    const fresh = uid();
+    await publish(fresh, "1", 0);
+    expect(await converge(deps, fresh)).toMatchObject({ phase: "running", actions: [], error: null });
+    expect(ecs.calls(CreateServiceCommand)).toHaveLength(0);
+
+    const scaled = uid();
+    const paused = uid();
+    await running(scaled, "1", 2);
+    await running(paused, "1", 1);
+    await putDefinition(t, { id: paused, status: "paused", version: "1" });
+    await converge(deps, paused);
+    ecs.settle();
+    expect((await converge(deps, paused)).phase).toBe("stopped");
+    for (const id of [scaled, paused]) {
+      await publish(id, "1", 0);
+      const r = await converge(deps, id);
+      expect(r.error).toBeNull();
+      ecs.settle();
+      expect(await converge(deps, id)).toMatchObject({ phase: "running", error: null });
+      expect((await t.store.getStatus(id))!.executions).toEqual([]);
+      // Stable: later converges find nothing to do and change nothing in ECS.
+      ecs.resetHistory();
+      expect(await converge(deps, id)).toMatchObject({ phase: "running", actions: [], error: null });
+      expect(mutations()).toBe(0);
+    }
+    // And back up.
+    await publish(scaled, "1", 1);
+    await converge(deps, scaled);
+    ecs.settle();
+    expect((await converge(deps, scaled)).phase).toBe("running");
+  });
+
   it("draft deletes the service (force) and deregisters then deletes every revision of the family, and only that family", async () => {
     const id = uid();
     await running(id, "1", 1);
