@@ -12,7 +12,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: "ALREADY_EXISTS, CONFLICT (concurrent writers) or VERSION_CONFLICT",
   412: "If-Match revision is not the current one (REVISION_MISMATCH)",
   413: "request body too large (PAYLOAD_TOO_LARGE)",
-  422: "the config does not lint (LINT_FAILED, details.issues) or is not YAML (INVALID_CONFIG_YAML)",
+  422: "the config does not lint (LINT_FAILED, details.issues) or is not YAML (INVALID_CONFIG)",
 };
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

@@ -7,6 +7,7 @@ import {
   STATUSES,
   VERSION_PATTERN,
   VERSION_RULE,
+  lintIssueSchema,
   replicasSchema,
   statusSchema,
 } from "../model";
@@ -91,14 +92,6 @@ export const pipelineListOut = z
   .object({ pipelines: z.array(pipelineOut) })
   .register(apiSchemas, { id: "PipelineList" });
 
-const lintIssue = z.object({
-  path: z.string(),
-  line: z.number(),
-  column: z.number(),
-  message: z.string(),
-  level: z.enum(["error", "warning"]),
-});
-
 export const writeResultOut = z
   .object({
     id,
@@ -112,7 +105,7 @@ export const writeResultOut = z
       .nullable(),
     changes: z.array(z.string()),
     definition: definitionOut.nullable(),
-    lint: z.object({ linter: z.string(), issues: z.array(lintIssue) }).optional(),
+    lint: z.object({ linter: z.string(), issues: z.array(lintIssueSchema) }).optional(),
     dryRun: z.boolean(),
   })
   .register(apiSchemas, { id: "WriteResult" });

@@ -1,8 +1,7 @@
 // The reconciler: the one place that turns a pipeline's desired state into actions.
 // Level-triggered: it reads the CURRENT definition and executions, whatever event woke it.
-import { parseDocument } from "yaml";
 import {
-  InvalidConfigError,
+  parseConfigYaml,
   ConfigNotFoundError,
   parseDefinition,
   toStatusError,
@@ -134,25 +133,13 @@ export async function resolveDesired(
   try {
     const config = await store.getConfig(id, version);
     if (!config) throw new ConfigNotFoundError(id, version);
-    checkConfigYaml(id, version, config.bytes);
+    parseConfigYaml(`config ${id}/${version}`, config.bytes);
     return {
       ...base,
       desired: { kind: "published", version, digest: config.digest, replicas: def.replicas },
     };
   } catch (err) {
     return { ...base, desired: { kind: "invalid", error: toStatusError(err, "INVALID_CONFIG") } };
-  }
-}
-
-function checkConfigYaml(id: string, version: string, bytes: Uint8Array): void {
-  const doc = parseDocument(new TextDecoder().decode(bytes), { prettyErrors: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    throw new InvalidConfigError(`config ${id}/${version} is not valid YAML: ${problem.message}`);
-  }
-  const value = doc.toJS() as unknown;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidConfigError(`config ${id}/${version} must be a YAML mapping (input, pipeline, output…)`);
   }
 }
 

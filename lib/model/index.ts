@@ -1,6 +1,9 @@
-// lib/model: schemas, ids, versions, error codes. Depends on nothing else in reef.
+// lib/model: schemas, ids, versions, error codes, and the contracts modules share. Depends on nothing else in reef.
 export * from "./errors";
 export * from "./definition";
 export * from "./status";
 export * from "./event";
 export * from "./execution";
+export * from "./config";
+export * from "./lint";
+export * from "./runner-state";

@@ -1,7 +1,7 @@
 // Lifecycle errors. Each has a stable `code`; the API maps codes to HTTP statuses
 // (lib/api/errors.ts) and the CLI prints `error [CODE]: message`.
 
-import { ReefError } from "../model";
+import { ReefError, type LintIssue } from "../model";
 
 export type LifecycleErrorCode =
   | "NOT_FOUND"
@@ -13,7 +13,6 @@ export type LifecycleErrorCode =
   | "REVISION_MISMATCH"
   | "LINT_FAILED"
   | "INVALID_MANIFEST"
-  | "INVALID_CONFIG_YAML"
   | "VALIDATION_FAILED";
 
 export class LifecycleError extends ReefError<LifecycleErrorCode> {
@@ -96,14 +95,6 @@ export class RevisionMismatchError extends LifecycleError {
   }
 }
 
-export interface LintIssue {
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-  level: "error" | "warning";
-}
-
 export class LintFailedError extends LifecycleError {
   override name = "LintFailedError";
   constructor(
@@ -126,13 +117,6 @@ export class ManifestError extends LifecycleError {
   override name = "ManifestError";
   constructor(message: string, details?: Record<string, unknown>) {
     super("INVALID_MANIFEST", message, details);
-  }
-}
-
-export class ConfigYamlError extends LifecycleError {
-  override name = "ConfigYamlError";
-  constructor(message: string, details?: Record<string, unknown>) {
-    super("INVALID_CONFIG_YAML", message, details);
   }
 }
 

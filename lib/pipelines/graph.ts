@@ -1,8 +1,7 @@
 // A Benthos / Redpanda Connect config as a Mermaid flowchart: input(s) → processors (with the
 // fan-out of switch, branch, workflow, …) → output(s). Reads the raw YAML, so it draws any config,
 // including components the built-in engine does not know.
-import { parse } from "yaml";
-import { ConfigYamlError } from "./errors";
+import { parseConfigYaml } from "../model";
 
 interface Tail {
   id: string;
@@ -22,14 +21,7 @@ const NESTED_SEQUENCES = new Set(["try", "catch", "for_each", "parallel"]);
 const NESTED_FIELD = new Set(["while", "retry", "cached", "dedupe", "label"]);
 
 export function configToMermaid(yamlText: string): string {
-  let config: unknown;
-  try {
-    config = parse(yamlText);
-  } catch (err) {
-    throw new ConfigYamlError(`config is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
-  }
-  if (!isObject(config))
-    throw new ConfigYamlError("config must be a YAML mapping (input, pipeline, output, …)");
+  const config = parseConfigYaml("config", yamlText);
   const g = new Graph();
   let tails = g.input(config.input);
   const pipeline = isObject(config.pipeline) ? config.pipeline : {};

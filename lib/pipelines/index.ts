@@ -1,6 +1,6 @@
 // lib/pipelines: the pipeline lifecycle shared by the `reef` CLI and the HTTP api function —
 // manifests, immutable versions, compare-and-set definition changes, lint at publish, diff, graph.
-export { Pipelines, checkId, checkConfigYaml } from "./service";
+export { Pipelines, checkId } from "./service";
 export type {
   PipelineInput,
   WriteOptions,

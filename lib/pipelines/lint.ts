@@ -5,7 +5,7 @@ import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { LintIssue } from "./errors";
+import type { LintIssue } from "../model";
 
 export interface LintResult {
   /** `builtin`, or the binary that linted. */

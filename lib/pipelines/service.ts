@@ -1,11 +1,11 @@
 // The pipeline lifecycle shared by the CLI and the HTTP API: every definition change is a
 // compare-and-set on the `pipelines` KV revision, every config a new immutable version.
-import { parseDocument } from "yaml";
 import { createTwoFilesPatch } from "diff";
 import {
   definitionSchema,
   InvalidIdError,
   isValidId,
+  parseConfigYaml,
   parseDefinition,
   toStatusError,
   type DesiredStatus,
@@ -15,7 +15,6 @@ import {
 } from "../model";
 import type { DefinitionEntry, Store } from "../store";
 import {
-  ConfigYamlError,
   ConflictError,
   LintFailedError,
   PipelineExistsError,
@@ -223,7 +222,7 @@ export class Pipelines {
     const known = new Map<string, string>();
     if (input.config !== undefined) {
       const bytes = typeof input.config === "string" ? new TextEncoder().encode(input.config) : input.config;
-      checkConfigYaml(id, bytes);
+      parseConfigYaml(`config of ${id}`, bytes);
       // The object is written before the definition points at it; identical content is reused,
       // so a retried or refused apply leaves at most one unreferenced version behind.
       if (opts.mustNotExist || opts.mustExist || opts.ifRevision !== undefined) await this.precheck(id, opts);
@@ -470,24 +469,6 @@ function checkPreconditions(id: string, entry: DefinitionEntry | null, opts: Wri
 
 export function checkId(id: string): void {
   if (!isValidId(id)) throw new InvalidIdError(id);
-}
-
-/** A config must at least be a YAML mapping: anything else is refused before it becomes a version. */
-export function checkConfigYaml(id: string, bytes: Uint8Array): void {
-  const text = new TextDecoder().decode(bytes);
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const where = e.linePos?.[0] ? `${e.linePos[0].line}:${e.linePos[0].col}: ` : "";
-    throw new ConfigYamlError(`config of ${id} is not valid YAML: ${where}${e.message.split("\n")[0]}`, {
-      line: e.linePos?.[0]?.line,
-      column: e.linePos?.[0]?.col,
-    });
-  }
-  const value = doc.toJS();
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ConfigYamlError(`config of ${id} must be a YAML mapping (input, pipeline, output, …)`);
-  }
 }
 
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Objm } from "@nats-io/obj";
 import { expandEnv } from "../engine";
-import { ReefError, toStatusError, type StatusError } from "../model";
+import { ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
 import { configDigest, configObjectName, connectNats, storeNamesFromEnv } from "../store";
 import { chooseEngine, type EngineChoice } from "./engine";
 import { RunnerStateFile } from "./state";
@@ -39,7 +39,7 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     const error: StatusError = toStatusError(err, "ENGINE_FAILED");
     state.write({ state: "failed", exitCode: 1, error });
     // Executors that only see logs (docker) read this last line.
-    process.stderr.write(`reef-runner: fatal ${JSON.stringify(error)}\n`);
+    process.stderr.write(`${formatFatalLine(error)}\n`);
     return 1;
   }
 }

@@ -1,12 +1,8 @@
-// The runner's state file (REEF_RUNNER_STATE_FILE): how the process executor learns that the
-// engine started, ended, or why it failed. Optional: without the variable nothing is written.
+// Writes the runner's state file (REEF_RUNNER_STATE_FILE; its shape is lib/model's RunnerState):
+// how the process and docker executors learn that the engine started, ended, or why it failed.
+// Optional: without the variable nothing is written.
 import { renameSync, writeFileSync } from "node:fs";
-import type { StatusError } from "../model";
-
-export type RunnerState =
-  | { state: "running"; engine: string; pid: number }
-  | { state: "exited"; exitCode: 0 }
-  | { state: "failed"; exitCode: number; error: StatusError };
+import { encodeRunnerState, type RunnerState } from "../model";
 
 export class RunnerStateFile {
   constructor(private readonly path: string | undefined) {}
@@ -14,7 +10,7 @@ export class RunnerStateFile {
   write(state: RunnerState): void {
     if (!this.path) return;
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ ...state, at: new Date().toISOString() }));
+    writeFileSync(tmp, encodeRunnerState(state));
     renameSync(tmp, this.path);
   }
 }

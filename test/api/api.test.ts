@@ -429,12 +429,12 @@ describe("api: errors", () => {
     expectError(
       await call("POST", "/pipelines", { body: { id: uid("yaml"), config: "input: [unclosed" } }),
       422,
-      "INVALID_CONFIG_YAML",
+      "INVALID_CONFIG",
     );
     expectError(
       await call("POST", "/pipelines", { body: { id: uid("yaml"), config: "- a list" } }),
       422,
-      "INVALID_CONFIG_YAML",
+      "INVALID_CONFIG",
     );
   });
 

@@ -178,7 +178,7 @@ describe("bad manifests", () => {
       "config not YAML",
       "id: ok-six\nconfig: ./config.yaml\n",
       "input: [unclosed\n",
-      /\[INVALID_CONFIG_YAML\].*not valid YAML/,
+      /\[INVALID_CONFIG\].*not valid YAML/,
     ],
   ];
   // the CLI path once; the other cases through the same loader in-process (spawning is slow)

@@ -96,7 +96,7 @@ describe("Pipelines", () => {
   it("refuses a config that is not a YAML mapping before storing anything", async () => {
     const id = uid("yaml");
     await expect(p.apply({ id, config: "just a string" })).rejects.toMatchObject({
-      code: "INVALID_CONFIG_YAML",
+      code: "INVALID_CONFIG",
     });
     expect(await t.store.listConfigVersions(id)).toEqual([]);
   });

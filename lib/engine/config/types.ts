@@ -1,11 +1,7 @@
 // The normalised config the engine runs: every component with its defaults applied.
-export interface LintIssue {
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-  level: "error" | "warning";
-}
+import type { LintIssue } from "../../model";
+
+export type { LintIssue };
 
 export interface ComponentConfig {
   /** Component type name, e.g. `nats_jetstream`, or `resource` for a reference. */

@@ -5,4 +5,4 @@ export { dockerSettings, DEFAULT_RUNNER_IMAGE, CREDS_MOUNT, RUNNER_USER } from "
 export type { DockerSettings } from "./settings";
 export { ensureLocalRunnerImage, findRunnerBundle, sharedLibraries, CONTENT_HASH_LABEL } from "./local-image";
 export type { LocalImageOptions, LocalImageResult } from "./local-image";
-export { parseFatalLine, failureFrom, stateOf, STOPPED_POLICY, RUNNING_POLICY } from "./state";
+export { failureFrom, stateOf, STOPPED_POLICY, RUNNING_POLICY } from "./state";

@@ -3,15 +3,11 @@
 // emptied whenever the container stops and removed with the container (`remove … v: true`).
 import type Docker from "dockerode";
 import { extract } from "tar-stream";
+import { parseRunnerState, type RunnerState } from "../../model";
 import { statusCodeOf } from "./client";
 
 export const STATE_DIR = "/run/reef/state";
 export const STATE_FILE = "runner.json";
-
-export interface RunnerStateJson {
-  state: string;
-  at?: string;
-}
 
 /** The anonymous volume the state file is written to, writable by `user` only. */
 export function stateVolume(user: string): Docker.MountSettings {
@@ -33,23 +29,18 @@ export function stateVolume(user: string): Docker.MountSettings {
   };
 }
 
-/** The state file's JSON; null when not written yet; "unreadable" when the daemon refuses. */
+/** The state file; null when not written yet (or half-written); "unreadable" when the daemon refuses. */
 export async function readRunnerState(
   container: Docker.Container,
-): Promise<RunnerStateJson | null | "unreadable"> {
+): Promise<RunnerState | null | "unreadable"> {
   let archive: NodeJS.ReadableStream;
   try {
     archive = await container.getArchive({ path: `${STATE_DIR}/${STATE_FILE}` });
   } catch (err) {
     return statusCodeOf(err) === 404 ? null : "unreadable";
   }
-  try {
-    const text = await firstFile(archive);
-    const v = JSON.parse(text) as RunnerStateJson;
-    return typeof v.state === "string" ? v : null;
-  } catch {
-    return null; // half-written or not JSON: not started yet as far as we can tell
-  }
+  // Half-written, not JSON or no state file at all: not started yet as far as we can tell.
+  return parseRunnerState(await firstFile(archive).catch(() => ""));
 }
 
 function firstFile(archive: NodeJS.ReadableStream): Promise<string> {

@@ -6,27 +6,10 @@
 // daemon from restarting a paused pipeline. So: exited + policy `no` = stopped by reef (paused);
 // exited + policy `unless-stopped` = ended by itself (or stopped by someone else).
 import type Docker from "dockerode";
-import { LABELS, type Execution, type ExecutionState, type StatusError } from "../../model";
+import { LABELS, parseFatalLine, type Execution, type ExecutionState, type StatusError } from "../../model";
 
 export const STOPPED_POLICY = "no";
 export const RUNNING_POLICY = "unless-stopped";
-
-const FATAL_PREFIX = "reef-runner: fatal ";
-
-/** Parses the runner's `reef-runner: fatal {"code","message"}` line; null if it is not one. */
-export function parseFatalLine(line: string): StatusError | null {
-  const at = line.indexOf(FATAL_PREFIX);
-  if (at < 0) return null;
-  try {
-    const v = JSON.parse(line.slice(at + FATAL_PREFIX.length)) as { code?: unknown; message?: unknown };
-    if (typeof v.code === "string") {
-      return { code: v.code, message: typeof v.message === "string" ? v.message : v.code };
-    }
-  } catch {
-    // not JSON: fall through
-  }
-  return null;
-}
 
 /**
  * The error of a container that exited non-zero: the runner's fatal line when it is the last stderr

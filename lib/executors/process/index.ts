@@ -5,7 +5,14 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, closeSync } from "node:fs";
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ExecutorError, LABELS, type Execution, type StatusError } from "../../model";
+import {
+  ExecutorError,
+  LABELS,
+  parseRunnerState,
+  type Execution,
+  type RunnerState,
+  type StatusError,
+} from "../../model";
 import { executionLabels, runnerEnv, RUNNER_ENV } from "../env";
 import type { Action, Executor, Plan, StartSpec } from "../types";
 import { isAlive, processStartTime, terminate } from "./procs";
@@ -169,21 +176,19 @@ export class ProcessExecutor implements Executor {
     if (record.desired === "stopped") return { ...base, state: "stopped" };
     if (record.pid === null) return { ...base, state: "pending" }; // created, launch under way
     if (runner?.state === "exited") return { ...base, state: "exited" };
-    const error: StatusError = runner?.error ?? {
-      code: "ENGINE_FAILED",
-      message: `runner exited unexpectedly${runner?.exitCode !== undefined ? ` (code ${runner.exitCode})` : ""}: see ${this.records.logPath(record.id)}`,
-    };
+    const error: StatusError =
+      runner?.state === "failed"
+        ? runner.error
+        : {
+            code: "ENGINE_FAILED",
+            message: `runner exited unexpectedly: see ${this.records.logPath(record.id)}`,
+          };
     return { ...base, state: "failed", error };
   }
 
-  private async readRunnerState(
-    id: string,
-  ): Promise<{ state: string; exitCode?: number; error?: StatusError } | null> {
-    try {
-      return JSON.parse(await readFile(this.records.runnerStatePath(id), "utf8"));
-    } catch {
-      return null;
-    }
+  private async readRunnerState(id: string): Promise<RunnerState | null> {
+    const text = await readFile(this.records.runnerStatePath(id), "utf8").catch(() => "");
+    return parseRunnerState(text);
   }
 
   async *logs(

@@ -7,9 +7,9 @@ import {
   dockerSettings,
   ensureLocalRunnerImage,
   failureFrom,
-  parseFatalLine,
   stateOf,
 } from "../../../lib/executors/docker";
+import { parseFatalLine } from "../../../lib/model";
 import { demuxBuffer, LogDemuxer } from "../../../lib/executors/docker/logs";
 import { sharedLibraries } from "../../../lib/executors/docker/local-image";
 import { parseMemory } from "../../../lib/executors/docker/settings";
