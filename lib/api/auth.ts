@@ -1,11 +1,16 @@
-// API authentication. In AWS the HTTP API checks callers (IAM or JWT authorizer, serverless.yml);
-// wherever REEF_API_KEY is set (locally: always, `npm start` sets it) every request must also
-// carry `x-api-key: <REEF_API_KEY>`.
+// API authentication, closed unless opted out (REEF_API_AUTH):
+// - `key` (default): every request carries `x-api-key: <REEF_API_KEY>`; with no key set, every
+//   request is refused (a missing setting never opens the API).
+// - `authorizer`: the AWS HTTP API's authorizer (IAM or JWT, serverless.yml) checks callers. It
+//   exists only in AWS, so anywhere else (serverless-offline, invoke local) this acts as `key`.
+//   When REEF_API_KEY is set, the header is required as well.
+// - `none`: no check at all; for an API that something else guards. Explicit and documented.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { InvalidSettingError } from "../model";
 import { HttpError } from "./errors";
 
 export const API_KEY_HEADER = "x-api-key";
@@ -22,23 +27,58 @@ export function apiKeyMatches(given: string | undefined, expected: string): bool
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** middy middleware: 401 unless the x-api-key header equals `key` (no check when `key` is empty). */
-export function apiKeyAuth(key: string | undefined): MiddlewareObj<APIGatewayProxyEventV2> {
+export const API_AUTH_MODES = ["key", "authorizer", "none"] as const;
+export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
+
+export interface ApiAuth {
+  mode: ApiAuthMode;
+  /** REEF_API_KEY; empty means none. */
+  key?: string;
+  /** Running in AWS Lambda itself (not serverless-offline), where the HTTP API authorizer applies. */
+  inAwsLambda: boolean;
+}
+
+/** The API's authentication from REEF_API_AUTH (default `key`) and REEF_API_KEY. */
+export function apiAuthFromEnv(env: NodeJS.ProcessEnv = process.env): ApiAuth {
+  const mode = env.REEF_API_AUTH?.trim() || "key";
+  if (!(API_AUTH_MODES as readonly string[]).includes(mode)) {
+    throw new InvalidSettingError(
+      `REEF_API_AUTH must be ${API_AUTH_MODES.join(", ")} (got ${JSON.stringify(env.REEF_API_AUTH)})`,
+    );
+  }
+  return {
+    mode: mode as ApiAuthMode,
+    key: env.REEF_API_KEY || undefined,
+    inAwsLambda: Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE,
+  };
+}
+
+const unauthorized = (message: string) =>
+  new HttpError(401, "UNAUTHORIZED", message, undefined, {
+    "WWW-Authenticate": `ApiKey header="${API_KEY_HEADER}"`,
+  });
+
+/** middy middleware: 401 unless the request passes `auth` (see the top of this file). */
+export function apiKeyAuth(auth: ApiAuth): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: (request) => {
-      if (!key) return;
+      if (auth.mode === "none") return;
       const path = request.event.rawPath ?? request.event.requestContext?.http?.path;
       if (PUBLIC_PATHS.has(path)) return;
+      if (!auth.key) {
+        if (auth.mode === "authorizer" && auth.inAwsLambda) return;
+        throw unauthorized(
+          auth.mode === "authorizer"
+            ? "REEF_API_AUTH=authorizer relies on the AWS HTTP API authorizer, which only AWS applies: set REEF_API_KEY here"
+            : "the API has no key configured: set REEF_API_KEY (or REEF_API_AUTH=none to serve without authentication)",
+        );
+      }
       const given = request.event.headers?.[API_KEY_HEADER];
-      if (!apiKeyMatches(given, key)) {
-        throw new HttpError(
-          401,
-          "UNAUTHORIZED",
+      if (!apiKeyMatches(given, auth.key)) {
+        throw unauthorized(
           given
             ? "the x-api-key header does not match"
             : "missing x-api-key header (the API key is REEF_API_KEY)",
-          undefined,
-          { "WWW-Authenticate": `ApiKey header="${API_KEY_HEADER}"` },
         );
       }
     },

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { InvalidIdError, isValidId } from "../model";
 import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Pipelines } from "../pipelines";
-import { apiKeyAuth } from "./auth";
+import { apiAuthFromEnv, apiKeyAuth, type ApiAuth } from "./auth";
 import { errorBody, HttpError, toHttpError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { checkVersionParam, json, routes, type RouteSpec } from "./routes";
@@ -24,8 +24,8 @@ export interface ApiLog {
 export interface ApiOptions {
   /** The lifecycle service (called per request; cache the connection yourself). */
   pipelines: () => Promise<Pipelines>;
-  /** Requests must carry `x-api-key: <apiKey>` when set. */
-  apiKey?: string;
+  /** Who may call (apiAuthFromEnv: REEF_API_AUTH, REEF_API_KEY). */
+  auth: ApiAuth;
   maxBodyBytes?: number;
   log?: ApiLog;
 }
@@ -175,7 +175,7 @@ export function createApiHandler(opts: ApiOptions) {
     .use(httpErrorHandler({ logger: false }))
     .use(jsonErrors(opts.log))
     .use(httpHeaderNormalizer())
-    .use(apiKeyAuth(opts.apiKey))
+    .use(apiKeyAuth(opts.auth))
     .use(bodyLimit(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
     .handler(router as unknown as (event: Event, context: Context) => Promise<Result>);
@@ -200,12 +200,12 @@ export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   return cached;
 }
 
-/** The handler configured from the environment (REEF_API_KEY, REEF_API_MAX_BODY_BYTES). */
+/** The handler configured from the environment (REEF_API_AUTH, REEF_API_KEY, REEF_API_MAX_BODY_BYTES). */
 export function apiHandlerFromEnv(env: NodeJS.ProcessEnv = process.env, log?: ApiLog) {
   const max = Number(env.REEF_API_MAX_BODY_BYTES);
   return createApiHandler({
     pipelines: () => pipelinesFromEnv(env),
-    apiKey: env.REEF_API_KEY || undefined,
+    auth: apiAuthFromEnv(env),
     maxBodyBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY_BYTES,
     log,
   });

@@ -4,5 +4,13 @@ export type { ApiOptions, ApiLog } from "./handler";
 export { routes } from "./routes";
 export type { RouteSpec, RouteContext } from "./routes";
 export { openApiDocument } from "./openapi";
-export { apiKeyAuth, apiKeyForLocalStack, apiKeyMatches, API_KEY_HEADER } from "./auth";
+export {
+  apiAuthFromEnv,
+  apiKeyAuth,
+  apiKeyForLocalStack,
+  apiKeyMatches,
+  API_AUTH_MODES,
+  API_KEY_HEADER,
+} from "./auth";
+export type { ApiAuth, ApiAuthMode } from "./auth";
 export { HttpError, toHttpError, STATUS_BY_CODE } from "./errors";

@@ -136,7 +136,7 @@ export function openApiDocument(opts: { serverUrl?: string } = {}): Record<strin
           in: "header",
           name: API_KEY_HEADER,
           description:
-            "required wherever REEF_API_KEY is set (the local stack); in AWS the HTTP API authorizer applies",
+            "REEF_API_KEY; required unless REEF_API_AUTH is none, or authorizer in AWS (the HTTP API authorizer applies there)",
         },
       },
     },
