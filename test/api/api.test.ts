@@ -10,6 +10,7 @@ import { freePort, portAnswers, startOffline, type Offline } from "../../lib/loc
 import { routes } from "../../lib/api";
 import { configDigest } from "../../lib/store";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
+import { aliasBomb } from "../engine/helpers";
 
 let t: TestStore;
 let offline: Offline | undefined;
@@ -436,6 +437,26 @@ describe("api: errors", () => {
       422,
       "INVALID_CONFIG",
     );
+  });
+
+  it("422 for an alias bomb: refused on upload, and by lint when another client stored it", async () => {
+    const bomb = aliasBomb();
+    const r = await call("POST", "/pipelines", { body: { id: uid("bomb"), config: bomb } });
+    expectError(r, 422, "INVALID_CONFIG");
+    expect(r.body.error.message).toContain("Excessive alias count");
+
+    // Written straight into the Object Store (as any NATS client can): publish lints it.
+    const id = uid("bomb");
+    expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
+    await t.store.configs.putBlob({ name: `${id}/1` }, new TextEncoder().encode(bomb));
+    const p = await call("POST", `/pipelines/${id}/publish`, { body: { version: "1" } });
+    expectError(p, 422, "LINT_FAILED");
+    expect(p.body.error.details.issues).toEqual([
+      expect.objectContaining({ line: 2, column: 10, message: expect.stringContaining("Excessive alias") }),
+    ]);
+    expect(await definition(id)).toMatchObject({ status: "draft" });
+    // The function is still there for the next request.
+    expect((await call("GET", `/pipelines/${id}`)).status).toBe(200);
   });
 
   it("400 when a draft has no config to publish", async () => {

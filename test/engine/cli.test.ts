@@ -3,13 +3,16 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readLines, tempDir, waitFor } from "./helpers";
+import { aliasBomb, readLines, tempDir, waitFor } from "./helpers";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(root, "test", "engine", "fixtures");
 
 /** Runs `reef <args>` from source; resolves with exit code and output. */
-function reef(args: string[], opts: { stdin?: string; onSpawn?: (pid: number) => void } = {}) {
+function reef(
+  args: string[],
+  opts: { stdin?: string; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "lib", "cli", "main.ts"), ...args], {
       cwd: root,
@@ -18,10 +21,17 @@ function reef(args: string[], opts: { stdin?: string; onSpawn?: (pid: number) =>
     });
     let stdout = "";
     let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`reef ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 60_000} ms`));
+    }, opts.timeoutMs ?? 60_000);
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     opts.onSpawn?.(child.pid!);
   });
@@ -42,6 +52,16 @@ describe("reef lint / test / run", () => {
     ]);
     const ok = await reef(["lint", good]);
     expect(ok).toMatchObject({ code: 0, stdout: "" });
+  });
+
+  it("lint refuses an alias bomb with an error at its first alias (bounded, no exhausted heap)", async () => {
+    const bomb = join(tempDir(), "bomb.yaml");
+    writeFileSync(bomb, aliasBomb());
+    const r = await reef(["lint", bomb], { timeoutMs: 20_000 });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: `${bomb}:2:10: yaml: Excessive alias count indicates a resource exhaustion attack\n`,
+    });
   });
 
   it("test runs config unit tests and exits 1 when one fails", async () => {

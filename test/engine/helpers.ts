@@ -49,3 +49,13 @@ export function readLines(path: string): string[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
 }
+
+/** Billion laughs: each level aliases the previous one `width` times (width^levels strings in all). */
+export function aliasBomb(levels = 9, width = 9): string {
+  let yaml = `l0: &l0 [${Array(width).fill('"lol"').join(", ")}]\n`;
+  for (let i = 1; i < levels; i++)
+    yaml += `l${i}: &l${i} [${Array(width)
+      .fill(`*l${i - 1}`)
+      .join(", ")}]\n`;
+  return `${yaml}input:\n  generate:\n    mapping: root = 1\noutput:\n  drop: {}\ntests: *l${levels - 1}\n`;
+}

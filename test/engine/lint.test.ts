@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EngineConfigError, lint, loadConfig } from "../../lib/engine";
+import { aliasBomb } from "./helpers";
 
 const errors = (yaml: string, env: NodeJS.ProcessEnv = {}) =>
   lint(yaml, { env }).filter((i) => i.level === "error");
@@ -211,8 +212,22 @@ output:
   });
 
   it("reports YAML syntax errors with their position", () => {
-    const issues = errors("input:\n  generate: {\n");
-    expect(issues[0].message).toMatch(/^yaml:/);
+    const at = (yaml: string) => errors(yaml).map((i) => [i.line, i.column, i.message]);
+    // An unclosed flow map is noticed where the input ends.
+    expect(at("input:\n  generate: {\n")).toEqual([
+      [3, 1, expect.stringMatching(/^yaml: Flow map .* end with a }/)],
+    ]);
+    expect(at("input:\n  generate:\n    mapping: root = 1\ninput:\n  stdin: {}\n")).toEqual([
+      [4, 1, "yaml: Map keys must be unique"],
+    ]);
+    expect(at("output:\n  drop: {}\n  label: x\n    nested: 1\n")[0]).toEqual([
+      3,
+      10,
+      expect.stringMatching(/^yaml: /),
+    ]);
+    expect(at('input:\n  generate:\n    mapping: "root = 1\n')).toEqual([
+      [4, 1, 'yaml: Missing closing "quote'],
+    ]);
   });
 
   it("defaults to stdin → stdout when input and output are absent (as Benthos)", () => {
@@ -348,5 +363,91 @@ output:
     const cfg = loadConfig(ok, { env: {} });
     expect(cfg.output.config).toMatchObject({ urls: ["nats://127.0.0.1:4222"], subject: "out" });
     expect(cfg.input.config).toMatchObject({ subject: "in" });
+  });
+});
+
+describe("hostile YAML gets an error, not an exhausted heap", () => {
+  it("refuses an alias bomb by the yaml library's alias limit, at the first alias", () => {
+    expect(errors(aliasBomb())).toEqual([
+      {
+        path: "",
+        line: 2,
+        column: 10,
+        message: "yaml: Excessive alias count indicates a resource exhaustion attack",
+        level: "error",
+      },
+    ]);
+    const err = (() => {
+      try {
+        loadConfig(aliasBomb(), { env: {} });
+      } catch (e) {
+        return e as EngineConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(EngineConfigError);
+    expect(err).toMatchObject({
+      code: "INVALID_CONFIG",
+      message: expect.stringContaining("Excessive alias"),
+    });
+  });
+
+  it("caps the nodes that aliases and merge keys add, and refuses an alias inside its own anchor", () => {
+    // Within the library's alias count (40 copies) but 40 × 5001 nodes: over the 100,000 cap.
+    const wide = `big: &big [${Array(5000).fill("1").join(",")}]\ntests: [${Array(40).fill("*big").join(", ")}]\n`;
+    expect(errors(wide)).toContainEqual(
+      expect.objectContaining({
+        message: "yaml: aliases and merge keys expand the document by more than 100000 nodes",
+      }),
+    );
+    expect(errors("tests: &a [1, *a]\n")).toEqual([
+      {
+        path: "",
+        line: 1,
+        column: 15,
+        message: "yaml: alias *a is inside the node it refers to",
+        level: "error",
+      },
+    ]);
+    expect(errors("input:\n  generate: &g\n    mapping: root = 1\n    <<: *g\n")).toEqual([
+      expect.objectContaining({
+        line: 4,
+        column: 9,
+        message: "yaml: alias *g is inside the node it refers to",
+      }),
+    ]);
+  });
+
+  it("refuses configs over 1 MiB, before and after ${VAR} expansion", () => {
+    const big = `input:\n  generate:\n    mapping: 'root = "${"x".repeat(1024 * 1024)}"'\n`;
+    expect(errors(big)).toEqual([
+      expect.objectContaining({
+        line: 1,
+        column: 1,
+        message: expect.stringMatching(/^config is \d+ bytes: the limit is 1048576/),
+      }),
+    ]);
+    const small = `input:\n  generate:\n    mapping: 'root = "\${BIG}"'\n`;
+    expect(errors(small, { BIG: "x".repeat(1024 * 1024) })).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/once its environment variables are expanded: the limit/),
+      }),
+    ]);
+  });
+
+  it("an alias still means the last anchor of that name before it", () => {
+    const yaml = `
+input:
+  generate: &gen
+    mapping: root = 1
+    count: 1
+  processors:
+    - mapping: &m root = "a"
+    - mapping: &m root = "b"
+    - mapping: *m
+output:
+  drop: {}
+`;
+    const cfg = loadConfig(yaml, { env: {} });
+    expect(cfg.input.processors.map((p) => p.config)).toEqual(['root = "a"', 'root = "b"', 'root = "b"']);
   });
 });

@@ -3,6 +3,8 @@ import { EngineConfigError } from "../errors";
 import type { EngineConfig, LintIssue } from "./types";
 import { walkConfig } from "./walk";
 
+export { CONFIG_LIMITS } from "./walk";
+
 export type { ComponentConfig, EngineConfig, LintIssue } from "./types";
 export { componentNames, componentSpec, isBenthosOnly } from "./components";
 export { parseDuration } from "../duration";

@@ -1,7 +1,11 @@
 // Walks a parsed Benthos YAML document against the component specs: collects lint issues (with
 // YAML path, line and column) and builds the normalised EngineConfig with defaults applied.
 import {
+  isAlias,
+  isCollection,
   isMap,
+  isNode,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -61,8 +65,23 @@ export interface WalkResult {
   config: EngineConfig;
 }
 
+/**
+ * What one config may cost to load: hostile or careless input (a huge file, an alias bomb) gets an
+ * error instead of exhausting the heap. Documented in lib/engine/README.md.
+ */
+export const CONFIG_LIMITS = {
+  /** Size of the YAML text, before and after `${VAR}` expansion. */
+  maxBytes: 1024 * 1024,
+  /** The yaml library's own alias limit (its default): how often anchored content may be repeated. */
+  maxAliasCount: 100,
+  /** Nodes that expanding aliases and merge keys may add to the document. */
+  maxAliasNodes: 100_000,
+} as const;
+
 export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.env): WalkResult {
   const w = new Walker();
+  const tooBig = sizeProblem(yamlText);
+  if (tooBig) return w.fail(tooBig);
   const { text, missing } = expandEnv(yamlText, env);
   for (const m of missing) {
     w.issues.push({
@@ -73,14 +92,18 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
       level: "error",
     });
   }
+  const expandedTooBig = sizeProblem(text, " once its environment variables are expanded");
+  if (expandedTooBig) return w.fail(expandedTooBig);
   w.source = text;
   const doc = parseDocument(text, { lineCounter: w.lc, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
-    const [line, column] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [1, 1];
-    w.issues.push({ path: "", line, column, message: `yaml: ${e.message.split("\n")[0]}`, level: "error" });
+    // prettyErrors is off (it would append a code frame to the message), so place it ourselves.
+    w.issue(null, "", `yaml: ${e.message.split("\n")[0]}`, "error", e.pos[0]);
   }
-  if (!doc.errors.length) resolveAliasesAndMerges(doc);
-  const config = w.root(doc.errors.length ? null : (doc.contents as AnyNode));
+  const aliasProblem = doc.errors.length ? undefined : resolveAliasesAndMerges(doc);
+  if (aliasProblem) w.issue(aliasProblem.node, "", `yaml: ${aliasProblem.message}`);
+  const usable = !doc.errors.length && !aliasProblem;
+  const config = w.root(usable ? (doc.contents as AnyNode) : null);
   w.checkRefs(config);
   config.warnings = w.issues.filter((i) => i.level === "warning");
   // A value emptied by a missing env var is reported once, as the env var.
@@ -96,15 +119,27 @@ class Walker {
   private readonly refs: Ref[] = [];
   private readonly labels = new Set<string>();
 
-  private pos(node: AnyNode): { line: number; column: number } {
-    const off = node?.range?.[0];
-    if (off === undefined) return { line: 1, column: 1 };
-    const p = this.lc.linePos(off);
+  private pos(node: AnyNode, offset = node?.range?.[0]): { line: number; column: number } {
+    if (offset === undefined) return { line: 1, column: 1 };
+    const p = this.lc.linePos(offset);
     return { line: p.line, column: p.col };
   }
 
-  issue(node: AnyNode, path: string, message: string, level: "error" | "warning" = "error"): void {
-    this.issues.push({ path, ...this.pos(node), message, level });
+  issue(
+    node: AnyNode,
+    path: string,
+    message: string,
+    level: "error" | "warning" = "error",
+    offset?: number,
+  ): void {
+    this.issues.push({ path, ...this.pos(node, offset), message, level });
+  }
+
+  /** The result for a config refused before parsing: one error, the default config. */
+  fail(message: string): WalkResult {
+    this.issue(null, "", message);
+    const config = this.root(null);
+    return { issues: this.issues, config };
   }
 
   root(node: AnyNode): EngineConfig {
@@ -632,23 +667,95 @@ function defaultComponent(type: string, path: string): ComponentConfig {
   return { type, label: "", config: w.field(spec.config, undefined, path), processors: [], path };
 }
 
+function sizeProblem(text: string, when = ""): string | undefined {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= CONFIG_LIMITS.maxBytes) return undefined;
+  return `config is ${bytes} bytes${when}: the limit is ${CONFIG_LIMITS.maxBytes} (1 MiB)`;
+}
+
+interface AliasProblem {
+  node: Node;
+  message: string;
+}
+
 /**
- * YAML anchors (`*ref`) and merge keys (`<<: *ref`) are replaced by copies of what they point at, so
- * the walker sees plain maps and sequences (positions then point at the anchored definition).
+ * YAML anchors (`*ref`) and merge keys (`<<: *ref`) are replaced by what they point at (shared, not
+ * copied), so the walker sees plain maps and sequences (positions then point at the anchored
+ * definition). Sharing multiplies what the walker visits: the yaml library's alias limit is checked
+ * first, and the nodes that aliases and merges add are capped, so an alias bomb is an error rather
+ * than an exhausted heap.
  */
-function resolveAliasesAndMerges(doc: Document): void {
-  visit(doc, {
-    Alias(_, node) {
-      const target = node.resolve(doc);
-      return target ? (target.clone() as Node) : undefined;
-    },
+function resolveAliasesAndMerges(doc: Document): AliasProblem | undefined {
+  try {
+    // toJS shares one result per anchor (cheap) while counting what expanding it would cost.
+    doc.toJS({ maxAliasCount: CONFIG_LIMITS.maxAliasCount });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    let first: Node = doc.contents as Node;
+    visit(doc, {
+      Alias(_, node) {
+        first = node;
+        return visit.BREAK;
+      },
+    });
+    return { node: first, message: err.message };
+  }
+
+  const sizes = new Map<unknown, number>();
+  /** Nodes under `n`, counting shared subtrees each time they appear (memoised: linear). */
+  const sizeOf = (n: unknown): number => {
+    if (!n || typeof n !== "object") return 0;
+    let size = sizes.get(n);
+    if (size !== undefined) return size;
+    if (isPair(n)) size = 1 + sizeOf(n.key) + sizeOf(n.value);
+    else if (isCollection(n)) size = 1 + n.items.reduce((sum: number, item) => sum + sizeOf(item), 0);
+    else size = 1;
+    sizes.set(n, size);
+    return size;
+  };
+  let added = 0;
+  const within = (what: unknown): boolean => {
+    added += sizeOf(what);
+    return added <= CONFIG_LIMITS.maxAliasNodes;
+  };
+  const tooMuch = (node: Node): AliasProblem => ({
+    node,
+    message: `aliases and merge keys expand the document by more than ${CONFIG_LIMITS.maxAliasNodes} nodes`,
   });
+
+  // In document order, an alias means the last node anchored with its name before it (YAML 1.2).
+  const anchors = new Map<string, Node>();
+  const shared = new Set<Node>();
+  let problem: AliasProblem | undefined;
+  visit(doc, (_key, node, path) => {
+    if (!isNode(node)) return undefined;
+    if (shared.has(node)) return visit.SKIP; // resolved already, where it was defined
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) return undefined; // unresolved: toJS above has refused it already
+      if (path.includes(target)) {
+        problem = { node, message: `alias *${node.source} is inside the node it refers to` };
+        return visit.BREAK;
+      }
+      if (!within(target)) {
+        problem = tooMuch(node);
+        return visit.BREAK;
+      }
+      shared.add(target);
+      return target;
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    return undefined;
+  });
+  if (problem) return problem;
+
   visit(doc, {
     Map(_, map) {
-      const merges = (map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) === "<<");
-      if (!merges.length) return;
-      const own = new Set((map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) !== "<<").map(keyOf));
-      const kept = (map.items as Pair<Node, Node>[]).filter((p) => keyOf(p) !== "<<");
+      const pairs = map.items as Pair<Node, Node>[];
+      const merges = pairs.filter((p) => keyOf(p) === "<<");
+      if (!merges.length) return undefined;
+      const kept = pairs.filter((p) => keyOf(p) !== "<<");
+      const own = new Set(kept.map(keyOf));
       for (const m of merges) {
         const sources = isSeq(m.value) ? (m.value.items as Node[]) : [m.value];
         for (const src of sources) {
@@ -657,11 +764,17 @@ function resolveAliasesAndMerges(doc: Document): void {
             const k = keyOf(p);
             if (own.has(k)) continue;
             own.add(k);
-            kept.push(p.clone() as Pair<Node, Node>);
+            if (!within(p)) {
+              problem = tooMuch(m.key);
+              return visit.BREAK;
+            }
+            kept.push(p);
           }
         }
       }
       map.items = kept;
+      return undefined;
     },
   });
+  return problem;
 }
