@@ -4,6 +4,8 @@
 #
 #   nats-server  JetStream server for the local stack and the tests (Debian package nats-server)
 #   docker.io    Docker daemon for the docker executor (optional: reef falls back to processes)
+#   postgresql   PostgreSQL binaries for the SQL components' tests and the medallion example
+#                (the tests start throwaway clusters; the package's own server is not needed)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,6 +23,7 @@ as_root() {
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     problems+=("no apt-get here: install ${missing[*]} with your package manager")

@@ -3,10 +3,10 @@
 import {
   any,
   arr,
+  batchingSpec,
   blobl,
   bool,
   dur,
-  float,
   ignored,
   int,
   interp,
@@ -22,6 +22,7 @@ import {
   type ComponentSpec,
   type FieldSpec,
 } from "./spec";
+import { reefOnlyInputs, sqlInputs, sqlOutputs, sqlProcessors } from "./sql";
 
 const tls = (): FieldSpec =>
   unsupported(
@@ -82,16 +83,6 @@ const httpClientCommon = (): Record<string, FieldSpec> => ({
   successful_on: arr(int(), []),
   proxy_url: unsupported(str(""), "proxies are not supported by the built-in engine"),
 });
-
-export const batchingSpec = (): FieldSpec =>
-  obj({
-    count: int(0),
-    byte_size: int(0),
-    period: str(""),
-    check: blobl(""),
-    processors: processors(),
-    jitter: ignored(float(0), "batch jitter is ignored"),
-  });
 
 export const scannerSpec = (): FieldSpec => ({ kind: "scanner", default: { lines: {} } });
 
@@ -177,6 +168,7 @@ const inputs: Record<string, FieldSpec> = {
       "input batching is ignored (messages keep the batches their inputs made)",
     ),
   }),
+  ...sqlInputs,
 };
 
 const processorsSpec: Record<string, FieldSpec> = {
@@ -274,6 +266,7 @@ const processorsSpec: Record<string, FieldSpec> = {
   unarchive: obj({
     format: str(undefined, { oneOf: ["lines", "json_array", "json_documents", "json_map"] }),
   }),
+  ...sqlProcessors,
 };
 
 const outputs: Record<string, FieldSpec> = {
@@ -331,6 +324,7 @@ const outputs: Record<string, FieldSpec> = {
   reject: interp(),
   reject_errored: { kind: "output" },
   fallback: arr({ kind: "output" }),
+  ...sqlOutputs,
 };
 
 const caches: Record<string, FieldSpec> = {
@@ -549,6 +543,11 @@ const benthosOnly: Record<ComponentKind, string[]> = {
   rate_limit: ["redis"],
   buffer: ["sqlite", "system_window", "memory_window"],
 };
+
+/** True when `name` is a component only reef's built-in engine has (no Benthos binary runs it). */
+export function isReefOnly(kind: ComponentKind, name: string): boolean {
+  return kind === "input" && reefOnlyInputs.includes(name);
+}
 
 /** True when `name` is a real Benthos component of that kind that the built-in engine lacks. */
 export function isBenthosOnly(kind: ComponentKind, name: string): boolean {

@@ -33,6 +33,16 @@ export interface FieldSpec {
   unsupported?: string;
   /** Allowed values (strings). */
   oneOf?: string[];
+  /** Cross-field rules of a component (Benthos's lint rules), run on its config with defaults applied. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  lint?: (config: any) => LintFinding[];
+}
+
+/** A finding of a component lint rule; `field` points at one of the component's fields. */
+export interface LintFinding {
+  message: string;
+  field?: string;
+  level?: "error" | "warning";
 }
 
 export type ComponentKind = "input" | "processor" | "output" | "cache" | "rate_limit" | "buffer";
@@ -79,3 +89,13 @@ export const any = (def?: unknown): FieldSpec =>
 export const processors = (): FieldSpec => arr({ kind: "processor" }, []);
 export const ignored = (f: FieldSpec, why: string): FieldSpec => ({ ...f, ignored: why });
 export const unsupported = (f: FieldSpec, why: string): FieldSpec => ({ ...f, unsupported: why });
+
+export const batchingSpec = (): FieldSpec =>
+  obj({
+    count: int(0),
+    byte_size: int(0),
+    period: str(""),
+    check: blobl(""),
+    processors: processors(),
+    jitter: ignored(float(0), "batch jitter is ignored"),
+  });

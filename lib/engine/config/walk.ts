@@ -18,7 +18,7 @@ import {
 } from "yaml";
 import { compile, compileInterpolation } from "../blobl";
 import { isDuration, parseDuration } from "../duration";
-import { componentNames, componentSpec, isBenthosOnly } from "./components";
+import { componentNames, componentSpec, isBenthosOnly, isReefOnly } from "./components";
 import { expandEnv } from "./env";
 import { isRequired, type ComponentKind, type FieldSpec } from "./spec";
 import type { ComponentConfig, EngineConfig, LintIssue } from "./types";
@@ -388,8 +388,27 @@ class Walker {
       else this.issue(p.key, cpath, `unable to infer ${kind} type: ${type} not recognised`);
       return undefined;
     }
+    if (isReefOnly(kind, type))
+      this.issue(
+        p.key,
+        cpath,
+        `${kind} ${type} is a reef component: Benthos / Redpanda Connect binaries do not have it (it runs on the built-in engine: REEF_ENGINE=builtin)`,
+        "warning",
+      );
     const config = this.field(spec.config, p.value, cpath);
     this.componentChecks(kind, type, config, p.value, cpath);
+    for (const f of config ? (spec.config.lint?.(config) ?? []) : []) {
+      const at =
+        f.field && isMap(p.value)
+          ? p.value.items.find((i) => keyOf(i as Pair<Node, Node>) === f.field)
+          : undefined;
+      this.issue(
+        (at as Pair<Node, Node> | undefined)?.value ?? p.value ?? p.key,
+        f.field ? `${cpath}.${f.field}` : cpath,
+        f.message,
+        f.level,
+      );
+    }
     return { type, label, config, processors: procs, path };
   }
 

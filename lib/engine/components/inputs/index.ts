@@ -8,7 +8,10 @@ import { generateInput } from "./generate";
 import { httpServerInput } from "./http-server";
 import { jetStreamInput, kvInput, natsInput } from "./nats";
 import { fileInput, stdinInput } from "./readers";
+import { postgresNotifyInput } from "./postgres-notify";
 import { InstrumentedInput, ReplayingInput } from "./replay";
+import { sqlRawInput } from "../sql/raw";
+import { sqlSelectInput } from "../sql/select";
 
 export function buildInput(conf: ComponentConfig, ctx: BuildContext): Input {
   const c = conf.config;
@@ -34,6 +37,15 @@ export function buildInput(conf: ComponentConfig, ctx: BuildContext): Input {
       break;
     case "http_server":
       input = httpServerInput(c, ctx);
+      break;
+    case "sql_select":
+      input = sqlSelectInput(c, ctx);
+      break;
+    case "sql_raw":
+      input = sqlRawInput(c, ctx);
+      break;
+    case "postgres_notify":
+      input = postgresNotifyInput(c, ctx);
       break;
     case "broker": {
       const children: Input[] = [];

@@ -8,6 +8,8 @@ import { httpClientOutput } from "./http-client";
 import { jetStreamOutput, kvOutput, natsOutput } from "./nats";
 import { brokerOutput, fallbackOutput, rejectErroredOutput, switchOutput } from "./routing";
 import { BatchingOutput, InstrumentedOutput, LimitedOutput, policyActive } from "./wrap";
+import { sqlInsertOutput } from "../sql/insert";
+import { sqlRawOutput } from "../sql/raw";
 
 export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
   const c = conf.config;
@@ -61,6 +63,12 @@ export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
       break;
     case "sync_response":
       out = syncResponseOutput();
+      break;
+    case "sql_insert":
+      out = sqlInsertOutput(c, ctx);
+      break;
+    case "sql_raw":
+      out = sqlRawOutput(c, ctx);
       break;
     case "resource":
       out = ctx.resources.output(c);

@@ -35,6 +35,9 @@ import {
   unarchiveProcessor,
 } from "./more";
 import { workflowProcessor } from "./workflow";
+import { sqlInsertProcessor } from "../sql/insert";
+import { sqlRawProcessor } from "../sql/raw";
+import { sqlSelectProcessor } from "../sql/select";
 
 export { runProcessors } from "./run";
 
@@ -139,6 +142,15 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
       break;
     case "noop":
       p = noopProcessor();
+      break;
+    case "sql_insert":
+      p = sqlInsertProcessor(c, ctx);
+      break;
+    case "sql_raw":
+      p = sqlRawProcessor(c, ctx);
+      break;
+    case "sql_select":
+      p = sqlSelectProcessor(c, ctx);
       break;
     case "resource":
       return ctx.resources.processor(c);
