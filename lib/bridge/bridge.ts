@@ -2,15 +2,14 @@
 // recorded in the events stream; `reconcile` at start and every resync interval. It holds no state
 // of its own: the durable consumer remembers what was acked, converge reads the current definition.
 import { jetstream, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
-import type { Log } from "../converge";
-import { toStatusError, type ChangeEvent } from "../model";
+import { toStatusError, type ChangeEvent, type Log } from "../model";
 import type { Store } from "../store";
 import type { BridgeConfig } from "./config";
 import { eventForLateConfig, watchConfigs } from "./configs";
 import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
 import { writeFailedStatus } from "./failed-status";
-import type { Invoker } from "./invoker";
+import type { Invoker } from "../invoke";
 import { writeChangeRecord, type ChangeRecord } from "./record";
 
 export interface BridgeOptions {

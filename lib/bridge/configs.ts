@@ -1,8 +1,7 @@
 // Configs that arrive after their definition. A client may publish a definition first and upload
 // its config a moment later: that converge failed with CONFIG_NOT_FOUND, and no KV change follows.
 // Watching the configs bucket closes the gap without waiting for the next reconcile.
-import type { Log } from "../converge";
-import type { ChangeEvent } from "../model";
+import type { ChangeEvent, Log } from "../model";
 import type { Store } from "../store";
 
 export interface ConfigWatchOptions {

@@ -9,8 +9,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import type { ChangeEvent, Operation } from "../model";
-import type { Log } from "../converge";
+import type { ChangeEvent, Operation, Log } from "../model";
 
 export interface SupervisorOptions {
   js: JetStreamClient;

@@ -2,11 +2,8 @@
 import { ReefError } from "../model";
 
 export type BridgeErrorCode =
-  /** The function ran and threw (Lambda `FunctionError`). */
-  | "FUNCTION_ERROR"
-  /** The function could not be reached or did not answer in time. */
-  | "INVOKE_FAILED"
-  | "INVALID_CONFIG";
+  /** A bridge setting is invalid. */
+  "INVALID_CONFIG";
 
 export class BridgeError extends ReefError<BridgeErrorCode> {
   override name = "BridgeError";

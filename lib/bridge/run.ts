@@ -1,11 +1,11 @@
 // `reef bridge` (and the bridge inside `reef up`): connects with unlimited reconnects, creates
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
+import type { Log } from "../model";
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { Log } from "../converge";
 import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { Bridge } from "./bridge";
 import { bridgeConfigFromEnv, type BridgeConfig } from "./config";
-import { createInvoker, functionName } from "./invoker";
+import { createInvoker, functionName } from "../invoke";
 
 /** JSON-lines logger (Powertools: the same shape as the functions' logs). */
 export function bridgeLogger(env: NodeJS.ProcessEnv = process.env): Logger {

@@ -2,7 +2,8 @@
 // container reuses them across warm invocations.
 import { createExecutor } from "../executors";
 import { connectNats, Store } from "../store";
-import type { ConvergeDeps, Log } from "./converge";
+import type { Log } from "../model";
+import type { ConvergeDeps } from "./converge";
 
 let cached: Promise<ConvergeDeps> | undefined;
 

@@ -6,6 +6,7 @@ import {
   parseDefinition,
   toStatusError,
   type Execution,
+  type Log,
   type Phase,
   type StatusError,
 } from "../model";
@@ -13,13 +14,6 @@ import type { DefinitionEntry, Store } from "../store";
 import { describeAction, type Executor, type Plan } from "../executors/types";
 import { plan, type Desired } from "./plan";
 import { buildStatus } from "./status";
-
-/** Structured logger: Powertools' Logger fits, and so does a console adapter. */
-export interface Log {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
 
 export interface ConvergeDeps {
   store: Store;

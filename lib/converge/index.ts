@@ -1,7 +1,6 @@
-// lib/converge: the planner and the reconciler.
+// lib/converge: the planner and the reconciler. The public surface; tests reach the rest through ./internal.
 export { plan } from "./plan";
 export type { Desired } from "./plan";
-export { buildStatus, phaseOf } from "./status";
 export { converge, reconcile, resolveDesired } from "./converge";
-export type { ConvergeDeps, ConvergeResult, ReconcileResult, Log } from "./converge";
-export { convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";
+export type { ConvergeDeps, ConvergeResult, ReconcileResult } from "./converge";
+export { convergeDepsFromEnv, closeAfterLocalInvoke } from "./context";

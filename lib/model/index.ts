@@ -6,4 +6,5 @@ export * from "./event";
 export * from "./execution";
 export * from "./config";
 export * from "./lint";
+export * from "./log";
 export * from "./runner-state";

@@ -25,6 +25,4 @@ export type { VersionInfo, VersionChoice } from "./versions";
 export { createLinter, lintBinary, parseLintOutput } from "./lint";
 export type { Linter, LintResult } from "./lint";
 export { configToMermaid } from "./graph";
-export { scaffold } from "./scaffold";
-export type { ScaffoldResult } from "./scaffold";
 export * from "./errors";

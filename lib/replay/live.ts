@@ -1,7 +1,7 @@
 // Live replay: hand each recorded change to the real `converge` function again: through the Lambda
 // Invoke API (serverless-offline's lambda port locally, or a deployed stage), or in this process.
 // converge is level-triggered, so a replayed change converges the pipeline to its CURRENT definition.
-import { InProcessInvoker, LambdaInvoker, functionName, type Invoker } from "../bridge";
+import { InProcessInvoker, LambdaInvoker, functionName, type Invoker } from "../invoke";
 import type { ConvergeDeps, ConvergeResult } from "../converge";
 import { toStatusError, type StatusError } from "../model";
 import type { ReplayItem } from "./select";

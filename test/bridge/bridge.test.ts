@@ -1,13 +1,8 @@
 // The bridge against a real nats-server with the in-process invoker and an in-memory executor.
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  Bridge,
-  InProcessInvoker,
-  type BridgeConfig,
-  type ChangeRecord,
-  type Invoker,
-} from "../../lib/bridge";
+import { Bridge, type BridgeConfig, type ChangeRecord } from "../../lib/bridge";
+import { InProcessInvoker, type Invoker } from "../../lib/invoke";
 import type { ConvergeDeps } from "../../lib/converge";
 import type { ChangeEvent } from "../../lib/model";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";

@@ -1,6 +1,6 @@
 // The dispatcher alone: per-key serialisation, coalescing, bounded concurrency, ack/nak, stop.
 import { describe, expect, it } from "vitest";
-import { Dispatcher, type Ticket } from "../../lib/bridge";
+import { Dispatcher, type Ticket } from "../../lib/bridge/internal";
 
 class FakeTicket implements Ticket {
   acked = 0;

@@ -1,5 +1,5 @@
 // Test doubles for the bridge: an in-memory executor and a quiet logger.
-import type { Log } from "../../lib/converge";
+import type { Log } from "../../lib/model";
 import type { Action, Executor, Plan } from "../../lib/executors/types";
 import type { Execution } from "../../lib/model";
 

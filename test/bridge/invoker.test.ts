@@ -3,7 +3,8 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { bridgeConfigFromEnv, LambdaInvoker, parseDuration } from "../../lib/bridge";
+import { bridgeConfigFromEnv, parseDuration } from "../../lib/bridge";
+import { LambdaInvoker } from "../../lib/invoke";
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());

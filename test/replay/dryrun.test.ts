@@ -10,7 +10,7 @@ import {
   selectHistory,
   type DryRunStep,
 } from "../../lib/replay";
-import { InProcessInvoker } from "../../lib/bridge";
+import { InProcessInvoker } from "../../lib/invoke";
 import { appendEvent, readEvents } from "../../lib/store";
 import {
   openProcessWorld,

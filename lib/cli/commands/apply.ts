@@ -1,7 +1,7 @@
 // `reef apply -f <file|dir>`: create or update pipelines from manifests, declaratively.
 import type { Command } from "commander";
 import { loadManifests, withPipelines, type WriteResult } from "../../pipelines";
-import { describeWrite } from "../../pipelines/present";
+import { describeWrite } from "../present";
 import { color, printJson } from "../output";
 
 interface Opts {

@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { parseIdArg, parseIntArg } from "../../pipelines/present";
+import { parseIdArg, parseIntArg } from "../present";
 import { UsageError } from "../output";
 import { printWrite } from "./publish";
 

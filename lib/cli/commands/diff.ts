@@ -1,7 +1,7 @@
 // `reef diff <id> <v1> [v2]`: unified diff of two versions' configs (v2: the current version).
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { parseIdArg, parseVersionArg } from "../../pipelines/present";
+import { parseIdArg, parseVersionArg } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `reef get <id>`: one pipeline, desired and observed side by side.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { age, executionsCell, parseIdArg, phaseCell, table } from "../../pipelines/present";
+import { age, executionsCell, parseIdArg, phaseCell, table } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {

@@ -3,7 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { isValidId } from "../../model";
 import { configToMermaid, withPipelines } from "../../pipelines";
-import { parseVersionArg } from "../../pipelines/present";
+import { parseVersionArg } from "../present";
 import { printJson, UsageError } from "../output";
 
 export function register(program: Command): void {

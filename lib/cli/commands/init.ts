@@ -1,7 +1,7 @@
 // `reef init <dir>`: scaffold a pipeline folder (manifest + sample config with tests).
 import type { Command } from "commander";
-import { scaffold } from "../../pipelines";
-import { parseIdArg } from "../../pipelines/present";
+import { scaffold } from "../scaffold";
+import { parseIdArg } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `reef list`: every pipeline, desired and observed side by side.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { age, errorCell, executionsCell, phaseCell, table } from "../../pipelines/present";
+import { age, errorCell, executionsCell, phaseCell, table } from "../present";
 import { printJson } from "../output";
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { createExecutor } from "../../executors";
 import { withPipelines } from "../../pipelines";
-import { parseIdArg, parseIntArg } from "../../pipelines/present";
+import { parseIdArg, parseIntArg } from "../present";
 import { UsageError } from "../output";
 
 interface Opts {

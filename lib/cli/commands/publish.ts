@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import type { DesiredStatus } from "../../model";
 import { withPipelines, type WriteResult } from "../../pipelines";
-import { describeWrite, parseIntArg, parseIdArg, parseVersionArg } from "../../pipelines/present";
+import { describeWrite, parseIntArg, parseIdArg, parseVersionArg } from "../present";
 import { color, printJson } from "../output";
 
 export interface WriteCliOpts {

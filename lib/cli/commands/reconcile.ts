@@ -1,6 +1,7 @@
 // `reef reconcile`: converge every pipeline now and remove orphaned executions.
 import type { Command } from "commander";
-import { bridgeConfigFromEnv, createInvoker } from "../../bridge";
+import { bridgeConfigFromEnv } from "../../bridge";
+import { createInvoker } from "../../invoke";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `reef rollback <id> [--to v]`: point the pipeline at an earlier version (default: the previous one).
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { parseIdArg, parseIntArg, parseVersionArg } from "../../pipelines/present";
+import { parseIdArg, parseIntArg, parseVersionArg } from "../present";
 import { printWrite, type WriteCliOpts } from "./publish";
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `reef status <id> [--watch]`: the observed status; --watch follows the status KV live.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { parseIdArg, statusLine } from "../../pipelines/present";
+import { parseIdArg, statusLine } from "../present";
 import { printJson } from "../output";
 
 export function register(program: Command): void {

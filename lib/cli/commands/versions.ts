@@ -1,7 +1,7 @@
 // `reef versions <id>`: the stored config versions of a pipeline.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { age, parseIdArg, table } from "../../pipelines/present";
+import { age, parseIdArg, table } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@
 import { mkdir, writeFile, access } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { isValidId, ID_RULE } from "../model";
-import { ValidationError } from "./errors";
+import { ValidationError } from "../pipelines";
 
 export interface ScaffoldResult {
   id: string;

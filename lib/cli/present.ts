@@ -1,7 +1,7 @@
-// Text presentation for the `reef` CLI (imported by lib/cli/commands only; the API returns JSON).
+// Text presentation and argument parsing of the `reef` CLI (the API returns JSON).
 import { InvalidArgumentError } from "commander";
 import { ID_RULE, isValidId, isValidVersion, VERSION_RULE, type PipelineStatus } from "../model";
-import type { PipelineView, WriteResult } from "./service";
+import type { PipelineView, WriteResult } from "../pipelines";
 
 /** commander argument parser for pipeline ids: a bad id is a usage error (exit 2). */
 export function parseIdArg(value: string): string {

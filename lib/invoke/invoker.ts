@@ -1,11 +1,11 @@
-// How the bridge calls the functions: through the Lambda Invoke API (AWS, or serverless-offline's
-// lambda port locally), or in-process (lib/converge directly) for tests and benchmarks.
+// How reef calls its functions (the bridge, `reef reconcile`, live replay): through the Lambda
+// Invoke API (AWS, or serverless-offline's lambda port locally), or in this process (lib/converge
+// directly: tests, benchmarks, `--in-process`).
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { converge, convergeDepsFromEnv, reconcile } from "../converge";
 import type { ConvergeDeps, ConvergeResult, ReconcileResult } from "../converge";
 import type { ChangeEvent } from "../model";
-import type { BridgeConfig } from "./config";
-import { BridgeError } from "./errors";
+import { InvokeError } from "./errors";
 
 export interface Invoker {
   readonly kind: "lambda" | "in-process";
@@ -19,10 +19,19 @@ export function functionName(stage: string, fn: string): string {
   return `reef-${stage}-${fn}`;
 }
 
-export type LambdaInvokerOptions = Pick<
-  BridgeConfig,
-  "stage" | "lambdaEndpoint" | "region" | "convergeTimeoutMs" | "reconcileTimeoutMs"
->;
+export interface LambdaInvokerOptions {
+  /** Function names are `reef-<stage>-<function>`. */
+  stage: string;
+  /** Lambda API endpoint (serverless-offline); unset means AWS itself. */
+  lambdaEndpoint?: string;
+  region: string;
+  convergeTimeoutMs: number;
+  reconcileTimeoutMs: number;
+}
+
+export interface InvokerOptions extends LambdaInvokerOptions {
+  invoker: "lambda" | "in-process";
+}
 
 export class LambdaInvoker implements Invoker {
   readonly kind = "lambda" as const;
@@ -74,20 +83,20 @@ export class LambdaInvoker implements Invoker {
         }),
       );
     } catch (err) {
-      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: ${(err as Error)?.message ?? String(err)}`);
+      throw new InvokeError("INVOKE_FAILED", `invoke ${name}: ${(err as Error)?.message ?? String(err)}`);
     }
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
     // A handler error is HTTP 200 with FunctionError set: never mistake it for a result.
     if (out.FunctionError) {
-      throw new BridgeError("FUNCTION_ERROR", `${name} failed: ${describeFunctionError(text)}`);
+      throw new InvokeError("FUNCTION_ERROR", `${name} failed: ${describeFunctionError(text)}`);
     }
     if (out.StatusCode !== undefined && (out.StatusCode < 200 || out.StatusCode > 299)) {
-      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: status ${out.StatusCode}`);
+      throw new InvokeError("INVOKE_FAILED", `invoke ${name}: status ${out.StatusCode}`);
     }
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new BridgeError("INVOKE_FAILED", `invoke ${name}: answer is not JSON: ${text.slice(0, 200)}`);
+      throw new InvokeError("INVOKE_FAILED", `invoke ${name}: answer is not JSON: ${text.slice(0, 200)}`);
     }
   }
 
@@ -124,7 +133,7 @@ export class InProcessInvoker implements Invoker {
   async close(): Promise<void> {}
 }
 
-export function createInvoker(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Invoker {
+export function createInvoker(config: InvokerOptions, env: NodeJS.ProcessEnv = process.env): Invoker {
   if (config.invoker === "in-process") return new InProcessInvoker(() => convergeDepsFromEnv(undefined, env));
   return new LambdaInvoker(config, env);
 }

@@ -1,0 +1,7 @@
+// The bridge's parts below its public surface (./index), for tests: not for other modules.
+export * from "./index";
+export { changeEventOf, superviseConsumer } from "./consumer";
+export { Dispatcher } from "./dispatcher";
+export type { Ticket, DispatcherOptions } from "./dispatcher";
+export { writeFailedStatus } from "./failed-status";
+export { writeChangeRecord } from "./record";

@@ -1,0 +1,12 @@
+// Errors of an invocation, with stable codes that reach the events stream and a pipeline's status.
+import { ReefError } from "../model";
+
+export type InvokeErrorCode =
+  /** The function ran and threw (Lambda `FunctionError`). */
+  | "FUNCTION_ERROR"
+  /** The function could not be reached or did not answer in time. */
+  | "INVOKE_FAILED";
+
+export class InvokeError extends ReefError<InvokeErrorCode> {
+  override name = "InvokeError";
+}
