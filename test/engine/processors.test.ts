@@ -262,6 +262,80 @@ ${fileOut(out)}
     expect(readLines(out)).toEqual(["ok:1", "ok:2", "ok:3"]);
   });
 
+  // The program's answers, one output line per message: the answer, or the processing error.
+  const subprocessAnswers = async (script: string, fields: string, inputs: string[]) => {
+    const dir = tempDir();
+    const out = join(dir, "out.txt");
+    const program = join(dir, "program.sh");
+    writeFileSync(program, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    await runToEnd(`
+input:
+  generate:
+    count: ${inputs.length}
+    interval: ""
+    mapping: 'root = ${JSON.stringify(inputs)}.index(counter() - 1)'
+pipeline:
+  threads: 1
+  processors:
+    - subprocess:
+        name: ${program}
+${fields}
+    - catch:
+        - mapping: 'root = "error: " + error()'
+${fileOut(out)}
+`);
+    return readLines(out);
+  };
+
+  it("subprocess with codec_recv netstring: a malformed length fails that message, the next gets a fresh program", async () => {
+    const lines = await subprocessAnswers(
+      `while read line; do
+  case "$line" in
+    bad) printf 'abc:xyz,' ;;
+    *) printf '%d:%s,' "\${#line}" "$line" ;;
+  esac
+done`,
+      "        codec_recv: netstring",
+      ["a", "bad", "c"],
+    );
+    expect(lines).toEqual([
+      "a",
+      "error: invalid netstring from subprocess: unable to decode length 'abc'",
+      "c",
+    ]);
+  });
+
+  it("subprocess: an answer larger than max_buffer fails its message (bounded), for every codec", async () => {
+    const big = (codec: string) =>
+      `while read line; do
+  if [ "$line" = big ]; then n=5000; else n=3; fi
+  ${codec}
+done`;
+    const fields = (codec: string) => `        max_buffer: 1024\n        codec_recv: ${codec}`;
+    expect(
+      await subprocessAnswers(big(`head -c $n /dev/zero | tr '\\0' x; echo`), fields("lines"), [
+        "a",
+        "big",
+        "c",
+      ]),
+    ).toEqual(["xxx", "error: subprocess response is larger than max_buffer (1024 bytes)", "xxx"]);
+    expect(
+      await subprocessAnswers(
+        big(`printf '%d:' $n; head -c $n /dev/zero | tr '\\0' x; printf ','`),
+        fields("netstring"),
+        ["a", "big", "c"],
+      ),
+    ).toEqual(["xxx", "error: subprocess response is larger than max_buffer (1024 bytes)", "xxx"]);
+    expect(
+      await subprocessAnswers(
+        big(`if [ $n = 3 ]; then printf '\\000\\000\\000\\003'; else printf '\\000\\000\\023\\210'; fi
+  head -c $n /dev/zero | tr '\\0' x`),
+        fields("length_prefixed_uint32_be"),
+        ["a", "big", "c"],
+      ),
+    ).toEqual(["xxx", "error: subprocess response is larger than max_buffer (1024 bytes)", "xxx"]);
+  });
+
   it("workflow runs branches as a DAG inferred from request/result maps and records meta", async () => {
     const out = join(tempDir(), "out.jsonl");
     await runToEnd(`
