@@ -21,5 +21,5 @@ export interface ChangeRecord {
  * (lib/store/events.ts: prevSeq/prevHash/hash, deduplicated on retry).
  */
 export async function writeChangeRecord(store: Store, record: ChangeRecord): Promise<void> {
-  await appendEvent(store, record);
+  await appendEvent(store, { ...record, trigger: "change" });
 }

@@ -13,6 +13,7 @@ import {
 import type { DefinitionEntry, Store } from "../store";
 import { describeAction, type Executor, type Plan } from "../executors/types";
 import { plan, type Desired } from "./plan";
+import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";
 import { buildStatus } from "./status";
 
 export interface ConvergeDeps {
@@ -168,26 +169,42 @@ export interface ReconcileResult {
 /**
  * Converges every pipeline reef knows of: every defined key, plus every pipeline that still has
  * labelled executions or a status entry without a definition (orphans, removed by the same rules).
+ * What it does is recorded in the events stream (lib/converge/record.ts).
  */
 export async function reconcile(deps: ConvergeDeps, concurrency = 4): Promise<ReconcileResult> {
   const defined = await deps.store.listDefinitionKeys();
   const withExecutions = (await deps.executor.list()).map((e) => e.pipeline);
-  const withStatus = (await deps.store.listStatuses()).map((s) => s.id);
+  const statuses = await deps.store.listStatuses();
+  const statusRevision = new Map(statuses.map((s) => [s.id, s.revision]));
   const definedSet = new Set(defined);
-  const orphans = [...new Set([...withExecutions, ...withStatus])].filter((id) => !definedSet.has(id)).sort();
+  const orphans = [...new Set([...withExecutions, ...statusRevision.keys()])]
+    .filter((id) => !definedSet.has(id))
+    .sort();
   const ids = [...defined, ...orphans];
 
   const results: ConvergeResult[] = [];
   const failures: ReconcileResult["failures"] = [];
+  const record = async (step: ReconcileStep) => {
+    try {
+      await recordReconcileStep(deps.store, step);
+    } catch (err) {
+      failures.push({ id: step.id, error: notRecorded(err) });
+      deps.log?.error("reconcile step not recorded", { pipeline: step.id, error: notRecorded(err) });
+    }
+  };
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const id = ids[next++];
+      const startedAt = Date.now();
       try {
-        results.push(await converge(deps, id));
+        const result = await converge(deps, id);
+        results.push(result);
+        if (reconcileActed(result, statusRevision.get(id))) await record({ id, result, startedAt });
       } catch (err) {
         failures.push({ id, error: toStatusError(err) });
         deps.log?.error("converge failed during reconcile", { pipeline: id, error: toStatusError(err) });
+        await record({ id, error: toStatusError(err), startedAt });
       }
     }
   };

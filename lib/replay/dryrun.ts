@@ -35,6 +35,8 @@ export interface DryRunStep {
   then: PlanView | null;
   /** What reef did at the time (from the record). */
   recorded: {
+    /** `change` (handled by the bridge) or `reconcile`. */
+    trigger: string;
     outcome: string;
     revision: number | null;
     actions: string[];
@@ -58,6 +60,7 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
   const rec = item.recorded;
   const recorded: DryRunStep["recorded"] = rec
     ? {
+        trigger: rec.trigger ?? "change",
         outcome: rec.outcome,
         revision: rec.result?.revision ?? null,
         actions: rec.result?.actions ?? [],
@@ -78,7 +81,11 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
     notes,
   };
 
-  const entry = await store.getDefinitionAt(id, revision);
+  // revision 0: the key had no entry at all when the reconcile removed an orphan (as purged)
+  const entry: DefinitionEntry | null =
+    revision === 0
+      ? { key: id, revision, operation: "PURGE", value: new Uint8Array(), created: item.time }
+      : await store.getDefinitionAt(id, revision);
   if (!entry) {
     notes.push(await revisionGoneNote(store, id, revision));
     return step;

@@ -10,6 +10,8 @@ export interface EventRow {
   pipeline: string;
   operation: string | null;
   revision: number | null;
+  /** What made reef act: `change` (the bridge) or `reconcile`. */
+  trigger: string | null;
   outcome: string;
   phase: string | null;
   actions: string[];
@@ -27,6 +29,7 @@ export function eventRow(ev: StoredEvent): EventRow {
     pipeline: ev.pipeline,
     operation: r?.event?.operation ?? null,
     revision: r?.event?.revision ?? null,
+    trigger: r ? (r.trigger ?? "change") : null,
     outcome: r ? r.outcome : "unreadable",
     phase: r?.result?.phase ?? null,
     actions: r?.result?.actions ?? [],
@@ -38,13 +41,25 @@ export function eventRow(ev: StoredEvent): EventRow {
 }
 
 export function eventsTable(rows: EventRow[]): string {
-  const head = ["SEQ", "TIME", "PIPELINE", "OP", "REV", "OUTCOME", "PHASE", "DURATION", "ACTIONS / ERROR"];
+  const head = [
+    "SEQ",
+    "TIME",
+    "PIPELINE",
+    "OP",
+    "REV",
+    "BY",
+    "OUTCOME",
+    "PHASE",
+    "DURATION",
+    "ACTIONS / ERROR",
+  ];
   const body = rows.map((r) => [
     String(r.seq),
     r.time,
     r.pipeline,
     r.operation ?? "-",
     r.revision === null ? "-" : String(r.revision),
+    r.trigger ?? "-",
     r.outcome,
     r.phase ?? "-",
     r.durationMs === null ? "-" : `${r.durationMs}ms`,
@@ -122,7 +137,7 @@ export function dryRunText(s: DryRunStep): string {
     const r = s.recorded;
     const err = r.error ? `  error ${r.error.code}: ${r.error.message}` : "";
     lines.push(
-      `  recorded: ${r.outcome}${r.phase ? ` phase ${r.phase}` : ""}${r.revision !== null ? ` (acted on rev ${r.revision})` : ""}: ${r.actions.join("; ") || "nothing done"}${err}`,
+      `  recorded${r.trigger === "reconcile" ? " (by the reconcile)" : ""}: ${r.outcome}${r.phase ? ` phase ${r.phase}` : ""}${r.revision !== null ? ` (acted on rev ${r.revision})` : ""}: ${r.actions.join("; ") || "nothing done"}${err}`,
     );
   }
   if (d) {

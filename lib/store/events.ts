@@ -21,9 +21,21 @@ export interface RecordedResult {
   error: StatusError | null;
 }
 
-/** One handled change, as the bridge reports it. */
+/**
+ * What made reef act: `change`, a change of the definitions the bridge handled (records without a
+ * trigger are changes too: they predate the field); `reconcile`, the reconcile, when it acted or
+ * handled a revision no record covered yet (a change made while no bridge ran, an orphan, drift).
+ */
+export type RecordTrigger = "change" | "reconcile";
+
+/** One action of reef on a pipeline: a handled change, or what the reconcile did. */
 export interface EventRecordInput {
+  /**
+   * The change acted on. For the reconcile: the pipeline's KV entry it converged to (operation
+   * `PURGE` and revision 0 when the key has no entry at all) and the time it acted.
+   */
   event: ChangeEvent;
+  trigger?: RecordTrigger;
   outcome: "ok" | "failed";
   /** Present when outcome is `ok`. */
   result?: RecordedResult;

@@ -20,6 +20,7 @@ export {
 export type {
   EventRecordInput,
   EventRecord,
+  RecordTrigger,
   RecordedResult,
   StoredEvent,
   EventFilter,

@@ -81,10 +81,12 @@ describe("reef events and reef replay --dry-run", () => {
     const table = await reef(["events", "--pipeline", id], env);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^SEQ\s+TIME\s+PIPELINE\s+OP\s+REV\s+OUTCOME\s+PHASE\s+DURATION\s+ACTIONS/);
+    expect(lines[0]).toMatch(/^SEQ\s+TIME\s+PIPELINE\s+OP\s+REV\s+BY\s+OUTCOME\s+PHASE\s+DURATION\s+ACTIONS/);
     expect(lines).toHaveLength(6);
     expect(lines[1]).toMatch(
-      new RegExp(`^${seqs[0]}\\s.*${id}\\s+PUT\\s+\\d+\\s+ok\\s+running\\s+\\d+ms\\s+start ${id}#0 v1$`),
+      new RegExp(
+        `^${seqs[0]}\\s.*${id}\\s+PUT\\s+\\d+\\s+change\\s+ok\\s+running\\s+\\d+ms\\s+start ${id}#0 v1$`,
+      ),
     );
     expect(lines[3]).toMatch(/ok\s+stopped\s+\d+ms\s+stop /);
 
