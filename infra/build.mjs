@@ -1,6 +1,6 @@
 // Bundles the entrypoints that run outside vitest: the `reef` CLI (which also hosts the bridge and
-// the local stack) and the runner (the execution entrypoint, self-contained so an image needs
-// nothing but node and this file). Lambda bundles are made by serverless-esbuild instead.
+// the local stack), the runner (the execution entrypoint, self-contained so an image needs
+// nothing but node and this file) and the local stack's tether (lib/local/tether.ts). Lambda bundles are made by serverless-esbuild instead.
 import { build } from "esbuild";
 import { mkdir, rm } from "node:fs/promises";
 
@@ -35,7 +35,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { runner: "./lib/runner/main.ts" },
+    entryPoints: { runner: "./lib/runner/main.ts", tether: "./lib/local/tether-main.ts" },
     outExtension: { ".js": ".mjs" },
     outdir: "dist",
   }),

@@ -2,6 +2,7 @@
 // `register(program)`; this file only wires them together and maps errors to exit codes:
 // 0 done, 1 failed, 2 usage error.
 import { Command, CommanderError } from "commander";
+import { useLocalNats } from "../local";
 import { commands } from "./commands";
 import { exitCodeFor, printError } from "./output";
 
@@ -12,6 +13,11 @@ const program = new Command("reef")
   .exitOverride();
 
 for (const register of commands) register(program);
+// The nats-server `npm start` started requires the credentials it keeps in REEF_HOME: every command
+// but `up` (which decides that itself) finds them there.
+program.hook("preAction", (_program, command) => {
+  if (command.name() !== "up") useLocalNats(process.env);
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -10,3 +10,5 @@ export type { LocalPaths } from "./paths";
 export { up, down } from "./stack";
 export type { DownResult, Printer, RunningStack, UpOptions } from "./stack";
 export { LocalStackError } from "./errors";
+export { ensureLocalNatsAuth, readLocalNatsAuth, useLocalNats } from "./nats-auth";
+export type { LocalNatsAuth } from "./nats-auth";

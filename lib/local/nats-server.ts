@@ -14,6 +14,8 @@ export interface NatsServerOptions {
   detached?: boolean;
   /** Bound on the wait for the port to accept connections. */
   startTimeoutMs?: number;
+  /** A nats-server config file (`-c`; the local stack's holds its credentials). Flags override it. */
+  configFile?: string;
 }
 
 export interface NatsServer {
@@ -53,6 +55,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   const port = opts.port || (await freePort());
   mkdirSync(opts.storeDir, { recursive: true });
   const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", opts.storeDir];
+  if (opts.configFile) args.unshift("-c", opts.configFile);
   if (opts.logFile) args.push("-l", opts.logFile);
   let child: ChildProcess;
   try {

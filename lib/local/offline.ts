@@ -21,6 +21,8 @@ export interface OfflineOptions {
   onLine?: (line: string) => void;
   /** Bound on the wait for the lambda port (bundling takes seconds). */
   startTimeoutMs?: number;
+  /** Called with the pid of the process group at once, before the (long) wait for the port. */
+  onSpawn?(pid: number): void;
 }
 
 export interface Offline {
@@ -33,12 +35,32 @@ export interface Offline {
   exited: Promise<number | null>;
 }
 
-export async function startOffline(opts: OfflineOptions): Promise<Offline> {
-  if (await portAnswers("127.0.0.1", opts.lambdaPort)) {
-    throw new LocalStackError(
-      `port ${opts.lambdaPort} (lambda) is already in use: set REEF_LAMBDA_PORT, or stop what runs there ('npm run down')`,
-    );
+/**
+ * The ports serverless-offline opens, with the setting that moves each (serverless.yml; there are
+ * no websocket or ALB events, so it opens no other port).
+ */
+export function offlinePorts(opts: { lambdaPort: number; httpPort: number }) {
+  return [
+    { port: opts.lambdaPort, what: "lambda", setting: "REEF_LAMBDA_PORT" },
+    { port: opts.httpPort, what: "http", setting: "REEF_HTTP_PORT" },
+  ];
+}
+
+/** Fails with a clear message when a port is taken (by a program that is not reef's). */
+export async function assertPortsFree(
+  ports: { port: number; what: string; setting: string }[],
+): Promise<void> {
+  for (const { port, what, setting } of ports) {
+    if (await portAnswers("127.0.0.1", port)) {
+      throw new LocalStackError(
+        `port ${port} (${what}) is already in use: set ${setting}, or stop what runs there ('npm run down')`,
+      );
+    }
   }
+}
+
+export async function startOffline(opts: OfflineOptions): Promise<Offline> {
+  await assertPortsFree(offlinePorts(opts));
   const cli = serverlessCli(opts.projectDir);
   const child: ChildProcess = spawn(process.execPath, [cli, "offline", "start"], {
     cwd: opts.projectDir,
@@ -58,6 +80,7 @@ export async function startOffline(opts: OfflineOptions): Promise<Offline> {
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+  if (child.pid) opts.onSpawn?.(child.pid);
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
   const tail: string[] = [];
   const functions: string[] = [];

@@ -22,6 +22,7 @@ export interface LocalPaths {
   natsPidFile: string;
   upPidFile: string;
   offlinePidFile: string;
+  tetherPidFile: string;
 }
 
 /** `.reef/` under the project unless REEF_HOME says otherwise. */
@@ -35,5 +36,6 @@ export function localPaths(env: NodeJS.ProcessEnv = process.env, project = proje
     natsPidFile: join(home, "nats-server.pid"),
     upPidFile: join(home, "up.pid"),
     offlinePidFile: join(home, "offline.pid"),
+    tetherPidFile: join(home, "tether.pid"),
   };
 }

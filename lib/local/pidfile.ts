@@ -1,64 +1,45 @@
-// Pid files of the processes the local stack leaves running (nats-server) or may leave behind.
+// Pid files of what the local stack starts (reef up itself, serverless-offline, nats-server, the
+// tether). A record is the pid with its start time: pids are reused, so a pid file names a process
+// only while both match, and reef never signals a stranger.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isAlive, processStartTime, terminate } from "../processes";
 
-export function writePid(file: string, pid: number): void {
-  writeFileSync(file, `${pid}\n`);
+export interface PidRecord {
+  pid: number;
+  /** Clock ticks since boot (/proc/<pid>/stat); null where the OS does not tell. */
+  startTime: string | null;
+  /** The NATS URL, in the nats-server's record (the CLI finds the local server by it). */
+  url?: string;
 }
 
-/**
- * The pid in `file` if that process is alive and its command line contains `expect` (a pid file
- * outlives its process, and pids are reused: never signal a stranger).
- */
-export function livePid(file: string, expect: string): number | null {
-  let pid: number;
+export function writePid(file: string, pid: number, extra: { url?: string } = {}): void {
+  const record: PidRecord = { pid, startTime: processStartTime(pid), ...extra };
+  writeFileSync(file, JSON.stringify(record) + "\n");
+}
+
+/** The record in `file` while its process still runs (same pid, same start time); else null. */
+export function ownedPid(file: string): PidRecord | null {
+  let record: Partial<PidRecord>;
   try {
-    pid = Number(readFileSync(file, "utf8").trim());
+    record = JSON.parse(readFileSync(file, "utf8")) as Partial<PidRecord>;
   } catch {
-    return null;
+    return null; // missing, or not a record of ours (an old plain pid file says nothing about start time)
   }
-  if (!Number.isInteger(pid) || pid <= 1) return null;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null;
-  }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-    if (!cmdline.includes(expect)) return null;
-  } catch {
-    // no /proc (macOS): trust the pid file
-  }
-  return pid;
+  if (typeof record !== "object" || record === null) return null;
+  const { pid, startTime } = record;
+  if (!Number.isInteger(pid) || pid! <= 1) return null;
+  const start = typeof startTime === "string" ? startTime : null;
+  return isAlive(pid!, start) ? { ...record, pid: pid!, startTime: start } : null;
 }
 
 export function removePid(file: string): void {
   rmSync(file, { force: true });
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone (bounded). */
-export async function terminatePid(pid: number, graceMs = 5_000, group = false): Promise<boolean> {
-  const target = group ? -pid : pid;
-  const send = (s: NodeJS.Signals) => {
-    try {
-      process.kill(target, s);
-    } catch {
-      // gone
-    }
-  };
-  send("SIGTERM");
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (!alive()) return true;
-  send("SIGKILL");
-  const killDeadline = Date.now() + 2_000;
-  while (alive() && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
-  return !alive();
+/**
+ * Ends the process of a record: SIGTERM, SIGKILL after `graceMs`. `group`: the whole process group
+ * it leads (serverless-offline and its workers). Resolves with whether it is gone (bounded).
+ */
+export function terminatePid(record: PidRecord, graceMs: number, group = false): Promise<boolean> {
+  return terminate(record.pid, record.startTime, graceMs, { group });
 }

@@ -13,9 +13,11 @@ import type { Execution, ExecutorKind } from "../model";
 import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { LocalStackError } from "./errors";
 import { portAnswers, startNatsServer, type NatsServer } from "./nats-server";
-import { startOffline, type Offline } from "./offline";
-import { localPaths, projectDir } from "./paths";
-import { livePid, removePid, terminatePid, writePid } from "./pidfile";
+import { ensureLocalNatsAuth } from "./nats-auth";
+import { assertPortsFree, offlinePorts, startOffline, type Offline } from "./offline";
+import { localPaths, projectDir, type LocalPaths } from "./paths";
+import { ownedPid, removePid, terminatePid, writePid } from "./pidfile";
+import { startTether } from "./tether";
 import { loadSample } from "./sample";
 
 export interface Printer {
@@ -71,139 +73,193 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
   const paths = localPaths(env, project);
   mkdirSync(paths.logs, { recursive: true });
 
-  const other = livePid(paths.upPidFile, "reef");
-  if (other && other !== process.pid) {
+  const other = ownedPid(paths.upPidFile);
+  if (other && other.pid !== process.pid) {
     throw new LocalStackError(
-      `reef up already runs (pid ${other}); stop it with Ctrl-C there, or 'npm run down'`,
+      `reef up already runs (pid ${other.pid}); stop it with Ctrl-C there, or 'npm run down'`,
     );
   }
+  writePid(paths.upPidFile, process.pid);
 
   const natsPort = port(env, "REEF_NATS_PORT", 4222);
   const lambdaPort = port(env, "REEF_LAMBDA_PORT", 3002);
   const httpPort = port(env, "REEF_HTTP_PORT", 3000);
 
-  // 1. NATS: reuse whatever answers at NATS_URL, else start a local JetStream server.
-  const natsUrl = env.NATS_URL || `nats://127.0.0.1:${natsPort}`;
-  let startedNats = false;
-  let natsServer: NatsServer | undefined;
-  const lp = loopbackPort(natsUrl);
-  const answers = lp !== null ? await portAnswers("127.0.0.1", lp) : true;
-  if (!answers) {
-    const server = (natsServer = await startNatsServer({
-      port: lp!,
-      storeDir: paths.natsStore,
-      logFile: join(paths.logs, "nats-server.log"),
-      detached: true, // its own process group: a Ctrl-C reaches it only through stop()
-    }));
-    writePid(paths.natsPidFile, server.pid);
-    startedNats = true;
-    say(`nats-server   started on ${natsUrl} (JetStream store ${paths.natsStore}, pid ${server.pid})`);
-  } else {
-    say(`nats-server   using ${natsUrl}${lp === null ? "" : " (already running)"}`);
-  }
-  // Everything below (handlers, bridge, executions) sees the same settings.
-  env.NATS_URL = natsUrl;
-  env.REEF_STATE_DIR = paths.stateDir;
-  env.REEF_STAGE ||= "dev";
-
-  // 2. Buckets (Store.open creates what is missing) and the sample pipeline.
-  const nc = await connectNats({ name: "reef-up", env });
-  let sampleLine: string | undefined;
+  // What this start launched, undone in reverse order by stop() or by a failed start.
+  const undo: (() => Promise<void>)[] = [async () => removePid(paths.upPidFile)];
+  const unwind = async () => {
+    for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
+  };
   try {
-    const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
-    say(
-      `buckets       ${store.names.pipelines} (KV), ${store.names.configs} (objects), ${store.names.status} (KV), ${store.names.events} (stream)`,
-    );
-    if (!opts.noSample) {
-      const sample = await loadSample(store, project);
-      sampleLine = sample.created
-        ? `sample        pipeline '${sample.id}' loaded as a draft (infra/local/sample/)`
-        : `sample        pipeline '${sample.id}' exists already: left as it is`;
-      if (sample.configProblem) sampleLine += ` — config not stored: ${sample.configProblem}`;
-    }
-  } finally {
-    await nc.close();
-  }
-  if (sampleLine) say(sampleLine);
+    await endLeftovers(paths, say);
+    await assertPortsFree(offlinePorts({ lambdaPort, httpPort }));
 
-  // 3. Executor (CONTRACT.md §4), fixed for handlers and bridge alike.
-  const executor = await chooseExecutorKind(env);
-  env.REEF_EXECUTOR = executor;
-  say(
-    `executor      ${executor} — ${
-      executor === "process"
-        ? `executions are child processes, records in ${paths.stateDir}`
-        : executor === "docker"
-          ? "executions are containers (labels reef.pipeline/version/digest)"
-          : "executions are ECS services"
-    } (REEF_EXECUTOR to choose)`,
-  );
+    // The tether ends nats-server and serverless-offline whenever this process ends, however it dies.
+    const tether = startTether({ projectDir: project, graceMs: 5_000 });
+    writePid(paths.tetherPidFile, tether.pid);
+    undo.push(async () => {
+      tether.close();
+      removePid(paths.tetherPidFile);
+    });
 
-  if (executor === "docker") {
-    const { ensureLocalRunnerImage } = await import("../executors/docker");
-    const image = await ensureLocalRunnerImage({ env });
-    say(
-      image.skipped
-        ? `runner image  ${image.image}: ${image.skipped}`
-        : `runner image  ${image.image} ${image.built ? "built (no registry needed)" : "up to date"}`,
-    );
-  }
-
-  // The HTTP api requires `x-api-key`; the key is kept in .reef/api-key across starts.
-  env.REEF_API_KEY = apiKeyForLocalStack({ env, stateDir: paths.home });
-
-  // 4. The functions under serverless-offline.
-  say(`functions     starting serverless-offline (bundling takes a few seconds)…`);
-  const offline = await startOffline({
-    projectDir: project,
-    lambdaPort,
-    httpPort,
-    env,
-    logFile: join(paths.logs, "functions.log"),
-    onLine: (line) => opts.print.echo?.("functions", line),
-    startTimeoutMs: env.REEF_OFFLINE_START_TIMEOUT ? Number(env.REEF_OFFLINE_START_TIMEOUT) * 1000 : 90_000,
-  });
-  writePid(paths.offlinePidFile, offline.pid);
-  const fns = offline.functions.length ? offline.functions.join(", ") : `reef-${env.REEF_STAGE}-converge, …`;
-  say(`functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`);
-  say(`api key       ${env.REEF_API_KEY} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
-
-  // 5. The bridge, in this process.
-  env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;
-  let bridge: RunningBridge;
-  try {
-    bridge = await startBridge({ env });
-  } catch (err) {
-    await offline.stop();
-    throw err;
-  }
-  writePid(paths.upPidFile, process.pid);
-  say(
-    `bridge        consuming ${env.REEF_PIPELINES_BUCKET || "pipelines"} changes → converge; reconcile every ${Math.round(bridge.config.resyncIntervalMs / 1000)} s`,
-  );
-
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      await bridge.stop();
-      await offline.stop();
-      removePid(paths.offlinePidFile);
-      removePid(paths.upPidFile);
-      if (natsServer) {
-        await natsServer.stop();
+    // 1. NATS: reuse whatever answers at NATS_URL, else start a local JetStream server that requires
+    //    the credentials kept in REEF_HOME (CONTRACT.md §5).
+    const natsUrl = env.NATS_URL || `nats://127.0.0.1:${natsPort}`;
+    let natsServer: NatsServer | undefined;
+    const lp = loopbackPort(natsUrl);
+    const answers = lp !== null ? await portAnswers("127.0.0.1", lp) : true;
+    if (!answers) {
+      const auth = ensureLocalNatsAuth(paths.home);
+      const server = (natsServer = await startNatsServer({
+        port: lp!,
+        storeDir: paths.natsStore,
+        logFile: join(paths.logs, "nats-server.log"),
+        configFile: auth.configFile,
+        detached: true, // its own process group: a Ctrl-C reaches it only through stop()
+      }));
+      tether.own(server.pid);
+      writePid(paths.natsPidFile, server.pid, { url: natsUrl });
+      undo.push(async () => {
+        await server.stop();
+        tether.release(server.pid);
         removePid(paths.natsPidFile);
         say(`nats-server   stopped (data kept in ${paths.natsStore}); executions keep running`);
-      }
-    })());
-  // serverless-offline dying under us is fatal for the control plane: stop the rest too.
-  void offline.exited.then(() => {
-    if (!stopping) {
-      say("functions     serverless-offline exited unexpectedly: stopping (see .reef/logs/functions.log)");
-      process.exitCode = 1;
-      void stop();
+      });
+      // Everything below (handlers, bridge, executions) authenticates with them.
+      delete env.NATS_CREDS;
+      delete env.NATS_TOKEN;
+      env.NATS_USER = auth.user;
+      env.NATS_PASSWORD = auth.password;
+      say(`nats-server   started on ${natsUrl} (JetStream store ${paths.natsStore}, pid ${server.pid})`);
+      say(`nats auth     user ${auth.user}, password in ${auth.configFile} (mode 0600; npx reef finds it)`);
+    } else {
+      say(`nats-server   using ${natsUrl}${lp === null ? "" : " (already running)"}`);
     }
-  });
-  return { natsUrl, startedNats, executor, offline, bridge, stop };
+    // Everything below (handlers, bridge, executions) sees the same settings.
+    env.NATS_URL = natsUrl;
+    env.REEF_STATE_DIR = paths.stateDir;
+    env.REEF_STAGE ||= "dev";
+
+    // 2. Buckets (Store.open creates what is missing) and the sample pipeline.
+    const nc = await connectNats({ name: "reef-up", env });
+    let sampleLine: string | undefined;
+    try {
+      const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
+      say(
+        `buckets       ${store.names.pipelines} (KV), ${store.names.configs} (objects), ${store.names.status} (KV), ${store.names.events} (stream)`,
+      );
+      if (!opts.noSample) {
+        const sample = await loadSample(store, project);
+        sampleLine = sample.created
+          ? `sample        pipeline '${sample.id}' loaded as a draft (infra/local/sample/)`
+          : `sample        pipeline '${sample.id}' exists already: left as it is`;
+        if (sample.configProblem) sampleLine += ` — config not stored: ${sample.configProblem}`;
+      }
+    } finally {
+      await nc.close();
+    }
+    if (sampleLine) say(sampleLine);
+
+    // 3. Executor (CONTRACT.md §4), fixed for handlers and bridge alike.
+    const executor = await chooseExecutorKind(env);
+    env.REEF_EXECUTOR = executor;
+    say(
+      `executor      ${executor} — ${
+        executor === "process"
+          ? `executions are child processes, records in ${paths.stateDir}`
+          : executor === "docker"
+            ? "executions are containers (labels reef.pipeline/version/digest)"
+            : "executions are ECS services"
+      } (REEF_EXECUTOR to choose)`,
+    );
+
+    if (executor === "docker") {
+      const { ensureLocalRunnerImage } = await import("../executors/docker");
+      const image = await ensureLocalRunnerImage({ env });
+      say(
+        image.skipped
+          ? `runner image  ${image.image}: ${image.skipped}`
+          : `runner image  ${image.image} ${image.built ? "built (no registry needed)" : "up to date"}`,
+      );
+    }
+
+    // The HTTP api requires `x-api-key`; the key is kept in .reef/api-key across starts.
+    env.REEF_API_KEY = apiKeyForLocalStack({ env, stateDir: paths.home });
+
+    // 4. The functions under serverless-offline.
+    say(`functions     starting serverless-offline (bundling takes a few seconds)…`);
+    const offline = await startOffline({
+      projectDir: project,
+      lambdaPort,
+      httpPort,
+      env,
+      logFile: join(paths.logs, "functions.log"),
+      onLine: (line) => opts.print.echo?.("functions", line),
+      startTimeoutMs: env.REEF_OFFLINE_START_TIMEOUT ? Number(env.REEF_OFFLINE_START_TIMEOUT) * 1000 : 90_000,
+      onSpawn: (pid) => {
+        tether.own(pid);
+        writePid(paths.offlinePidFile, pid);
+      },
+    });
+    undo.push(async () => {
+      await offline.stop();
+      tether.release(offline.pid);
+      removePid(paths.offlinePidFile);
+    });
+    const fns = offline.functions.length
+      ? offline.functions.join(", ")
+      : `reef-${env.REEF_STAGE}-converge, …`;
+    say(
+      `functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`,
+    );
+    say(`api key       ${env.REEF_API_KEY} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
+
+    // 5. The bridge, in this process.
+    env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;
+    const bridge = await startBridge({ env });
+    undo.push(() => bridge.stop());
+    say(
+      `bridge        consuming ${env.REEF_PIPELINES_BUCKET || "pipelines"} changes → converge; reconcile every ${Math.round(bridge.config.resyncIntervalMs / 1000)} s`,
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= unwind());
+    // serverless-offline dying under us is fatal for the control plane: stop the rest too.
+    void offline.exited.then(() => {
+      if (!stopping) {
+        say("functions     serverless-offline exited unexpectedly: stopping (see .reef/logs/functions.log)");
+        process.exitCode = 1;
+        void stop();
+      }
+    });
+    return { natsUrl, startedNats: natsServer !== undefined, executor, offline, bridge, stop };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+/**
+ * A start that did not stop (SIGKILL, OOM, a closed terminal) may have left its serverless-offline
+ * and nats-server running (its tether ends them within seconds, unless it died too). End what is
+ * provably that start's (pid file and /proc start time agree), so this start finds its ports free.
+ * Anything else on the ports is someone else's and gets a clear message instead.
+ */
+async function endLeftovers(paths: LocalPaths, say: Printer["say"]): Promise<void> {
+  const leftovers = [
+    { file: paths.offlinePidFile, what: "serverless-offline", graceMs: 5_000 },
+    { file: paths.natsPidFile, what: "nats-server", graceMs: 10_000 },
+  ];
+  for (const { file, what, graceMs } of leftovers) {
+    const record = ownedPid(file);
+    if (record) {
+      const gone = await terminatePid(record, graceMs, true);
+      say(
+        `recovered     ${gone ? "ended" : "could not end"} ${what} (pid ${record.pid}) left running by a start that did not stop`,
+      );
+    }
+    removePid(file);
+  }
 }
 
 export interface DownResult {
@@ -221,15 +277,14 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
   env.REEF_STATE_DIR = paths.stateDir;
   const result: DownResult = { stoppedExecutions: [], errors: [], stoppedNats: false, stoppedUp: false };
 
-  const upPid = livePid(paths.upPidFile, "reef");
-  if (upPid && upPid !== process.pid) {
-    say(`control plane stopping reef up (pid ${upPid})`);
-    result.stoppedUp = await terminatePid(upPid, 40_000);
+  const upProcess = ownedPid(paths.upPidFile);
+  if (upProcess && upProcess.pid !== process.pid) {
+    say(`control plane stopping reef up (pid ${upProcess.pid})`);
+    result.stoppedUp = await terminatePid(upProcess, 40_000);
   }
-  const offlinePid = livePid(paths.offlinePidFile, "serverless");
-  if (offlinePid) await terminatePid(offlinePid, 5_000, true);
-  removePid(paths.offlinePidFile);
-  removePid(paths.upPidFile);
+  const offline = ownedPid(paths.offlinePidFile);
+  if (offline) await terminatePid(offline, 5_000, true);
+  for (const file of [paths.offlinePidFile, paths.upPidFile, paths.tetherPidFile]) removePid(file);
 
   // Executions: through each executor that may have some (process records always; docker if it answers).
   const kinds = new Set<ExecutorKind>(["process"]);
@@ -276,11 +331,11 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
     result.errors.push(`status not updated: ${(err as Error).message}`),
   );
 
-  const natsPid = livePid(paths.natsPidFile, "nats-server");
-  if (natsPid) {
-    result.stoppedNats = await terminatePid(natsPid, 10_000);
+  const nats = ownedPid(paths.natsPidFile);
+  if (nats) {
+    result.stoppedNats = await terminatePid(nats, 10_000);
     say(
-      `nats-server   ${result.stoppedNats ? "stopped" : "did not stop"} (pid ${natsPid}; data kept in ${paths.natsStore})`,
+      `nats-server   ${result.stoppedNats ? "stopped" : "did not stop"} (pid ${nats.pid}; data kept in ${paths.natsStore})`,
     );
   } else {
     say("nats-server   none started by reef");

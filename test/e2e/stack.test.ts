@@ -1,8 +1,13 @@
 // `npm start` / `npm run down` as a newcomer runs them (reef up / reef down), and downtime: with the
-// whole control plane stopped, one pipeline is created and another deleted; the next start converges both.
+// whole control plane stopped, one pipeline is created and another deleted; the next start converges
+// both. The local nats-server's credentials; a port taken by another program. (A start after a
+// crash: test/faults/stack-crash.test.ts.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { connect } from "@nats-io/transport-node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -39,6 +44,8 @@ beforeAll(async () => {
     REEF_OFFLINE_WATCH: ".reef-no-watch",
     REEF_BRIDGE_DURABLE: "stack",
     POWERTOOLS_LOG_LEVEL: "WARN",
+    // a busy machine starts a runner slowly: converge waits for it (bounded) before it reports
+    REEF_SETTLE_MS: "15000",
   };
 });
 afterAll(async () => {
@@ -156,7 +163,7 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   expect((await t.store.getStatus("keep"))?.phase).toBe("stopped");
 }, 180_000);
 
-it("starts its own nats-server when none answers and stops it again on Ctrl-C (CONTRACT.md §5)", async () => {
+it("starts its own nats-server, which requires the credentials kept in REEF_HOME; the CLI and executions use them; Ctrl-C stops it (CONTRACT.md §5)", async () => {
   const ownHome = mkdtempSync(join(tmpdir(), "reef-e2e-home-"));
   const { NATS_URL: _shared, ...rest } = env;
   const natsPort = await freePort();
@@ -166,37 +173,93 @@ it("starts its own nats-server when none answers and stops it again on Ctrl-C (C
     REEF_STATE_DIR: join(ownHome, "state"),
     REEF_NATS_PORT: String(natsPort),
   };
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), ...args], {
+      env: ownEnv, // no NATS_URL, no credentials: as a user types `npx reef …` in the project
+      timeout: 60_000,
+    });
   try {
     const up = await reefUp(ownEnv);
-    expect(up.lines.join("\n")).toMatch(
-      new RegExp(`nats-server\\s+started on nats://127\\.0\\.0\\.1:${natsPort}`),
-    );
+    const url = `nats://127.0.0.1:${natsPort}`;
+    expect(up.lines.join("\n")).toMatch(new RegExp(`nats-server\\s+started on ${url}`));
     // the api key the HTTP api requires is printed and kept for the next start
     const key = readFileSync(join(ownHome, "api-key"), "utf8").trim();
     expect(up.lines.join("\n")).toContain(`api key       ${key}`);
-    const pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8"));
+
+    // credentials generated at first start, readable by the owner only
+    const authFile = join(ownHome, "nats-server.conf");
+    expect(statSync(authFile).mode & 0o777).toBe(0o600);
+    const { user, password } = (
+      JSON.parse(readFileSync(authFile, "utf8")) as {
+        authorization: { user: string; password: string };
+      }
+    ).authorization;
+    // an unauthenticated client is refused; with the credentials it gets in
+    await expect(connect({ servers: url, reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+    await expect(connect({ servers: url, user, pass: "wrong", reconnect: false })).rejects.toThrow(
+      /Authorization Violation/i,
+    );
+    const authed = await connect({ servers: url, user, pass: password });
+    await authed.close();
+
+    // the CLI finds them; an execution started by the stack authenticates too (the runner fetches
+    // its config from NATS before it reports running)
+    expect(JSON.parse((await cli("list", "--json")).stdout)).toMatchObject([{ id: "sample" }]);
+    await cli("publish", "sample");
+    await waitFor(
+      async () =>
+        (JSON.parse((await cli("status", "sample", "--json")).stdout) as { phase: string }).phase ===
+        "running",
+      "sample running",
+      30_000,
+    );
+
+    const pid = (JSON.parse(readFileSync(join(ownHome, "nats-server.pid"), "utf8")) as { pid: number }).pid;
     up.child.kill("SIGINT");
     expect(await up.exited).toBe(0);
     await waitFor(() => !alive(pid), "nats-server gone", 15_000);
     expect(existsSync(join(ownHome, "nats-server.pid"))).toBe(false);
 
-    const down = await promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), "down"], {
-      env: ownEnv,
-      timeout: 60_000,
-    });
+    const down = await cli("down");
     expect(down.stdout).toMatch(/nats-server\s+none started by reef/);
   } finally {
-    // whatever failed above, leave no nats-server behind (the pid file is gone after a good down)
-    let pid = 0;
+    // whatever failed above, leave no process behind
+    await removeAllExecutions(ownEnv);
     try {
-      pid = Number(readFileSync(join(ownHome, "nats-server.pid"), "utf8").trim());
+      const { pid } = JSON.parse(readFileSync(join(ownHome, "nats-server.pid"), "utf8")) as { pid: number };
+      if (pid && alive(pid)) process.kill(pid, "SIGKILL");
     } catch {
-      // removed by reef down
+      // removed by a good stop
     }
-    if (pid && alive(pid)) process.kill(pid, "SIGKILL");
     rmSync(ownHome, { recursive: true, force: true });
   }
-}, 120_000);
+}, 150_000);
+
+it("a port held by another program stops the start with a clear message, and nothing is left running", async () => {
+  const blocker = createServer().listen(Number(env.REEF_LAMBDA_PORT), "127.0.0.1");
+  await once(blocker, "listening");
+  try {
+    const { NATS_URL: _shared, ...rest } = env;
+    const otherHome = mkdtempSync(join(tmpdir(), "reef-e2e-home-"));
+    const r = await promisify(execFile)(process.execPath, [join(ROOT, "dist/reef.mjs"), "up"], {
+      env: { ...rest, REEF_HOME: otherHome, REEF_NATS_PORT: String(await freePort()) },
+      timeout: 60_000,
+    }).then(
+      (ok) => ({ ...ok, code: 0 }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `port ${env.REEF_LAMBDA_PORT} (lambda) is already in use: set REEF_LAMBDA_PORT, or stop what runs there`,
+    );
+    // checked before anything started: no nats-server, no pid file claiming the home
+    expect(r.stdout).not.toMatch(/nats-server\s+started/);
+    expect(existsSync(join(otherHome, "up.pid"))).toBe(false);
+    rmSync(otherHome, { recursive: true, force: true });
+  } finally {
+    blocker.close();
+  }
+});
 
 function alive(pid: number): boolean {
   try {

@@ -39,8 +39,8 @@ export function register(program: Command): void {
           say(`${sig}: stopping the control plane (executions keep running; npm run down stops them)`);
           void stack.stop().then(resolve);
         };
-        process.once("SIGINT", () => onSignal("SIGINT"));
-        process.once("SIGTERM", () => onSignal("SIGTERM"));
+        // SIGHUP: the terminal was closed
+        for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => onSignal(sig));
         void stack.offline.exited.then(() => setTimeout(resolve, 100));
       });
       await stack.stop();

@@ -15,7 +15,7 @@ import {
 } from "../../model";
 import { executionLabels, runnerEnv, RUNNER_ENV } from "../env";
 import type { Action, Executor, Plan, StartSpec } from "../types";
-import { isAlive, processStartTime, terminate } from "./procs";
+import { isAlive, processStartTime, terminate } from "../../processes";
 import { RecordStore, type ProcessRecord } from "./records";
 
 export interface ProcessExecutorOptions {

@@ -1,5 +1,6 @@
-// Process identity and signalling. A pid alone is not an identity (pids are reused), so an
-// execution is "alive" only while its pid runs with the start time we recorded.
+// Process identity and signalling, shared by the process executor and the local stack. A pid alone
+// is not an identity (pids are reused), so a process we started is "alive" only while its pid runs
+// with the start time we recorded: reef never signals a stranger.
 import { readFileSync } from "node:fs";
 
 /** Start time of a pid in clock ticks since boot (field 22 of /proc/<pid>/stat); null if gone. */
@@ -36,21 +37,29 @@ export function isAlive(pid: number | null, startTime: string | null): boolean {
   }
 }
 
-/** Signals the whole process group (runner and engine); ignores a group that is already gone. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a process group (`group`, the default: the pid leads it) or one process; ignores one already gone. */
+export function signalProcess(pid: number, signal: NodeJS.Signals, group = true): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(group ? -pid : pid, signal);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is really gone (bounded). */
-export async function terminate(pid: number, startTime: string | null, graceMs: number): Promise<boolean> {
+/**
+ * SIGTERM, then SIGKILL after `graceMs`, to the process group the pid leads (or to the pid alone
+ * with `group: false`); resolves once the process is really gone (bounded).
+ */
+export async function terminate(
+  pid: number,
+  startTime: string | null,
+  graceMs: number,
+  opts: { group?: boolean } = {},
+): Promise<boolean> {
   if (!isAlive(pid, startTime)) return true;
-  signalGroup(pid, "SIGTERM");
+  signalProcess(pid, "SIGTERM", opts.group);
   if (await waitDead(pid, startTime, graceMs)) return true;
-  signalGroup(pid, "SIGKILL");
+  signalProcess(pid, "SIGKILL", opts.group);
   return waitDead(pid, startTime, 5_000);
 }
 
