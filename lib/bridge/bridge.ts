@@ -4,6 +4,7 @@
 import { jetstream, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import { toStatusError, type ChangeEvent, type Log } from "../model";
 import type { Store } from "../store";
+import { HealthMonitor } from "../telemetry";
 import type { BridgeConfig } from "./config";
 import { eventForLateConfig, watchConfigs } from "./configs";
 import { changeEventOf, superviseConsumer } from "./consumer";
@@ -19,6 +20,8 @@ export interface BridgeOptions {
   log: Log;
   /** Executor kind shown in a status written for a failed change that had none yet. */
   executorKind?: string;
+  /** REEF_HEARTBEAT_INTERVAL (default 5 s): how health changes are detected. */
+  heartbeatIntervalMs?: number;
 }
 
 export interface BridgeStats {
@@ -37,6 +40,7 @@ export class Bridge {
   private readonly abort = new AbortController();
   private supervisor?: Promise<void>;
   private configWatch?: Promise<void>;
+  private healthWatch?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
   private resyncAgain?: string;
@@ -92,6 +96,18 @@ export class Bridge {
       signal: this.abort.signal,
       onConfig: (id, version) => void this.onConfig(id, version),
     });
+    // A change of a pipeline's health state converges it (status is written by converge only).
+    this.healthWatch = new HealthMonitor({
+      store,
+      intervalMs: this.opts.heartbeatIntervalMs ?? 5_000,
+      signal: this.abort.signal,
+      log,
+      onChange: (id, status, to) => {
+        log.info("health changed", { pipeline: id, from: status.health?.state ?? "unknown", to });
+        const event = { key: id, operation: "PUT" as const, revision: status.revision, timestamp: now() };
+        this.dispatcher.add(id, event, NO_MESSAGE);
+      },
+    }).start();
     if (config.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => void this.resync("interval"), config.resyncIntervalMs);
     }
@@ -250,7 +266,7 @@ export class Bridge {
     const { log, config } = this.opts;
     clearInterval(this.resyncTimer);
     this.abort.abort();
-    await Promise.all([this.supervisor, this.configWatch]);
+    await Promise.all([this.supervisor, this.configWatch, this.healthWatch]);
     const finished = await this.dispatcher.stop(config.drainTimeoutMs);
     if (!finished) log.warn("stopped with invocations still in flight; their changes will be redelivered");
     if (this.reconciling) {

@@ -2,7 +2,13 @@
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
 import type { Log } from "../model";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
+import {
+  connectNats,
+  eventsRetentionFromEnv,
+  heartbeatIntervalFromEnv,
+  Store,
+  storeNamesFromEnv,
+} from "../store";
 import { Bridge } from "./bridge";
 import { bridgeConfigFromEnv, type BridgeConfig } from "./config";
 import { createInvoker, functionName } from "../invoke";
@@ -38,7 +44,14 @@ export async function startBridge(
   // the bridge writes the events stream: its retention applies if the stream is created here
   const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
   const invoker = createInvoker(config, env);
-  const bridge = new Bridge({ store, invoker, config, log, executorKind: env.REEF_EXECUTOR || undefined });
+  const bridge = new Bridge({
+    store,
+    invoker,
+    config,
+    log,
+    executorKind: env.REEF_EXECUTOR || undefined,
+    heartbeatIntervalMs: heartbeatIntervalFromEnv(env),
+  });
   bridge.start();
   log.info("bridge started", {
     nats: env.NATS_URL || "nats://127.0.0.1:4222",

@@ -1,7 +1,7 @@
 // The dependencies of converge/reconcile built from the environment, once per process: a Lambda
 // container reuses them across warm invocations.
 import { createExecutor } from "../executors";
-import { connectNats, Store } from "../store";
+import { connectNats, heartbeatIntervalFromEnv, Store } from "../store";
 import type { Log } from "../model";
 import type { ConvergeDeps } from "./converge";
 
@@ -13,7 +13,7 @@ export function convergeDepsFromEnv(log?: Log, env: NodeJS.ProcessEnv = process.
     const store = await Store.open(nc);
     const executor = await createExecutor(env);
     const settleMs = env.REEF_SETTLE_MS ? Number(env.REEF_SETTLE_MS) : undefined;
-    return { store, executor, log, settleMs };
+    return { store, executor, log, settleMs, heartbeatIntervalMs: heartbeatIntervalFromEnv(env) };
   })().catch((err) => {
     cached = undefined; // a failed start (NATS down) is retried on the next call
     throw err;

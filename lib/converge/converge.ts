@@ -7,10 +7,12 @@ import {
   toStatusError,
   type Execution,
   type Log,
+  type Health,
   type Phase,
   type StatusError,
 } from "../model";
 import type { DefinitionEntry, Store } from "../store";
+import { observeHealth, unknownHealth } from "../telemetry";
 import { describeAction, type Executor, type Plan } from "../executors/types";
 import { plan, type Desired } from "./plan";
 import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";
@@ -25,6 +27,8 @@ export interface ConvergeDeps {
    * as ENGINE_NOT_FOUND) before reporting. Bounded; the next converge sees the rest.
    */
   settleMs?: number;
+  /** REEF_HEARTBEAT_INTERVAL of the executions (default 5 s): health counts missed heartbeats in it. */
+  heartbeatIntervalMs?: number;
 }
 
 export interface ConvergeResult {
@@ -67,6 +71,7 @@ async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeR
     log?.error("executor failed", { pipeline: id, error: applyError });
   }
   const executions = await settle(deps, thePlan);
+  const health = await healthOf(deps, id, resolved.desired, executions);
 
   const revision = entry?.revision ?? 0;
   const result: ConvergeResult = {
@@ -92,6 +97,7 @@ async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeR
       executor: executor.kind,
       executions,
       applyError,
+      health,
     });
     await store.writeStatus(status);
     result.phase = status.phase;
@@ -99,6 +105,28 @@ async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeR
   }
   log?.info("converged", { ...result });
   return result;
+}
+
+/**
+ * The pipeline's health from its executions' heartbeats. A pipeline that must not run has none:
+ * its heartbeats are removed. Reading them never fails a converge (the status then has no health).
+ */
+async function healthOf(
+  deps: ConvergeDeps,
+  id: string,
+  desired: Desired,
+  executions: Execution[],
+): Promise<Health | undefined> {
+  try {
+    if (desired.kind === "draft" || desired.kind === "deleted") {
+      await deps.store.deleteHeartbeats(id);
+      return unknownHealth();
+    }
+    return (await observeHealth(deps.store, id, executions, deps.heartbeatIntervalMs ?? 5_000)).health;
+  } catch (err) {
+    deps.log?.warn("could not read the pipeline's heartbeats", { pipeline: id, error: toStatusError(err) });
+    return undefined;
+  }
 }
 
 /** Reads what the definition asks for. Any problem becomes `invalid` with a precise error. */

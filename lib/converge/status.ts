@@ -1,5 +1,5 @@
 // Observed status from what the definition asked for and what the executor now reports. Pure.
-import type { Execution, Phase, PipelineStatus, StatusError } from "../model";
+import type { Execution, Health, Phase, PipelineStatus, StatusError } from "../model";
 import type { Desired } from "./plan";
 
 export interface StatusInput {
@@ -13,6 +13,8 @@ export interface StatusInput {
   executions: Execution[];
   /** An error met while carrying out the plan. */
   applyError?: StatusError;
+  /** Folded from the executions' heartbeats (lib/telemetry). */
+  health?: Health;
   now?: Date;
 }
 
@@ -66,9 +68,11 @@ export function buildStatus(input: StatusInput): PipelineStatus {
         state: e.state,
         version: e.version,
         replica: e.replica,
+        ...(e.startedAt ? { startedAt: e.startedAt } : {}),
         ...(e.error ? { error: e.error } : {}),
       })),
     error,
+    ...(input.health ? { health: input.health } : {}),
     updatedAt: (input.now ?? new Date()).toISOString(),
   };
 }

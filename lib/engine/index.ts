@@ -3,7 +3,7 @@
 export { CONFIG_LIMITS, lint, loadConfig } from "./config";
 export { expandEnv, type MissingEnvVar } from "./config/env";
 export type { ComponentConfig, EngineConfig, LintIssue } from "./config";
-export { startStream, type RunningStream, type StreamOptions } from "./runtime/stream";
-export type { ComponentMetrics } from "./runtime/metrics";
+export { startStream, type RunningStream, type StreamOptions, type StreamTelemetry } from "./runtime/stream";
+export type { ComponentMetrics, ComponentError, ConsumerLag } from "./runtime/metrics";
 export { runConfigTests, type TestCaseResult, type TestFileResult, type TestReport } from "./testing";
 export { EngineConfigError, EngineError, RejectedError } from "./errors";

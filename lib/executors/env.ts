@@ -12,6 +12,28 @@ export const RUNNER_ENV = {
 } as const;
 
 /**
+ * Settings executions share with the control plane: the engine, where reef's buckets and streams
+ * are (the runner reads its config and reports heartbeats and logs there) and how often to report.
+ */
+const PASSED_ENV = [
+  "REEF_ENGINE",
+  "REEF_LOG_LEVEL",
+  "REEF_PIPELINES_BUCKET",
+  "REEF_CONFIGS_BUCKET",
+  "REEF_STATUS_BUCKET",
+  "REEF_EVENTS_STREAM",
+  "REEF_EVENTS_SUBJECT",
+  "REEF_LEASES_BUCKET",
+  "REEF_HEALTH_BUCKET",
+  "REEF_LOGS_STREAM",
+  "REEF_LOGS_SUBJECT",
+  "REEF_LOGS_MAX_AGE",
+  "REEF_LOGS_MAX_BYTES",
+  "REEF_LOGS_RATE",
+  "REEF_HEARTBEAT_INTERVAL",
+];
+
+/**
  * Runner env for one replica: identity, where to find NATS and the config, and which engine.
  * `REEF_RUNNER_NATS_URL` lets executions reach NATS at another address than the control plane.
  * Credentials are passed by name only where the executor mounts them (see each executor).
@@ -25,7 +47,7 @@ export function runnerEnv(spec: StartSpec, env: NodeJS.ProcessEnv = process.env)
     NATS_URL: env.REEF_RUNNER_NATS_URL || env.NATS_URL || "nats://127.0.0.1:4222",
     ...natsCredentialEnv(env),
   };
-  for (const key of ["REEF_ENGINE", "REEF_CONFIGS_BUCKET", "REEF_LOG_LEVEL"]) {
+  for (const key of PASSED_ENV) {
     const value = env[key];
     if (value) out[key] = value;
   }

@@ -16,6 +16,8 @@ export interface Execution {
   digest: string;
   replica: number;
   state: ExecutionState;
+  /** When it was last started, where the executor knows (health allows a new execution time to report). */
+  startedAt?: string;
   /** Why a failed execution failed, when the executor could tell. */
   error?: StatusError;
 }

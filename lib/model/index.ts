@@ -8,3 +8,4 @@ export * from "./config";
 export * from "./lint";
 export * from "./log";
 export * from "./runner-state";
+export * from "./health";

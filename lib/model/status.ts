@@ -1,5 +1,6 @@
 // Observed status: the JSON value of a `pipeline-status` KV entry (CONTRACT.md §1).
 import { z } from "zod";
+import { healthSchema } from "./health";
 
 export const PHASES = ["pending", "running", "stopped", "absent", "failed"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -17,6 +18,8 @@ export const statusSchema = z
     executor: z.string(),
     executions: z.array(z.object({ id: z.string(), state: z.string(), version: z.string() }).passthrough()),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /** Whether the running executions move data (CONTRACT.md §6); absent in statuses written before telemetry. */
+    health: healthSchema.optional(),
     updatedAt: z.string(),
   })
   .passthrough();

@@ -1,14 +1,22 @@
 // The runner: the entrypoint of every execution (process, container or ECS task). It fetches the
 // pipeline's config from the Object Store, checks it is the exact config reef labelled the
-// execution with, expands ${VAR}s and runs the engine, forwarding stop signals.
+// execution with, expands ${VAR}s and runs the engine, forwarding stop signals. It reports over
+// NATS the whole time (lib/telemetry): heartbeats in `pipeline-health`, log lines in PIPELINE_LOGS.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Objm } from "@nats-io/obj";
+import { basename, join } from "node:path";
 import { expandEnv } from "../engine";
 import { ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
-import { configDigest, configObjectName, connectNats, storeNamesFromEnv } from "../store";
+import { configObjectName, connectNats, Store } from "../store";
+import {
+  configuredConsumerLag,
+  ExecutionTelemetry,
+  freeLoopbackPort,
+  lineSplitter,
+  prometheusSource,
+  telemetrySettingsFromEnv,
+} from "../telemetry";
 import { chooseEngine, type EngineChoice } from "./engine";
 import { RunnerStateFile } from "./state";
 
@@ -17,34 +25,72 @@ export { chooseEngine, findOnPath, ENGINE_BINARIES } from "./engine";
 /** Runs the execution described by the environment; resolves to the process exit code. */
 export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const state = new RunnerStateFile(env.REEF_RUNNER_STATE_FILE);
+  let store: Store | undefined;
+  let telemetry: ExecutionTelemetry | undefined;
   try {
     const engine = chooseEngine(env);
-    const config = await fetchConfig(env);
-    const started = () =>
-      state.write({
-        state: "running",
-        engine: engine.kind === "binary" ? engine.path : "builtin",
-        pid: process.pid,
-      });
-    const code = await runEngine(engine, config, env, started);
-    if (code === 0) state.write({ state: "exited", exitCode: 0 });
-    else
-      state.write({
-        state: "failed",
-        exitCode: code,
-        error: { code: "ENGINE_FAILED", message: `engine exited with code ${code}` },
-      });
+    const { id, version } = identityOf(env);
+    const settings = telemetrySettingsFromEnv(env);
+    // Reconnects forever once connected: heartbeats and logs outlive a NATS restart.
+    const nc = await connectNats({
+      name: `reef-runner-${id}`,
+      env,
+      longRunning: true,
+      failFirstConnect: true,
+    });
+    store = await Store.open(nc, { env });
+    const config = await fetchConfig(store, env, id, version);
+    const replica = env.PIPELINE_REPLICA ? Number(env.PIPELINE_REPLICA) : undefined;
+    telemetry = new ExecutionTelemetry({
+      store,
+      identity: {
+        id,
+        version,
+        digest: config.digest,
+        replica: Number.isInteger(replica) ? replica : undefined,
+        engine: engine.kind === "binary" ? basename(engine.path) : "builtin",
+      },
+      settings,
+    });
+    await telemetry.start();
+    telemetry.runnerLine(
+      "info",
+      `reef-runner: running ${configObjectName(id, version)} on ${engineName(engine)}`,
+    );
+    const t = telemetry;
+    const started = () => {
+      state.write({ state: "running", engine: engineName(engine), pid: process.pid });
+      void t.setState("running");
+    };
+    const code = await runEngine(engine, config.text, env, started, t, store);
+    if (code === 0) {
+      state.write({ state: "exited", exitCode: 0 });
+      await t.close({ remove: true });
+    } else {
+      const error = { code: "ENGINE_FAILED", message: `engine exited with code ${code}` };
+      state.write({ state: "failed", exitCode: code, error });
+      await t.setState("failed", { message: error.message, component: "engine" });
+      await t.close({ remove: false });
+    }
     return code;
   } catch (err) {
     const error: StatusError = toStatusError(err, "ENGINE_FAILED");
     state.write({ state: "failed", exitCode: 1, error });
     // Executors that only see logs (docker) read this last line.
-    process.stderr.write(`${formatFatalLine(error)}\n`);
+    if (telemetry) {
+      telemetry.runnerLine("error", formatFatalLine(error));
+      await telemetry
+        .setState("failed", { message: error.message, component: "runner" })
+        .catch(() => undefined);
+      await telemetry.close({ remove: false }).catch(() => undefined);
+    } else process.stderr.write(`${formatFatalLine(error)}\n`);
     return 1;
+  } finally {
+    await store?.nc.drain().catch(() => undefined);
   }
 }
 
-async function fetchConfig(env: NodeJS.ProcessEnv): Promise<string> {
+function identityOf(env: NodeJS.ProcessEnv): { id: string; version: string } {
   const id = env.PIPELINE_ID;
   const version = env.PIPELINE_VERSION;
   if (!id || !version) {
@@ -53,28 +99,33 @@ async function fetchConfig(env: NodeJS.ProcessEnv): Promise<string> {
       "the runner needs PIPELINE_ID and PIPELINE_VERSION in its environment",
     );
   }
-  const nc = await connectNats({ name: `reef-runner-${id}`, env });
-  try {
-    const bucket = storeNamesFromEnv(env).configs;
-    const store = await new Objm(nc).open(bucket);
-    const bytes = await store.getBlob(configObjectName(id, version));
-    if (!bytes) {
-      throw new ReefError(
-        "CONFIG_NOT_FOUND",
-        `config object ${configObjectName(id, version)} not found in ${bucket}`,
-      );
-    }
-    const digest = configDigest(bytes);
-    if (env.PIPELINE_DIGEST && env.PIPELINE_DIGEST !== digest) {
-      throw new ReefError(
-        "DIGEST_MISMATCH",
-        `config ${configObjectName(id, version)} has digest ${digest}, expected ${env.PIPELINE_DIGEST}: versions are immutable, write a new version`,
-      );
-    }
-    return new TextDecoder().decode(bytes);
-  } finally {
-    await nc.close();
+  return { id, version };
+}
+
+function engineName(engine: EngineChoice): string {
+  return engine.kind === "binary" ? engine.path : "builtin";
+}
+
+async function fetchConfig(
+  store: Store,
+  env: NodeJS.ProcessEnv,
+  id: string,
+  version: string,
+): Promise<{ text: string; digest: string }> {
+  const config = await store.getConfig(id, version);
+  if (!config) {
+    throw new ReefError(
+      "CONFIG_NOT_FOUND",
+      `config object ${configObjectName(id, version)} not found in ${store.names.configs}`,
+    );
   }
+  if (env.PIPELINE_DIGEST && env.PIPELINE_DIGEST !== config.digest) {
+    throw new ReefError(
+      "DIGEST_MISMATCH",
+      `config ${configObjectName(id, version)} has digest ${config.digest}, expected ${env.PIPELINE_DIGEST}: versions are immutable, write a new version`,
+    );
+  }
+  return { text: new TextDecoder().decode(config.bytes), digest: config.digest };
 }
 
 /** Runs the engine to its end; `started` is called once it is up (for the state file). */
@@ -83,19 +134,49 @@ async function runEngine(
   config: string,
   env: NodeJS.ProcessEnv,
   started: () => void,
+  telemetry: ExecutionTelemetry,
+  store: Store,
 ): Promise<number> {
   if (engine.kind === "builtin") {
     // The built-in engine expands ${VAR}s itself while loading (once: `$${VAR}` escapes survive).
     const { runBuiltin } = await import("./builtin");
-    return runBuiltin(config, env, started);
+    return runBuiltin(config, env, started, telemetry);
   }
   const { text } = expandEnv(config, env);
   const dir = mkdtempSync(join(tmpdir(), "reef-runner-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, text, { mode: 0o600 });
   try {
-    const child = spawn(engine.path, ["-c", file], { stdio: "inherit", env });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    // Its HTTP server on a free loopback port: the runner reads its Prometheus /metrics there.
+    const port = await freeLoopbackPort();
+    const child = spawn(engine.path, ["-c", file, "--set", `http.address=127.0.0.1:${port}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
+    // Every line stays on the execution's own output (docker/process readers) and goes over NATS.
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const) {
+      const lines = lineSplitter((line) => telemetry.engineLine(line));
+      from.on("data", (chunk: Buffer) => {
+        to.write(chunk);
+        lines.push(chunk);
+      });
+      from.on("end", () => lines.end());
+    }
+    telemetry.attach(
+      prometheusSource({
+        url: `http://127.0.0.1:${port}/metrics`,
+        pid: () => child.pid,
+        lastError: () => telemetry.lastEngineError(),
+        lag: configuredConsumerLag(store, text),
+      }),
+    );
+    const forward = (signal: NodeJS.Signals) => {
+      void telemetry.setState("draining");
+      child.kill(signal);
+    };
     process.on("SIGTERM", forward);
     process.on("SIGINT", forward);
     return await new Promise<number>((resolve, reject) => {
@@ -103,7 +184,7 @@ async function runEngine(
         reject(new ReefError("ENGINE_NOT_FOUND", `cannot start engine ${engine.path}: ${err.message}`)),
       );
       child.once("spawn", started);
-      child.once("exit", (code, signal) =>
+      child.once("close", (code, signal) =>
         resolve(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)),
       );
     }).finally(() => {

@@ -13,6 +13,8 @@ export interface ConnectOptions {
    * fast instead so its caller can retry.
    */
   longRunning?: boolean;
+  /** With longRunning: fail at once when the first connect fails (default: wait until it answers). */
+  failFirstConnect?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -50,7 +52,7 @@ export async function connectNats(opts: ConnectOptions = {}): Promise<NatsConnec
     ...base,
     name: opts.name ?? "reef",
     maxReconnectAttempts: opts.longRunning ? -1 : 10,
-    waitOnFirstConnect: opts.longRunning ?? false,
+    waitOnFirstConnect: (opts.longRunning ?? false) && !opts.failFirstConnect,
     timeout: 5_000,
   });
 }

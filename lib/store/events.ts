@@ -457,8 +457,40 @@ export function eventsRetentionFromEnv(
   const out: Pick<StoreOptions, "eventsMaxAgeMs" | "eventsMaxBytes"> = {};
   if (env.REEF_EVENTS_MAX_AGE?.trim())
     out.eventsMaxAgeMs = parseDurationMs(env.REEF_EVENTS_MAX_AGE, "REEF_EVENTS_MAX_AGE");
-  if (env.REEF_EVENTS_MAX_BYTES?.trim()) out.eventsMaxBytes = parseBytes(env.REEF_EVENTS_MAX_BYTES);
+  if (env.REEF_EVENTS_MAX_BYTES?.trim())
+    out.eventsMaxBytes = parseBytes(env.REEF_EVENTS_MAX_BYTES, "REEF_EVENTS_MAX_BYTES");
   return out;
+}
+
+/** Retention of the logs stream from REEF_LOGS_MAX_AGE / REEF_LOGS_MAX_BYTES (CONTRACT.md §6). */
+export function logsRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  logsMaxAgeMs?: number;
+  logsMaxBytes?: number;
+} {
+  const out: { logsMaxAgeMs?: number; logsMaxBytes?: number } = {};
+  if (env.REEF_LOGS_MAX_AGE?.trim())
+    out.logsMaxAgeMs = parseDurationMs(env.REEF_LOGS_MAX_AGE, "REEF_LOGS_MAX_AGE");
+  if (env.REEF_LOGS_MAX_BYTES?.trim())
+    out.logsMaxBytes = parseBytes(env.REEF_LOGS_MAX_BYTES, "REEF_LOGS_MAX_BYTES");
+  return out;
+}
+
+/** A Go-style duration (`90s`, `5m`, `1h30m`); a plain number is seconds. */
+export function parseSecondsOrDuration(text: string, what = "duration"): number {
+  const s = text.trim();
+  return /^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : parseDurationMs(s, what);
+}
+
+/**
+ * REEF_HEARTBEAT_INTERVAL (default 5 s): how often executions write their heartbeat. The control
+ * plane reads it too: "no heartbeat for 3 intervals" and the heartbeat bucket's TTL derive from it.
+ */
+export function heartbeatIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.REEF_HEARTBEAT_INTERVAL?.trim();
+  if (!text) return 5_000;
+  const ms = parseSecondsOrDuration(text, "REEF_HEARTBEAT_INTERVAL");
+  if (ms < 100) throw new InvalidSettingError(`REEF_HEARTBEAT_INTERVAL: ${text} is below 100ms`);
+  return ms;
 }
 
 const DURATION_UNITS: Record<string, number> = {
@@ -492,12 +524,12 @@ const BYTE_UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-function parseBytes(text: string): number {
+export function parseBytes(text: string, what = "REEF_EVENTS_MAX_BYTES"): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? BYTE_UNITS[m[2].toLowerCase()] : undefined;
   if (!m || unit === undefined) {
     throw new InvalidSettingError(
-      `REEF_EVENTS_MAX_BYTES: ${JSON.stringify(text)} is not a size (like 1073741824, 512MiB, 1GiB)`,
+      `${what}: ${JSON.stringify(text)} is not a size (like 1073741824, 512MiB, 1GiB)`,
     );
   }
   return Math.floor(Number(m[1]) * unit);

@@ -4,7 +4,16 @@ export type { ConnectOptions } from "./connection";
 export { storeNamesFromEnv } from "./names";
 export type { StoreNames } from "./names";
 export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
-export type { StoreOptions, DefinitionEntry, StoredConfig } from "./store";
+export type {
+  StoreOptions,
+  DefinitionEntry,
+  StoredConfig,
+  HeartbeatEntry,
+  HeartbeatChange,
+  LogLine,
+  StoredLogLine,
+  LogQuery,
+} from "./store";
 export {
   appendEvent,
   readEvents,
@@ -14,7 +23,11 @@ export {
   recordHash,
   canonicalJson,
   eventsRetentionFromEnv,
+  logsRetentionFromEnv,
+  heartbeatIntervalFromEnv,
+  parseSecondsOrDuration,
   parseDurationMs,
+  parseBytes,
   EventAppendError,
 } from "./events";
 export type {

@@ -9,6 +9,11 @@ export interface StoreNames {
   eventsSubject: string;
   /** Internal: per-pipeline converge leases (entries expire by themselves). */
   leases: string;
+  /** KV of execution heartbeats, key `<id>.<replica>` (entries of dead executions expire). */
+  health: string;
+  /** Stream of execution log lines, subjects `<logsSubject>.<id>.<replica>`. */
+  logs: string;
+  logsSubject: string;
 }
 
 export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNames {
@@ -19,5 +24,8 @@ export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNa
     events: env.REEF_EVENTS_STREAM || "PIPELINE_EVENTS",
     eventsSubject: env.REEF_EVENTS_SUBJECT || "reef.events",
     leases: env.REEF_LEASES_BUCKET || "reef-leases",
+    health: env.REEF_HEALTH_BUCKET || "pipeline-health",
+    logs: env.REEF_LOGS_STREAM || "PIPELINE_LOGS",
+    logsSubject: env.REEF_LOGS_SUBJECT || "reef.logs",
   };
 }

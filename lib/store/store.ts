@@ -1,12 +1,19 @@
 // The JetStream side of reef: definitions (KV), configs (Object Store), status (KV, compare-and-set),
 // change-event records (stream) and per-pipeline leases (KV with expiring entries).
 import { createHash, randomUUID } from "node:crypto";
-import { jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { ReefError, statusSchema, type PipelineStatus } from "../model";
-import { eventsRetentionFromEnv } from "./events";
+import {
+  heartbeatKey,
+  heartbeatSchema,
+  ReefError,
+  statusSchema,
+  type Heartbeat,
+  type PipelineStatus,
+} from "../model";
+import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./events";
 import { storeNamesFromEnv, type StoreNames } from "./names";
 
 export interface StoreOptions {
@@ -18,6 +25,50 @@ export interface StoreOptions {
   /** Retention of the events stream (else REEF_EVENTS_MAX_AGE / REEF_EVENTS_MAX_BYTES, else 30 d / 1 GiB). */
   eventsMaxAgeMs?: number;
   eventsMaxBytes?: number;
+  /** TTL of heartbeat entries (default 60 s or 10 heartbeat intervals): entries of dead executions expire after it. */
+  healthTtlMs?: number;
+  /** Retention of the logs stream (else REEF_LOGS_MAX_AGE / REEF_LOGS_MAX_BYTES, else 24 h / 256 MiB). */
+  logsMaxAgeMs?: number;
+  logsMaxBytes?: number;
+}
+
+/** A heartbeat as stored: `receivedAt` is the server's time of the write (no client clock involved). */
+export interface HeartbeatEntry {
+  key: string;
+  revision: number;
+  receivedAt: number;
+  heartbeat: Heartbeat;
+}
+
+/** A change of the health bucket: a heartbeat written, or a key deleted (`heartbeat` null). */
+export interface HeartbeatChange {
+  key: string;
+  entry: HeartbeatEntry | null;
+}
+
+/** One log line of an execution, as published on `<logsSubject>.<id>.<replica>` (CONTRACT.md §6). */
+export interface LogLine {
+  time: string;
+  level: string;
+  message: string;
+  replica: number;
+}
+
+export interface StoredLogLine extends LogLine {
+  pipeline: string;
+  seq: number;
+}
+
+export interface LogQuery {
+  pipeline: string;
+  replica?: number;
+  /** Only lines stored at or after this time. */
+  since?: Date;
+  /** Only lines from this stream sequence on. */
+  fromSeq?: number;
+  /** Keep reading new lines until `signal` aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
 }
 
 /** A raw `pipelines` KV entry: PUT with a value, or a DEL/PURGE marker (no value to decode). */
@@ -59,6 +110,7 @@ export class Store {
     readonly configs: ObjectStore,
     readonly status: KV,
     private readonly leases: KV,
+    private readonly health: KV,
   ) {}
 
   /** Binds to reef's buckets, creating any that is missing (never deletes or reconfigures one). */
@@ -78,26 +130,34 @@ export class Store {
     const configs = (await streamExists(jsm, `OBJ_${names.configs}`))
       ? await objm.open(names.configs)
       : await objm.create(names.configs, { storage: StorageType.File });
-    const [pipelines, status, leases] = await Promise.all([
+    const [pipelines, status, leases, health] = await Promise.all([
       kv(names.pipelines, { history: 64 }),
       kv(names.status),
       kv(names.leases, { history: 1, ttl: opts.leaseTtlMs ?? 60_000 }),
+      // history: the last heartbeats of a replica tell whether it stopped sending (lib/telemetry)
+      kv(names.health, {
+        history: 8,
+        ttl: opts.healthTtlMs ?? Math.max(60_000, 10 * heartbeatIntervalFromEnv(env)),
+      }),
     ]);
-    if (!(await streamExists(jsm, names.events))) {
-      await jsm.streams
-        .add({
-          name: names.events,
-          subjects: [`${names.eventsSubject}.>`],
-          storage: StorageType.File,
-          max_age: (retention.eventsMaxAgeMs ?? 30 * DAY_MS) * 1_000_000,
-          max_bytes: retention.eventsMaxBytes ?? 1024 * 1024 * 1024,
-        })
-        .catch(async (err) => {
-          // Another process created it between our check and our add.
-          if (!(await streamExists(jsm, names.events))) throw err;
-        });
-    }
-    return new Store(nc, names, jsm, pipelines, configs, status, leases);
+    const logs = { ...logsRetentionFromEnv(env) };
+    if (opts.logsMaxAgeMs !== undefined) logs.logsMaxAgeMs = opts.logsMaxAgeMs;
+    if (opts.logsMaxBytes !== undefined) logs.logsMaxBytes = opts.logsMaxBytes;
+    await ensureStream(jsm, {
+      name: names.logs,
+      subjects: [`${names.logsSubject}.>`],
+      storage: StorageType.File,
+      max_age: (logs.logsMaxAgeMs ?? DAY_MS) * 1_000_000,
+      max_bytes: logs.logsMaxBytes ?? 256 * 1024 * 1024,
+    });
+    await ensureStream(jsm, {
+      name: names.events,
+      subjects: [`${names.eventsSubject}.>`],
+      storage: StorageType.File,
+      max_age: (retention.eventsMaxAgeMs ?? 30 * DAY_MS) * 1_000_000,
+      max_bytes: retention.eventsMaxBytes ?? 1024 * 1024 * 1024,
+    });
+    return new Store(nc, names, jsm, pipelines, configs, status, leases, health);
   }
 
   // ---- definitions ----------------------------------------------------------------------------
@@ -233,11 +293,174 @@ export class Store {
     }
   }
 
+  // ---- watches --------------------------------------------------------------------------------
+
+  /** Every status change (current values first); `null` when a status was deleted. Ends when `signal` aborts. */
+  async *watchStatuses(signal: AbortSignal): AsyncIterable<{ id: string; status: PipelineStatus | null }> {
+    const watcher = await this.status.watch();
+    const stop = () => watcher.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const e of watcher) {
+        if (e.operation !== "PUT") yield { id: e.key, status: null };
+        else {
+          const parsed = statusSchema.safeParse(safeJson(e));
+          if (parsed.success) yield { id: e.key, status: parsed.data };
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      watcher.stop();
+    }
+  }
+
+  // ---- heartbeats (KV pipeline-health) --------------------------------------------------------
+
+  /** Writes a heartbeat; with `previousRevision`, only if the key is still at that revision (else throws). */
+  async putHeartbeat(heartbeat: Heartbeat, previousRevision?: number): Promise<number> {
+    const key = heartbeatKey(heartbeat.id, heartbeat.replica);
+    const data = JSON.stringify(heartbeat);
+    if (previousRevision === undefined) return this.health.put(key, data);
+    if (previousRevision === 0) return this.health.create(key, data);
+    return this.health.update(key, data, previousRevision);
+  }
+
+  async getHeartbeat(id: string, replica: number): Promise<HeartbeatEntry | null> {
+    const e = await this.health.get(heartbeatKey(id, replica));
+    return e ? toHeartbeatEntry(e) : null;
+  }
+
+  /** The current heartbeats of one pipeline (or of every pipeline), by replica. */
+  async listHeartbeats(id?: string): Promise<HeartbeatEntry[]> {
+    const keys: string[] = [];
+    for await (const k of await this.health.keys(id ? `${id}.*` : undefined)) keys.push(k);
+    const entries = await Promise.all(keys.map((k) => this.health.get(k)));
+    return entries
+      .map((e) => (e ? toHeartbeatEntry(e) : null))
+      .filter((e): e is HeartbeatEntry => e !== null)
+      .sort((a, b) => a.key.localeCompare(b.key, "en", { numeric: true }));
+  }
+
+  /** The heartbeats the bucket still holds for one key, oldest first (at most its history, 8). */
+  async heartbeatHistory(id: string, replica: number): Promise<HeartbeatEntry[]> {
+    const out: HeartbeatEntry[] = [];
+    const iter = await this.health.history({ key: heartbeatKey(id, replica) });
+    for await (const e of iter) {
+      const h = toHeartbeatEntry(e);
+      if (h) out.push(h);
+    }
+    return out;
+  }
+
+  async deleteHeartbeat(id: string, replica: number): Promise<void> {
+    await this.health.purge(heartbeatKey(id, replica));
+  }
+
+  /** Removes every heartbeat of a pipeline (it no longer runs: draft, deleted). */
+  async deleteHeartbeats(id: string): Promise<void> {
+    for (const e of await this.listHeartbeats(id)) await this.health.purge(e.key);
+  }
+
+  /** Every heartbeat change (current values first) until `signal` aborts. */
+  async *watchHeartbeats(signal: AbortSignal): AsyncIterable<HeartbeatChange> {
+    const watcher = await this.health.watch();
+    const stop = () => watcher.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const e of watcher) {
+        yield { key: e.key, entry: e.operation === "PUT" ? toHeartbeatEntry(e) : null };
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      watcher.stop();
+    }
+  }
+
+  // ---- logs (stream PIPELINE_LOGS) ------------------------------------------------------------
+
+  logSubject(id: string, replica: number): string {
+    return `${this.names.logsSubject}.${id}.${replica}`;
+  }
+
+  /** Publishes one log line (core NATS: fire and forget; the stream keeps it). */
+  publishLog(id: string, line: LogLine): void {
+    this.nc.publish(this.logSubject(id, line.replica), JSON.stringify(line));
+  }
+
+  /**
+   * A pipeline's stored log lines, oldest first; with `follow`, then every new one until `signal`
+   * aborts. An ordered consumer: nothing is left behind on the server.
+   */
+  async *readLogs(q: LogQuery): AsyncIterable<StoredLogLine> {
+    const filter = `${this.names.logsSubject}.${q.pipeline}.${q.replica ?? "*"}`;
+    const js = jetstream(this.nc);
+    const consumer = await js.consumers.get(this.names.logs, {
+      filter_subjects: filter, // a string: also works on servers before 2.10
+      ...(q.fromSeq
+        ? { opt_start_seq: q.fromSeq }
+        : q.since
+          ? { opt_start_time: q.since.toISOString() }
+          : {}),
+    });
+    const info = await consumer.info(true);
+    if (!q.follow && info.num_pending === 0) return;
+    const messages = await consumer.consume();
+    const stop = () => void messages.stop();
+    q.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const m of messages) {
+        try {
+          const line = m.json<LogLine>();
+          yield { ...line, pipeline: q.pipeline, seq: m.seq };
+        } catch {
+          // not one of ours: skip
+        }
+        if (!q.follow && m.info.pending === 0) break;
+      }
+    } finally {
+      q.signal?.removeEventListener("abort", stop);
+      await messages.close().catch(() => undefined);
+    }
+  }
+
+  // ---- JetStream consumers (lag of a pipeline's input) ----------------------------------------
+
+  /** The stream that stores `subject`. */
+  findStream(subject: string): Promise<string> {
+    return this.jsm.streams.find(subject);
+  }
+
+  /** A consumer's backlog: messages not yet delivered, and delivered but not acked. */
+  async consumerLag(stream: string, consumer: string): Promise<{ pending: number; ackPending: number }> {
+    const info = await this.jsm.consumers.info(stream, consumer);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+  }
+
   // ---- events ---------------------------------------------------------------------------------
 
   eventSubject(id: string): string {
     return `${this.names.eventsSubject}.${id}`;
   }
+}
+
+function toHeartbeatEntry(e: KvEntry): HeartbeatEntry | null {
+  if (e.operation !== "PUT") return null;
+  const parsed = heartbeatSchema.safeParse(safeJson(e));
+  return parsed.success
+    ? { key: e.key, revision: e.revision, receivedAt: e.created.getTime(), heartbeat: parsed.data }
+    : null;
+}
+
+/** Creates a stream unless it exists (never reconfigures one a user may have tuned). */
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Parameters<JetStreamManager["streams"]["add"]>[0],
+) {
+  if (await streamExists(jsm, config.name)) return;
+  await jsm.streams.add(config).catch(async (err) => {
+    // Another process created it between our check and our add.
+    if (!(await streamExists(jsm, config.name))) throw err;
+  });
 }
 
 function toDefinitionEntry(e: KvEntry): DefinitionEntry {

@@ -32,6 +32,9 @@ export default async function dockerBench(): Promise<void> {
     events: `BENCH_EVENTS_${s}`,
     eventsSubject: `reef.bench-events-${s}`,
     leases: `bench-leases-${s}`,
+    health: `bench-health-${s}`,
+    logs: `BENCH_LOGS_${s}`,
+    logsSubject: `reef.bench-logs-${s}`,
   };
   const baseEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),

@@ -1,5 +1,5 @@
 // `reef logs`: the sample pipeline of `reef init`, published with the CLI, converged by the process
-// executor on the built-in engine; its output is read back through the executor's logs().
+// executor on the built-in engine; its output is read back from the PIPELINE_LOGS stream.
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -26,7 +26,7 @@ it("prints and follows the logs of a running execution", async () => {
   // no execution yet: a clear failure
   const none = await reef(["logs", id], { env });
   expect(none.code).toBe(1);
-  expect(none.stderr).toContain(`pipeline ${id} has no execution`);
+  expect(none.stderr).toContain(`pipeline ${id} has no log lines in the logs stream and no execution`);
 
   expect((await reef(["publish", id], { env })).code).toBe(0);
   const r = await converge(w.deps, id);
@@ -44,7 +44,12 @@ it("prints and follows the logs of a running execution", async () => {
   expect(out).toContain('"name":"reef"');
   const tail = await reef(["logs", id, "--tail", "1", "--json"], { env });
   expect(tail.stdout.trim().split("\n")).toHaveLength(1);
-  expect(JSON.parse(tail.stdout)).toMatchObject({ execution: expect.any(String), line: expect.any(String) });
+  expect(JSON.parse(tail.stdout)).toMatchObject({
+    time: expect.any(String),
+    level: expect.any(String),
+    message: expect.any(String),
+    replica: 0,
+  });
 
   const f = reefSpawn(["logs", id, "-f", "--tail", "0"], env);
   try {

@@ -17,6 +17,9 @@ export function uniqueNames(): { names: StoreNames; env: Record<string, string> 
     events: `EVENTS_${s}`,
     eventsSubject: `reef.events-${s}`,
     leases: `leases-${s}`,
+    health: `health-${s}`,
+    logs: `LOGS_${s}`,
+    logsSubject: `reef.logs-${s}`,
   };
   const env = {
     NATS_URL: process.env.NATS_URL!,
@@ -26,6 +29,9 @@ export function uniqueNames(): { names: StoreNames; env: Record<string, string> 
     REEF_EVENTS_STREAM: names.events,
     REEF_EVENTS_SUBJECT: names.eventsSubject,
     REEF_LEASES_BUCKET: names.leases,
+    REEF_HEALTH_BUCKET: names.health,
+    REEF_LOGS_STREAM: names.logs,
+    REEF_LOGS_SUBJECT: names.logsSubject,
   };
   return { names, env };
 }

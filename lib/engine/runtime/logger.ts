@@ -14,6 +14,8 @@ export interface Logger {
 export function makeLogger(
   conf: { level: string; format: string; add_timestamp: boolean; static_fields: Record<string, unknown> },
   sink?: LogFn,
+  /** Also gets every line written to stderr (the runner publishes them over NATS). */
+  tap?: (level: string, line: string) => void,
 ): Logger {
   const max = LEVELS.indexOf(conf.level.toUpperCase());
   const enabled = (lvl: string) => LEVELS.indexOf(lvl) <= (max < 0 ? 4 : max) && lvl !== "NONE";
@@ -34,6 +36,7 @@ export function makeLogger(
               .map(([k, v]) => `${k}=${fmt(v)}`)
               .join(" ");
       process.stderr.write(line + "\n");
+      tap?.(level, line);
     });
   const log = (level: string, msg: string, fields?: object) => {
     const lvl = level.toUpperCase();

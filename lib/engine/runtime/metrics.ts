@@ -53,9 +53,35 @@ export class ComponentCounter {
   }
 }
 
+/** The last error a component met, for telemetry (heartbeats carry it). */
+export interface ComponentError {
+  message: string;
+  /** The component's label, else its YAML path. */
+  component: string;
+  at: string;
+}
+
+/** A JetStream consumer's backlog, as its input reports it. */
+export interface ConsumerLag {
+  pending: number;
+  ackPending: number;
+}
+
 export class MetricsRegistry {
   private readonly counters = new Map<string, ComponentCounter>();
   private readonly kinds = new Map<string, { kind: string; label: string; path: string }>();
+  lastError: ComponentError | null = null;
+  /** Set by a JetStream consumer input: reads its consumer's backlog. */
+  lagProbe?: () => Promise<ConsumerLag>;
+
+  recordError(component: string, message: string): void {
+    this.lastError = { message, component, at: new Date().toISOString() };
+  }
+
+  /** The component's kind and path, by the name its counter is kept under. */
+  info(name: string): { kind: string; label: string; path: string } | undefined {
+    return this.kinds.get(name);
+  }
 
   /** The counter of one component, by its label (or YAML path when it has none). */
   get(

@@ -12,7 +12,7 @@ import { MemoryBuffer } from "./buffer";
 import type { BuildContext } from "./context";
 import { HttpServerRegistry } from "./http";
 import { makeLogger, type LogFn } from "./logger";
-import { MetricsRegistry, type ComponentMetrics } from "./metrics";
+import { MetricsRegistry, type ComponentError, type ComponentMetrics, type ConsumerLag } from "./metrics";
 import { NatsPool } from "./nats";
 import { ResourceSet } from "./resources";
 import type { Input, Output, Processor } from "./types";
@@ -26,16 +26,36 @@ export interface RunningStream {
   /** Graceful stop: no new reads, in-flight work drains within timeoutMs, then everything closes. */
   stop(timeoutMs?: number): Promise<void>;
   metrics(): Record<string, ComponentMetrics>;
+  /** What a heartbeat reports about the stream as a whole (lib/telemetry reads it). */
+  telemetry(): StreamTelemetry;
+}
+
+export interface StreamTelemetry {
+  /** Messages read by the root input. */
+  received: number;
+  /** Messages delivered by the root output. */
+  sent: number;
+  /** Messages failed by a top-level processor or the root output. */
+  errors: number;
+  /** Write latency of the root output. */
+  latencyMs: { p50: number; p99: number };
+  /** Transactions read and not yet acked. */
+  inFlight: number;
+  lastError: ComponentError | null;
+  /** Set when the input is a JetStream consumer. */
+  lag?: () => Promise<ConsumerLag>;
 }
 
 export interface StreamOptions {
   logger?: LogFn;
+  /** Gets every line the default logger writes to stderr, with its level. */
+  logTap?: (level: string, line: string) => void;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
 
 export async function startStream(config: EngineConfig, opts: StreamOptions = {}): Promise<RunningStream> {
-  const logger = makeLogger(config.logger, opts.logger);
+  const logger = makeLogger(config.logger, opts.logger, opts.logTap);
   const metrics = new MetricsRegistry();
   const hardStop = new AbortController();
   const env = opts.env ?? process.env;
@@ -104,6 +124,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   const slots = new Semaphore(maxPending);
   const pending = new Set<Promise<void>>();
   let fatal: EngineError | undefined;
+  let inFlight = 0;
   const inp = input;
   const out = output;
 
@@ -119,6 +140,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       logger.error(`failed to send message: ${errorMessage(err)}`);
       await tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
     } finally {
+      inFlight--;
       slots.release();
     }
   };
@@ -137,6 +159,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
         // An input that breaks (consumer deleted, watcher gone) ends the stream with an error, so a
         // supervisor sees a failure rather than a clean end.
         logger.error(`input failed: ${errorMessage(err)}`);
+        metrics.recordError(config.input.label || config.input.path, errorMessage(err));
         fatal ??= new EngineError(`input failed: ${errorMessage(err)}`, "INPUT_FAILED", { cause: err });
         // The other threads stop too (deferred: stop is defined below this loop's first run).
         queueMicrotask(() => void stop());
@@ -146,12 +169,14 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
         slots.release();
         return;
       }
+      inFlight++;
       let batches: Batch[];
       try {
         batches = procs.length ? await runProcessors(procs, [tx.batch]) : [tx.batch];
       } catch (err) {
         logger.error(`processing failed: ${errorMessage(err)}`);
         void tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+        inFlight--;
         slots.release();
         continue;
       }
@@ -203,5 +228,36 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
     else opts.signal.addEventListener("abort", () => void stop(), { once: true });
   }
 
-  return { done, stop, metrics: () => metrics.snapshot() };
+  return {
+    done,
+    stop,
+    metrics: () => metrics.snapshot(),
+    telemetry: () => streamTelemetry(metrics, inFlight),
+  };
+}
+
+/** Root input in, root output out, errors where they arose (top-level processors count nested ones). */
+function streamTelemetry(metrics: MetricsRegistry, inFlight: number): StreamTelemetry {
+  const out: StreamTelemetry = {
+    received: 0,
+    sent: 0,
+    errors: 0,
+    latencyMs: { p50: 0, p99: 0 },
+    inFlight,
+    lastError: metrics.lastError,
+    lag: metrics.lagProbe,
+  };
+  for (const [name, m] of Object.entries(metrics.snapshot())) {
+    const info = metrics.info(name);
+    if (!info) continue;
+    if (info.kind === "input" && info.path === "input") out.received += m.received;
+    else if (info.kind === "processor" && /^pipeline\.processors\.\d+$/.test(info.path))
+      out.errors += m.errors;
+    else if (info.kind === "output" && info.path === "output") {
+      out.sent += m.sent;
+      out.errors += m.errors;
+      out.latencyMs = { p50: m.latencyMs.p50, p99: m.latencyMs.p99 };
+    }
+  }
+  return out;
 }

@@ -78,6 +78,9 @@ export function executionOf(info: ContainerInfo, error?: StatusError): Execution
     // A malformed replica label never matches a wanted slot, so the planner removes it.
     replica: Number.isInteger(replica) && replica >= 0 ? replica : Number.MAX_SAFE_INTEGER,
     state,
+    ...(info.State.StartedAt && !info.State.StartedAt.startsWith("0001")
+      ? { startedAt: info.State.StartedAt }
+      : {}),
     ...(state === "failed"
       ? { error: error ?? { code: "ENGINE_FAILED", message: `container ${info.Name} ${s(info)}` } }
       : {}),

@@ -165,6 +165,7 @@ export class ProcessExecutor implements Executor {
       version: record.labels[LABELS.version],
       digest: record.labels[LABELS.digest],
       replica: Number(record.labels[LABELS.replica]),
+      ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     };
     const alive = isAlive(record.pid, record.startTime);
     const runner = await this.readRunnerState(record.id);

@@ -163,6 +163,11 @@ class JetStreamInput implements Input {
       }
     }
     const consumer = await jetstream(nc).consumers.get(stream, name);
+    // Telemetry reports the consumer's backlog (one info request per heartbeat, not per message).
+    this.ctx.metrics.lagProbe = async () => {
+      const info = await jsm.consumers.info(stream, name);
+      return { pending: info.num_pending, ackPending: info.num_ack_pending };
+    };
     // A deleted consumer or stream ends the iterator (and the stream, with an error) instead of
     // retrying forever unnoticed.
     this.messages = await consumer.consume({

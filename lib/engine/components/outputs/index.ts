@@ -84,9 +84,11 @@ export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
     });
   }
   const procs = conf.processors.map((p) => buildProcessor(p, ctx));
+  const name = conf.label || conf.path;
   return new InstrumentedOutput(
     out,
     procs,
-    ctx.metrics.get(conf.label || conf.path, { kind: "output", label: conf.label, path: conf.path }),
+    ctx.metrics.get(name, { kind: "output", label: conf.label, path: conf.path }),
+    (message) => ctx.metrics.recordError(name, message),
   );
 }

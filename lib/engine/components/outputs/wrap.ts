@@ -126,6 +126,8 @@ export class InstrumentedOutput implements Output {
     private readonly inner: Output,
     private readonly procs: Processor[],
     private readonly counter: ComponentCounter,
+    /** Reports a failed write (the registry keeps the last error for telemetry). */
+    private readonly onError?: (message: string) => void,
   ) {}
 
   get maxInFlight(): number {
@@ -146,6 +148,7 @@ export class InstrumentedOutput implements Output {
       this.counter.sent += batches.reduce((n, b) => n + b.length, 0);
     } catch (err) {
       this.counter.errors += batch.length;
+      this.onError?.(err instanceof Error ? err.message : String(err));
       throw err;
     } finally {
       this.counter.observe(performance.now() - t0);

@@ -162,7 +162,8 @@ export function buildProcessor(conf: ComponentConfig, ctx: BuildContext): BuiltP
 
 /** Counts messages in/out/errored and time per batch under the component's label or path. */
 function instrument(p: BuiltProcessor, conf: ComponentConfig, ctx: BuildContext): BuiltProcessor {
-  const m = ctx.metrics.get(conf.label || conf.path, {
+  const name = conf.label || conf.path;
+  const m = ctx.metrics.get(name, {
     kind: "processor",
     label: conf.label,
     path: conf.path,
@@ -173,11 +174,24 @@ function instrument(p: BuiltProcessor, conf: ComponentConfig, ctx: BuildContext)
     async process(batch) {
       const t0 = performance.now();
       m.received += batch.length;
+      let erroredBefore = 0;
+      for (const msg of batch) if (msg.error) erroredBefore++;
       const out = await p.process(batch);
       m.observe(performance.now() - t0);
+      // Only the errors this processor added: a message that failed earlier keeps its flag.
+      let erroredAfter = 0;
+      let last: Error | null = null;
       for (const b of out) {
         m.sent += b.length;
-        for (const msg of b) if (msg.error) m.errors++;
+        for (const msg of b) {
+          if (!msg.error) continue;
+          erroredAfter++;
+          last = msg.error;
+        }
+      }
+      if (erroredAfter > erroredBefore) {
+        m.errors += erroredAfter - erroredBefore;
+        ctx.metrics.recordError(name, last!.message);
       }
       return out;
     },

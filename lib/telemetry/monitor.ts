@@ -1,0 +1,105 @@
+// The bridge's view of health: it watches `pipeline-health` (and `pipeline-status`) and calls back
+// when a pipeline's health STATE differs from the one its status shows, so that converge (the only
+// writer of status) folds it in. Not on every heartbeat: rates alone never trigger a converge.
+import type { HealthState, PipelineStatus } from "../model";
+import type { Store } from "../store";
+import { foldHealth, type ReplicaReport } from "./health";
+
+export interface HealthMonitorOptions {
+  store: Store;
+  intervalMs: number;
+  signal: AbortSignal;
+  /** The pipeline's health changed to `to` (status still says `from`): converge it. */
+  onChange(id: string, status: PipelineStatus, to: HealthState): void;
+  log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
+  now?: () => number;
+}
+
+/** Heartbeats kept per key (enough to see 3 intervals back). */
+const HISTORY = 8;
+
+export class HealthMonitor {
+  private readonly statuses = new Map<string, PipelineStatus>();
+  private readonly reports = new Map<string, ReplicaReport>();
+  /** The state last asked for, per pipeline, until its status shows it (no repeated requests). */
+  private readonly requested = new Map<string, HealthState>();
+  private timer?: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: HealthMonitorOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Watches until the signal aborts; each watch restarts by itself (bounded backoff) if it ends. */
+  start(): Promise<void> {
+    const { signal, intervalMs } = this.opts;
+    this.timer = setInterval(() => this.check(), Math.max(100, Math.floor(intervalMs / 2)));
+    signal.addEventListener("abort", () => clearInterval(this.timer), { once: true });
+    return Promise.all([
+      this.supervise("heartbeats", async () => {
+        for await (const c of this.opts.store.watchHeartbeats(signal)) {
+          if (!c.entry) {
+            this.reports.delete(c.key);
+            continue;
+          }
+          const prev = this.reports.get(c.key);
+          const history = [
+            ...(prev?.history ?? []),
+            ...(prev ? [{ heartbeat: prev.heartbeat, receivedAt: prev.receivedAt }] : []),
+          ];
+          this.reports.set(c.key, {
+            heartbeat: c.entry.heartbeat,
+            receivedAt: c.entry.receivedAt,
+            history: history.slice(-HISTORY),
+          });
+        }
+      }),
+      this.supervise("statuses", async () => {
+        for await (const { id, status } of this.opts.store.watchStatuses(signal)) {
+          if (status) this.statuses.set(id, status);
+          else this.statuses.delete(id);
+        }
+      }),
+    ]).then(() => undefined);
+  }
+
+  /** The health state the monitor computes for one pipeline now (undefined: no status yet). */
+  stateOf(id: string): HealthState | undefined {
+    const status = this.statuses.get(id);
+    if (!status) return undefined;
+    const reports = [...this.reports.values()].filter((r) => r.heartbeat.id === id);
+    const executions = status.executions.map((e) => ({
+      replica: typeof e.replica === "number" ? e.replica : -1,
+      state: e.state,
+      startedAt: typeof e.startedAt === "string" ? e.startedAt : undefined,
+    }));
+    return foldHealth({ executions, reports, intervalMs: this.opts.intervalMs, now: this.now() }).state;
+  }
+
+  /** Compares every pipeline's computed state with its status; calls back on a difference. */
+  check(): void {
+    for (const [id, status] of this.statuses) {
+      const state = this.stateOf(id)!;
+      const shown = status.health?.state ?? "unknown";
+      if (state === shown) {
+        this.requested.delete(id);
+        continue;
+      }
+      if (this.requested.get(id) === state) continue;
+      this.requested.set(id, state);
+      this.opts.onChange(id, status, state);
+    }
+  }
+
+  private async supervise(what: string, watch: () => Promise<void>): Promise<void> {
+    const { signal, log } = this.opts;
+    for (let delay = 250; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await watch();
+      } catch (err) {
+        if (!signal.aborted) log.warn(`${what} watch failed; retrying`, { error: String(err) });
+      }
+      if (!signal.aborted) await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

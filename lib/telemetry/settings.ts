@@ -1,0 +1,33 @@
+// Telemetry settings from the environment (README "Telemetry"). The names and retention of the
+// bucket and stream are the store's (lib/store); these are how executions report.
+import { InvalidSettingError } from "../model";
+import { heartbeatIntervalFromEnv } from "../store";
+
+export interface TelemetrySettings {
+  /** REEF_HEARTBEAT_INTERVAL: how often an execution writes its heartbeat (default 5 s). */
+  heartbeatIntervalMs: number;
+  /** REEF_LOGS_RATE: log lines per second an execution may publish (burst: as many); the rest are counted and dropped. */
+  logsPerSecond: number;
+  /** Longer log lines are cut (a line is one NATS message). */
+  maxLineBytes: number;
+}
+
+export function telemetrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TelemetrySettings {
+  const rate = env.REEF_LOGS_RATE?.trim();
+  const logsPerSecond = rate ? Number(rate) : 100;
+  if (!Number.isInteger(logsPerSecond) || logsPerSecond < 1) {
+    throw new InvalidSettingError(
+      `REEF_LOGS_RATE must be a positive integer (lines per second), got ${rate}`,
+    );
+  }
+  return { heartbeatIntervalMs: heartbeatIntervalFromEnv(env), logsPerSecond, maxLineBytes: 16 * 1024 };
+}
+
+/** The env entries executions need to report like the control plane expects (passed by every executor). */
+export const TELEMETRY_ENV = [
+  "REEF_HEARTBEAT_INTERVAL",
+  "REEF_HEALTH_BUCKET",
+  "REEF_LOGS_STREAM",
+  "REEF_LOGS_SUBJECT",
+  "REEF_LOGS_RATE",
+] as const;
