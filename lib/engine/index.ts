@@ -1,6 +1,6 @@
 // reef's built-in Benthos-compatible stream engine: config loading and lint, running streams,
 // and config unit tests. Everything else in lib/engine is internal.
-export { CONFIG_LIMITS, lint, loadConfig } from "./config";
+export { CONFIG_LIMITS, lint, loadConfig, reefOnlyComponents } from "./config";
 export { expandEnv, type MissingEnvVar } from "./config/env";
 export type { ComponentConfig, EngineConfig, LintIssue } from "./config";
 export { startStream, type RunningStream, type StreamOptions, type StreamTelemetry } from "./runtime/stream";

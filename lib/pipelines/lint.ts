@@ -38,7 +38,12 @@ export function lintBinary(env: NodeJS.ProcessEnv = process.env): string | null 
 
 export function createLinter(env: NodeJS.ProcessEnv = process.env): Linter {
   return async (yamlText) => {
-    const binary = lintBinary(env);
+    let binary = lintBinary(env);
+    // Under REEF_ENGINE=auto a config with reef-only components runs on the built-in engine (see the runner).
+    if (binary && (env.REEF_ENGINE?.trim() || "auto") === "auto") {
+      const { reefOnlyComponents } = await import("../engine/config");
+      if (reefOnlyComponents(yamlText, { env }).length) binary = null;
+    }
     return binary ? lintWithBinary(binary, yamlText, env) : lintBuiltin(yamlText, env);
   };
 }

@@ -48,7 +48,8 @@ export interface Manifest {
 
 const MANIFEST_NAMES = new Set(["pipeline.yaml", "pipeline.yml"]);
 
-function isManifestName(name: string): boolean {
+/** `pipeline.yaml`, `pipeline.yml`, `*.pipeline.yaml`: a manifest, not a Benthos config. */
+export function isManifestName(name: string): boolean {
   return MANIFEST_NAMES.has(name) || name.endsWith(".pipeline.yaml") || name.endsWith(".pipeline.yml");
 }
 

@@ -8,10 +8,15 @@ export type EngineChoice = { kind: "builtin" } | { kind: "binary"; path: string 
 /** Benthos-compatible binaries, in order of preference. */
 export const ENGINE_BINARIES = ["benthos", "redpanda-connect", "bento"] as const;
 
-export function chooseEngine(env: NodeJS.ProcessEnv = process.env): EngineChoice {
+export function chooseEngine(
+  env: NodeJS.ProcessEnv = process.env,
+  config: { reefOnly?: string[] } = {},
+): EngineChoice {
   const wanted = (env.REEF_ENGINE || "auto").trim();
   if (wanted === "builtin") return { kind: "builtin" };
   if (wanted === "auto") {
+    // Components only reef has (postgres_notify) run on the built-in engine whatever binary exists.
+    if (config.reefOnly?.length) return { kind: "builtin" };
     for (const name of ENGINE_BINARIES) {
       const found = findOnPath(name, env.PATH);
       if (found) return { kind: "binary", path: found };

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { expandEnv } from "../engine";
+import { expandEnv, reefOnlyComponents } from "../engine";
 import { ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
 import { configObjectName, connectNats, Store } from "../store";
 import {
@@ -28,7 +28,6 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   let store: Store | undefined;
   let telemetry: ExecutionTelemetry | undefined;
   try {
-    const engine = chooseEngine(env);
     const { id, version } = identityOf(env);
     const settings = telemetrySettingsFromEnv(env);
     // Reconnects forever once connected: heartbeats and logs outlive a NATS restart.
@@ -40,6 +39,8 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     });
     store = await Store.open(nc, { env });
     const config = await fetchConfig(store, env, id, version);
+    // A config with reef-only components (postgres_notify) runs on the built-in engine under auto.
+    const engine = chooseEngine(env, { reefOnly: reefOnlyComponents(config.text, { env }) });
     const replica = env.PIPELINE_REPLICA ? Number(env.PIPELINE_REPLICA) : undefined;
     telemetry = new ExecutionTelemetry({
       store,

@@ -1,41 +1,11 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { aliasBomb, readLines, tempDir, waitFor } from "./helpers";
+import { aliasBomb, readLines, reef, tempDir, waitFor } from "./helpers";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(root, "test", "engine", "fixtures");
-
-/** Runs `reef <args>` from source; resolves with exit code and output. */
-function reef(
-  args: string[],
-  opts: { stdin?: string; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
-) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "lib", "cli", "main.ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`reef ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 60_000} ms`));
-    }, opts.timeoutMs ?? 60_000);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
-    opts.onSpawn?.(child.pid!);
-  });
-}
 
 describe("reef lint / test / run", () => {
   it("lint prints file:line:col: message and exits 1 on errors, 0 when clean", async () => {

@@ -1,7 +1,9 @@
 // Test helpers for the engine suites: temp dirs, bounded waits, running a config to its end.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig, startStream, type RunningStream } from "../../lib/engine";
 
 export function tempDir(prefix = "reef-engine-"): string {
@@ -58,4 +60,40 @@ export function aliasBomb(levels = 9, width = 9): string {
       .fill(`*l${i - 1}`)
       .join(", ")}]\n`;
   return `${yaml}input:\n  generate:\n    mapping: root = 1\noutput:\n  drop: {}\ntests: *l${levels - 1}\n`;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Runs `reef <args>` from source; resolves with exit code and output. */
+export function reef(
+  args: string[],
+  opts: {
+    stdin?: string;
+    onSpawn?: (pid: number) => void;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
+) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "lib", "cli", "main.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, ...opts.env, NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`reef ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 60_000} ms`));
+    }, opts.timeoutMs ?? 60_000);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    opts.onSpawn?.(child.pid!);
+  });
 }

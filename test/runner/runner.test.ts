@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseEngine } from "../../lib/runner";
+import { reefOnlyComponents } from "../../lib/engine";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
 import { FAKE_ENGINE } from "../helpers/pipelines";
 
@@ -122,5 +123,16 @@ describe("engine choice (REEF_ENGINE)", () => {
     expect(chooseEngine({ PATH: bin })).toEqual({ kind: "binary", path: fake });
     expect(chooseEngine({ REEF_ENGINE: "builtin", PATH: bin })).toEqual({ kind: "builtin" });
     expect(chooseEngine({ REEF_ENGINE: fake })).toEqual({ kind: "binary", path: fake });
+    // A config with a reef-only component (postgres_notify) runs on the built-in engine under auto only.
+    const reefOnly = reefOnlyComponents(
+      "input:\n  postgres_notify: { dsn: 'postgres://h/db', tables: [t] }\n",
+    );
+    expect(reefOnly).toEqual(["input postgres_notify"]);
+    expect(chooseEngine({ PATH: bin }, { reefOnly })).toEqual({ kind: "builtin" });
+    expect(chooseEngine({ REEF_ENGINE: fake }, { reefOnly })).toEqual({ kind: "binary", path: fake });
+    expect(chooseEngine({ PATH: bin }, { reefOnly: reefOnlyComponents("input:\n  stdin: {}\n") })).toEqual({
+      kind: "binary",
+      path: fake,
+    });
   });
 });

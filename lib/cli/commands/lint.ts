@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { lint, type LintIssue } from "../../engine";
+import { isManifestName } from "../../pipelines/manifest";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     });
 }
 
-/** A directory stands for every YAML config under it (unit-test definitions excepted). */
+/** A directory stands for every YAML config under it (unit-test definitions and manifests excepted). */
 function expand(path: string): string[] {
   let isDir = false;
   try {
@@ -56,6 +57,8 @@ function expand(path: string): string[] {
     .flatMap((e) => {
       const full = join(path, e.name);
       if (e.isDirectory()) return e.name.startsWith(".") || e.name === "node_modules" ? [] : expand(full);
-      return /\.ya?ml$/.test(e.name) && !/_benthos_test\.ya?ml$/.test(e.name) ? [full] : [];
+      const config =
+        /\.ya?ml$/.test(e.name) && !/_benthos_test\.ya?ml$/.test(e.name) && !isManifestName(e.name);
+      return config ? [full] : [];
     });
 }

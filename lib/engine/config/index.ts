@@ -14,6 +14,11 @@ export function lint(yamlText: string, opts: { env?: NodeJS.ProcessEnv } = {}): 
   return walkConfig(yamlText, opts.env ?? process.env).issues;
 }
 
+/** The reef-only components a config uses (`input postgres_notify`, …): only the built-in engine runs it. */
+export function reefOnlyComponents(yamlText: string, opts: { env?: NodeJS.ProcessEnv } = {}): string[] {
+  return walkConfig(yamlText, opts.env ?? process.env).config.reefOnly;
+}
+
 /** Expands env vars, parses and validates a config; throws EngineConfigError listing every lint error. */
 export function loadConfig(
   yamlText: string,

@@ -39,4 +39,6 @@ export interface EngineConfig {
   path?: string;
   /** Non-fatal lint findings. */
   warnings: LintIssue[];
+  /** Components only the built-in engine has (`input postgres_notify`): no Benthos binary runs this config. */
+  reefOnly: string[];
 }

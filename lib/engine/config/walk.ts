@@ -106,6 +106,7 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
   const config = w.root(usable ? (doc.contents as AnyNode) : null);
   w.checkRefs(config);
   config.warnings = w.issues.filter((i) => i.level === "warning");
+  config.reefOnly = [...w.reefOnly];
   // A value emptied by a missing env var is reported once, as the env var.
   const envAt = new Set(missing.map((m) => `${m.line}:${m.column}`));
   const issues = w.issues.filter((i) => i.path === "" || !envAt.has(`${i.line}:${i.column}`));
@@ -118,6 +119,8 @@ class Walker {
   readonly issues: LintIssue[] = [];
   private readonly refs: Ref[] = [];
   private readonly labels = new Set<string>();
+  /** `kind type` of every reef-only component the config uses. */
+  readonly reefOnly = new Set<string>();
 
   private pos(node: AnyNode, offset = node?.range?.[0]): { line: number; column: number } {
     if (offset === undefined) return { line: 1, column: 1 };
@@ -322,6 +325,7 @@ class Walker {
       shutdownTimeoutMs: safeDuration(shutdown, 20_000),
       tests: Array.isArray(tests) ? tests : [],
       warnings: [],
+      reefOnly: [],
     };
   }
 
@@ -388,11 +392,12 @@ class Walker {
       else this.issue(p.key, cpath, `unable to infer ${kind} type: ${type} not recognised`);
       return undefined;
     }
+    if (isReefOnly(kind, type)) this.reefOnly.add(`${kind} ${type}`);
     if (isReefOnly(kind, type))
       this.issue(
         p.key,
         cpath,
-        `${kind} ${type} is a reef component: Benthos / Redpanda Connect binaries do not have it (it runs on the built-in engine: REEF_ENGINE=builtin)`,
+        `${kind} ${type} is a reef component: Benthos / Redpanda Connect binaries do not have it (reef runs such a config on its built-in engine)`,
         "warning",
       );
     const config = this.field(spec.config, p.value, cpath);
