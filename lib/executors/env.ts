@@ -1,6 +1,12 @@
-// The environment an execution's runner gets (CONTRACT.md §3), the same for every executor.
+// The environment an execution's runner gets (CONTRACT.md §3), the same for every executor: what
+// the runner needs, plus the variables REEF_EXECUTION_ENV names. Never the control plane's whole
+// environment: its secrets (cloud keys, the API key…) are no business of a pipeline.
+import { InvalidSettingError } from "../model";
 import { natsCredentialEnv } from "../store";
 import type { StartSpec } from "./types";
+
+/** The non-root user runners run as in containers (numeric: needs no /etc/passwd entry in custom images). */
+export const RUNNER_USER = "10001:10001";
 
 /** Env names the runner reads. */
 export const RUNNER_ENV = {
@@ -33,13 +39,52 @@ const PASSED_ENV = [
   "REEF_HEARTBEAT_INTERVAL",
 ];
 
+/** What a process on the control plane's own machine needs to run at all (the process executor). */
+const HOST_ENV = ["PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL"];
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
- * Runner env for one replica: identity, where to find NATS and the config, and which engine.
+ * REEF_EXECUTION_ENV: comma-separated names of further control-plane variables every execution
+ * gets, e.g. those its configs' `${VAR}`s use.
+ */
+export function executionEnvNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = (env.REEF_EXECUTION_ENV ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const bad = names.find((n) => !NAME.test(n));
+  if (bad !== undefined) {
+    throw new InvalidSettingError(
+      `REEF_EXECUTION_ENV must list variable names separated by commas (like KAFKA_BROKERS,REGION); ${JSON.stringify(bad)} is not one`,
+    );
+  }
+  return names;
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** The host's basics (PATH, HOME, locale, time zone) for executions that run on this machine. */
+export function hostEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return pick(env, HOST_ENV);
+}
+
+/**
+ * Runner env for one replica: the allow-listed variables (REEF_EXECUTION_ENV), then identity,
+ * where to find NATS and the config, and which engine (these win over the allow-list).
  * `REEF_RUNNER_NATS_URL` lets executions reach NATS at another address than the control plane.
  * Credentials are passed by name only where the executor mounts them (see each executor).
  */
 export function runnerEnv(spec: StartSpec, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {
+    ...pick(env, executionEnvNames(env)),
     [RUNNER_ENV.id]: spec.pipeline,
     [RUNNER_ENV.version]: spec.version,
     [RUNNER_ENV.digest]: spec.digest,

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile } from "../../lib/converge";
 import { waitFor } from "../helpers/nats";
@@ -142,6 +144,60 @@ describe("converge with the process executor", () => {
     expect(status.code).toBe("ENGINE_NOT_FOUND");
     await putDefinition(w, { id, status: "draft" });
     await converge(deps, id);
+  });
+});
+
+describe("the environment of an execution", () => {
+  it("has what the runner needs and the allow-listed variables, never the control plane's other secrets", async () => {
+    const id = uid("env");
+    const executor = await openProcessWorldExecutor({
+      AWS_SECRET_ACCESS_KEY: "control-plane-aws-secret",
+      REEF_API_KEY: "control-plane-api-key",
+      REEF_TEST_SHARED: "shared-with-pipelines",
+      REEF_EXECUTION_ENV: "FAKE_ENGINE_DIR, REEF_TEST_SHARED",
+    });
+    const deps = { ...w.deps, executor };
+    const mapping = 'root = "${REEF_TEST_SHARED:unset} ${AWS_SECRET_ACCESS_KEY:unset}"';
+    await putConfig(w, id, "1", `input:\n  generate:\n    mapping: '${mapping}'\noutput:\n  drop: {}\n`);
+    await putDefinition(w, { id, status: "published", version: "1" });
+    expect((await converge(deps, id)).phase).toBe("running");
+    // the config's ${VAR}s: the allow-listed one is there, the secret is not
+    expect(await w.engineConfig(id, "shared-with-pipelines")).toContain('"shared-with-pipelines unset"');
+    // and the runner process's own environment
+    const { pid } = JSON.parse(readFileSync(join(w.stateDir, `reef-${id}-0.json`), "utf8")) as {
+      pid: number;
+    };
+    const environ = new Map(
+      readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    expect(environ.get("REEF_TEST_SHARED")).toBe("shared-with-pipelines");
+    expect(environ.get("PIPELINE_ID")).toBe(id);
+    expect(environ.get("NATS_URL")).toBe(w.env.NATS_URL);
+    expect(environ.get("PATH")).toBe(process.env.PATH);
+    expect(environ.has("AWS_SECRET_ACCESS_KEY")).toBe(false);
+    expect(environ.has("REEF_API_KEY")).toBe(false);
+    expect(environ.has("REEF_STATE_DIR")).toBe(false);
+    await putDefinition(w, { id, status: "draft" });
+    await converge(deps, id);
+  });
+
+  it("a malformed REEF_EXECUTION_ENV is an INVALID_SETTING error and starts nothing", async () => {
+    const id = uid("env-bad");
+    const executor = await openProcessWorldExecutor({ REEF_EXECUTION_ENV: "GOOD,not-a-name" });
+    await putConfig(w, id, "1", sampleConfig("bad-env"));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    const r = await converge({ ...w.deps, executor }, id);
+    expect(r.phase).toBe("failed");
+    expect(r.error).toEqual({
+      code: "INVALID_SETTING",
+      message: expect.stringContaining('"not-a-name" is not one'),
+    });
+    expect(await executor.list(id)).toEqual([]);
+    await putDefinition(w, { id, status: "draft" });
+    await converge({ ...w.deps, executor }, id);
   });
 });
 

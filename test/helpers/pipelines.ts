@@ -58,6 +58,8 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
     REEF_STATE_DIR: stateDir,
     REEF_RUNNER_PATH: resolve("dist/runner.mjs"),
     REEF_STOP_TIMEOUT: "5",
+    // the fake engine writes the config it got there
+    REEF_EXECUTION_ENV: "FAKE_ENGINE_DIR",
     ...extraEnv,
   };
   const newExecutor = () => createProcessExecutor(env);

@@ -13,7 +13,7 @@ import {
   type RunnerState,
   type StatusError,
 } from "../../model";
-import { executionLabels, runnerEnv, RUNNER_ENV } from "../env";
+import { executionEnvNames, executionLabels, hostEnv, runnerEnv, RUNNER_ENV } from "../env";
 import type { Action, Executor, Plan, StartSpec } from "../types";
 import { isAlive, processStartTime, terminate } from "../../processes";
 import { RecordStore, type ProcessRecord } from "./records";
@@ -22,7 +22,7 @@ export interface ProcessExecutorOptions {
   stateDir: string;
   /** The runner bundle (dist/runner.mjs). */
   runnerPath: string;
-  /** Environment of executions: the runner env is added on top. */
+  /** The control plane's env: executions get the host basics and the runner env from it (lib/executors/env.ts). */
   env: NodeJS.ProcessEnv;
   /** SIGTERM → SIGKILL grace period. */
   stopTimeoutMs: number;
@@ -73,6 +73,7 @@ export class ProcessExecutor implements Executor {
   }
 
   private async start(spec: StartSpec): Promise<void> {
+    executionEnvNames(this.opts.env); // a malformed setting fails before a record exists
     const id = processExecutionId(spec.pipeline, spec.replica);
     const record: ProcessRecord = {
       id,
@@ -119,7 +120,11 @@ export class ProcessExecutor implements Executor {
       const child = spawn(process.execPath, [this.opts.runnerPath], {
         detached: true, // own process group: stop signals reach the engine too
         stdio: ["ignore", log, log],
-        env: { ...this.opts.env, ...runnerEnv(spec, this.opts.env), [RUNNER_ENV.stateFile]: statePath },
+        env: {
+          ...hostEnv(this.opts.env),
+          ...runnerEnv(spec, this.opts.env),
+          [RUNNER_ENV.stateFile]: statePath,
+        },
       });
       const pid = await new Promise<number>((resolvePid, reject) => {
         child.once("error", reject);
