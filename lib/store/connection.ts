@@ -18,20 +18,34 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Connection options from NATS_URL, NATS_CREDS, NATS_TOKEN, NATS_USER/NATS_PASSWORD. */
+/**
+ * A secret given as `NAME` or as `NAME_FILE` (a file holding it, e.g. mounted read-only into a
+ * container so that it is not in the container's env); undefined when neither is set.
+ */
+function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  if (env[name]) return env[name];
+  const file = env[`${name}_FILE`];
+  return file ? readFileSync(file, "utf8").replace(/\r?\n$/, "") : undefined;
+}
+
+/**
+ * Connection options from NATS_URL, NATS_CREDS, NATS_TOKEN, NATS_USER/NATS_PASSWORD; the token and
+ * the password may also come from files (NATS_TOKEN_FILE, NATS_PASSWORD_FILE).
+ */
 export function natsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
   const servers = (env.NATS_URL || DEFAULT_NATS_URL)
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   const opts: ConnectionOptions = { servers };
+  let token: string | undefined;
   if (env.NATS_CREDS) {
     opts.authenticator = credsAuthenticator(readFileSync(env.NATS_CREDS));
-  } else if (env.NATS_TOKEN) {
-    opts.token = env.NATS_TOKEN;
+  } else if ((token = secretFromEnv(env, "NATS_TOKEN"))) {
+    opts.token = token;
   } else if (env.NATS_USER) {
     opts.user = env.NATS_USER;
-    opts.pass = env.NATS_PASSWORD ?? "";
+    opts.pass = secretFromEnv(env, "NATS_PASSWORD") ?? "";
   }
   return opts;
 }

@@ -11,6 +11,7 @@ import { ensureLocalRunnerImage, isLocalRunnerImage } from "./local-image";
 import { demuxBuffer, demuxStream } from "./logs";
 import { CREDS_MOUNT, dockerSettings, type DockerSettings } from "./settings";
 import { STATE_DIR, STATE_FILE, readRunnerState, stateVolume } from "./runner-state";
+import { secretBinds, writeSecretFiles } from "./secrets";
 import {
   RUNNING_POLICY,
   STOPPED_POLICY,
@@ -109,6 +110,7 @@ export class DockerExecutor implements Executor {
 
   /** Creates the replica's container if absent and starts it; replaces one of another version. */
   async start(spec: StartSpec): Promise<void> {
+    writeSecretFiles(this.settings.secretsDir, this.env);
     const name = containerName(spec.pipeline, spec.replica);
     const deadline = Date.now() + SETTLE_BOUND_MS;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
@@ -141,6 +143,7 @@ export class DockerExecutor implements Executor {
   }
 
   async resume(execution: Execution): Promise<void> {
+    writeSecretFiles(this.settings.secretsDir, this.env);
     const info = await this.inspect(execution.id);
     if (info && (await this.ensureRunning(info))) return;
     await this.start({ ...execution }); // gone: start the slot afresh
@@ -245,6 +248,7 @@ export class DockerExecutor implements Executor {
       binds.push(`${s.credsFile}:${CREDS_MOUNT}:ro`);
       env.NATS_CREDS = CREDS_MOUNT;
     }
+    binds.push(...secretBinds(s.secretsDir, env, Boolean(s.credsFile)));
     return {
       Image: s.image,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),

@@ -2,10 +2,9 @@
 // local stack; see README.md in this folder.
 import { resolve } from "node:path";
 import { ExecutorError } from "../../model";
+import { RUNNER_USER } from "../env";
 
 export const DEFAULT_RUNNER_IMAGE = "reef-runner:local";
-/** The non-root user the runner runs as (numeric, so it needs no /etc/passwd entry in custom images). */
-export const RUNNER_USER = "10001:10001";
 /** Where a NATS credentials file is mounted read-only inside the container. */
 export const CREDS_MOUNT = "/run/reef/nats.creds";
 
@@ -21,6 +20,8 @@ export interface DockerSettings {
   user: string;
   /** Host path of the NATS credentials file to mount, if any. */
   credsFile?: string;
+  /** Host folder of the NATS token/password files mounted into containers (see secrets.ts). */
+  secretsDir: string;
   /** Extra bind mounts `host:container[:ro]` (e.g. an engine binary, a fixture). */
   binds: string[];
   /**
@@ -40,6 +41,7 @@ export function dockerSettings(env: NodeJS.ProcessEnv = process.env): DockerSett
     stopTimeout: parseSeconds(env.REEF_STOP_TIMEOUT, 10),
     user: env.REEF_DOCKER_USER?.trim() || RUNNER_USER,
     ...(creds ? { credsFile: resolve(creds) } : {}),
+    secretsDir: resolve(env.REEF_STATE_DIR || ".reef/state", "docker-secrets"),
     binds: (env.REEF_DOCKER_BINDS ?? "")
       .split(",")
       .map((b) => b.trim())

@@ -1,13 +1,16 @@
 // The Docker executor driven through converge()/reconcile() against the real daemon.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
+import { freePort, portAnswers } from "../../../lib/local/nats-server";
+import { connectNats, Store } from "../../../lib/store";
 import { dockerSkipReason } from "../../helpers/docker";
-import { uniqueSuffix } from "../../helpers/nats";
-import { putConfig, putDefinition } from "../../helpers/pipelines";
+import { uniqueSuffix, waitFor } from "../../helpers/nats";
+import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
 import { fakeEngineBind, natsMappingConfig, openDockerWorld, roundTrip, type DockerWorld } from "./world";
 
 let w: DockerWorld;
@@ -249,6 +252,65 @@ describe.skipIf(noDaemon)("container options against the daemon", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
+  it("a NATS token reaches the runner as a read-only file, not in the env docker inspect shows", async () => {
+    const token = `t0ken-${uniqueSuffix()}`;
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "reef-token-nats-"));
+    // A nats-server that refuses clients without the token.
+    const server = spawn(
+      "nats-server",
+      ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir, "--auth", token],
+      {
+        stdio: "ignore",
+      },
+    );
+    const url = `nats://127.0.0.1:${port}`;
+    const id = uid("token");
+    try {
+      await waitFor(() => portAnswers("127.0.0.1", port), "the token nats-server", 10_000);
+      const nc = await connectNats({ env: { NATS_URL: url, NATS_TOKEN: token } });
+      try {
+        const store = await Store.open(nc, { names: w.names });
+        await store.putConfig(id, "1", new TextEncoder().encode(sampleConfig(id)));
+        await store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+        const executor = w.executorWith({
+          NATS_URL: url,
+          NATS_TOKEN: token,
+          REEF_ENGINE: "builtin",
+          REEF_STATE_DIR: join(dir, "state"),
+        });
+        const deps = { store, executor, settleMs: 15_000 };
+        const r = await converge(deps, id);
+        expect(r.error).toBeNull();
+        expect(r.phase).toBe("running"); // the runner fetched its config with the token
+
+        const [c] = await w.containers(id);
+        const info = await w.docker.getContainer(c.Id).inspect();
+        expect(JSON.stringify(info.Config.Env)).not.toContain(token);
+        expect(info.Config.Env).toContain("NATS_TOKEN_FILE=/run/reef/nats-token");
+        expect(info.Mounts).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Type: "bind",
+              Source: join(dir, "state", "docker-secrets", "nats_token"),
+              Destination: "/run/reef/nats-token",
+              RW: false,
+            }),
+          ]),
+        );
+        await store.pipelines.put(id, JSON.stringify({ id, status: "draft" }));
+        expect((await converge(deps, id)).phase).toBe("absent");
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      server.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,5 @@
 // The Docker executor's pure parts: settings, DOCKER_HOST, log frames, state mapping, container options.
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   createDockerExecutor,
@@ -44,6 +45,7 @@ describe("docker settings", () => {
       network: "host",
       stopTimeout: 10,
       user: "10001:10001",
+      secretsDir: resolve(".reef/state/docker-secrets"),
       binds: [],
     });
   });
@@ -193,6 +195,28 @@ describe("container options", () => {
       Binds: ["/secrets/app.creds:/run/reef/nats.creds:ro"],
     });
     expect(Object.keys(c.HostConfig!.Tmpfs!)).toEqual(["/tmp"]);
+  });
+
+  it("mounts a NATS token or password as a read-only file, never as plain env", () => {
+    const base = { NATS_URL: "nats://127.0.0.1:4999", REEF_STATE_DIR: "/var/lib/reef" };
+    const spec = { pipeline: "p", version: "3", digest: "d".repeat(64), replica: 0 };
+    const token = createDockerExecutor({ ...base, NATS_TOKEN: "t0ken" }).containerConfig(spec);
+    expect(token.Env).toContain("NATS_TOKEN_FILE=/run/reef/nats-token");
+    expect(token.Env!.join("\n")).not.toContain("t0ken");
+    expect(token.HostConfig!.Binds).toEqual([
+      "/var/lib/reef/docker-secrets/nats_token:/run/reef/nats-token:ro",
+    ]);
+
+    const user = createDockerExecutor({ ...base, NATS_USER: "app", NATS_PASSWORD: "pa55" }).containerConfig(
+      spec,
+    );
+    expect(user.Env).toEqual(
+      expect.arrayContaining(["NATS_USER=app", "NATS_PASSWORD_FILE=/run/reef/nats-password"]),
+    );
+    expect(user.Env!.join("\n")).not.toContain("pa55");
+    expect(user.HostConfig!.Binds).toEqual([
+      "/var/lib/reef/docker-secrets/nats_password:/run/reef/nats-password:ro",
+    ]);
   });
 });
 
