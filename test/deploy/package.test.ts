@@ -89,6 +89,10 @@ async function slsPackage(dir: string, params: Record<string, string>, stage = "
     // dockerode is never used in AWS: do not npm-install it into the bundles (that needs the registry).
     REEF_ESBUILD_EXCLUDE: "dockerode",
     REEF_ESBUILD_WORK_FOLDER: join(dir, "esbuild"),
+    // a variable the executions get (REEF_EXECUTION_ENV), and one of the shell they must not get
+    REEF_EXECUTION_ENV: "REEF_TEST_SHARED",
+    REEF_TEST_SHARED: "shared-with-pipelines",
+    REEF_TEST_PRIVATE: "stays-in-the-shell",
   };
   const npx = join(ROOT, "node_modules", ".bin", "serverless");
   const [cmd, cmdArgs] = (await canIsolate())
@@ -311,6 +315,15 @@ describe("serverless package (offline)", () => {
       expect(String(v.REEF_ECS_CPU)).toMatch(/^\d+$/);
       expect(String(v.REEF_ECS_MEMORY)).toMatch(/^\d+$/);
     }
+    // The functions that start executions carry the variables REEF_EXECUTION_ENV names, and only those.
+    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
+      expect(env(fn)).toMatchObject({
+        REEF_EXECUTION_ENV: "REEF_TEST_SHARED",
+        REEF_TEST_SHARED: "shared-with-pipelines",
+      });
+      expect(env(fn)).not.toHaveProperty("REEF_TEST_PRIVATE");
+    }
+    expect(env("ApiLambdaFunction")).not.toHaveProperty("REEF_TEST_SHARED");
     // The api reads and writes the same buckets on the same NATS.
     expect(env("ApiLambdaFunction")).toMatchObject({
       NATS_URL: PARAMS.natsUrl,
@@ -568,6 +581,18 @@ try {
       NATS_URL: ts.env.NATS_URL,
       REEF_CONFIGS_BUCKET: ts.names.configs,
     });
+    // The variables REEF_EXECUTION_ENV names reach the executions; nothing else of the Lambda's.
+    expect(cenv.REEF_TEST_SHARED).toBe("shared-with-pipelines");
+    expect(cenv).not.toHaveProperty("AWS_SECRET_ACCESS_KEY");
+    expect(cenv).not.toHaveProperty("REEF_TEST_PRIVATE");
+    // Hardened: non-root, no capabilities, read-only root with an ephemeral /tmp volume.
+    expect(container).toMatchObject({
+      user: "10001:10001",
+      readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: ["ALL"] } },
+      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+    });
+    expect(td.input.volumes).toEqual([{ name: "tmp" }]);
     expect(td.input).toMatchObject({
       taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/ReefRunnerTaskRole`,
       executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ReefTaskExecutionRole`,

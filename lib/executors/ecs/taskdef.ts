@@ -1,12 +1,16 @@
 // The task definition of one pipeline version (pure): what RegisterTaskDefinition receives.
 import { createHash } from "node:crypto";
 import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
-import { RUNNER_ENV, runnerEnv } from "../env";
+import { RUNNER_ENV, RUNNER_USER, runnerEnv } from "../env";
 import type { EcsConfig } from "./config";
 import { CLUSTER_TAG, familyName, pipelineTags, SPEC_TAG, toTagList } from "./names";
 
 /** The container's name inside every reef task definition. */
 export const CONTAINER_NAME = "runner";
+
+// The runner's only writable place under a read-only root: an ephemeral task volume (Fargate has
+// no tmpfs; the volume starts with the image's /tmp and its permissions).
+const TMP_VOLUME = "tmp";
 
 // Credentials never go into a task definition in clear: they come from Secrets Manager.
 const CREDENTIAL_ENV = new Set(["NATS_CREDS", "NATS_TOKEN", "NATS_USER", "NATS_PASSWORD"]);
@@ -47,11 +51,17 @@ export function taskDefinitionRequest(
     runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: config.cpuArchitecture },
     ...(config.taskRoleArn ? { taskRoleArn: config.taskRoleArn } : {}),
     ...(config.executionRoleArn ? { executionRoleArn: config.executionRoleArn } : {}),
+    volumes: [{ name: TMP_VOLUME }],
     containerDefinitions: [
       {
         name: CONTAINER_NAME,
         image: config.image,
         essential: true,
+        // Hardened like the Docker executor's containers: non-root, no capabilities, read-only root.
+        user: RUNNER_USER,
+        readonlyRootFilesystem: true,
+        linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
+        mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
         environment,
         ...(secrets.length ? { secrets } : {}),
         // The runner forwards SIGTERM to the engine; give it time to flush.

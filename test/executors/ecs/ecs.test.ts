@@ -146,6 +146,16 @@ describe("ECS executor lifecycle through converge()", () => {
     expect(tagsOf(reg.tags)["reef.spec"]).toMatch(/^[0-9a-f]{32}$/);
     const [container] = reg.containerDefinitions!;
     expect(container.image).toBe(CONFIG.image);
+    // Hardened like the Docker executor's containers: non-root, no capabilities, read-only root,
+    // with an ephemeral volume as its only writable place.
+    expect(container).toMatchObject({
+      user: "10001:10001",
+      readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
+      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+    });
+    expect(container.privileged).toBeUndefined();
+    expect(reg.volumes).toEqual([{ name: "tmp" }]);
     const envMap = Object.fromEntries(container.environment!.map((e) => [e.name, e.value]));
     expect(envMap).toMatchObject({
       PIPELINE_ID: id,
