@@ -1,5 +1,6 @@
 // The PostgreSQL components of the built-in engine against a real PostgreSQL (a throwaway cluster
 // started for this file): sql_insert, sql_raw, sql_select, and reef's postgres_notify input.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lint, type RunningStream } from "../../lib/engine";
@@ -237,6 +238,48 @@ output:
     expect(await db.query("SELECT name FROM customers ORDER BY id")).toEqual([
       { name: "ADA" },
       { name: "GRACE" },
+    ]);
+  });
+
+  it("sql_raw input streams a query's rows; sql_select processor fills `?` from args_mapping; init_files run first", async () => {
+    const init = join(dir, "init");
+    mkdirSync(init, { recursive: true });
+    writeFileSync(
+      join(init, "01-prices.sql"),
+      "CREATE TABLE IF NOT EXISTS prices (sku text PRIMARY KEY, cents int);",
+    );
+    writeFileSync(
+      join(init, "02-rows.sql"),
+      "INSERT INTO prices VALUES ('a', 100), ('b', 250) ON CONFLICT DO NOTHING;",
+    );
+    const out = join(dir, "joined.jsonl");
+    await runToEnd(`
+input:
+  sql_raw:
+    driver: postgres
+    dsn: ${db.dsn}
+    init_files: [ ${join(init, "*.sql")} ]
+    query: SELECT sku FROM generate_series(1, 2) g, LATERAL (SELECT CASE WHEN g = 1 THEN 'a' ELSE 'b' END AS sku) s WHERE g <= $1
+    args_mapping: root = [ 2 ]
+pipeline:
+  threads: 1
+  processors:
+    - branch:
+        processors:
+          - sql_select:
+              driver: postgres
+              dsn: ${db.dsn}
+              table: prices
+              columns: [ cents ]
+              where: sku = ? AND cents > ?
+              args_mapping: root = [ this.sku, 0 ]
+        result_map: root.cents = this.index(0).cents
+output:
+  file: { path: ${out}, codec: lines }
+`);
+    expect(readLines(out).map((l) => JSON.parse(l))).toEqual([
+      { sku: "a", cents: 100 },
+      { sku: "b", cents: 250 },
     ]);
   });
 
