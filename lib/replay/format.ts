@@ -1,44 +1,7 @@
 // Text output of `reef events` and `reef replay` (plain lines; the CLI adds colour).
-import type { StoredEvent, VerifyReport } from "../store";
+import type { EventRow, VerifyReport } from "../store";
 import type { DryRunStep, PlanView } from "./dryrun";
 import type { LiveStep } from "./live";
-
-/** One JSON-friendly row per recorded event (the `--json` shape of `reef events`). */
-export interface EventRow {
-  seq: number;
-  time: string;
-  pipeline: string;
-  operation: string | null;
-  revision: number | null;
-  /** What made reef act: `change` (the bridge) or `reconcile`. */
-  trigger: string | null;
-  outcome: string;
-  phase: string | null;
-  actions: string[];
-  error: { code: string; message: string } | null;
-  durationMs: number | null;
-  attempts: number | null;
-  hash: string | null;
-}
-
-export function eventRow(ev: StoredEvent): EventRow {
-  const r = ev.record;
-  return {
-    seq: ev.seq,
-    time: ev.time.toISOString(),
-    pipeline: ev.pipeline,
-    operation: r?.event?.operation ?? null,
-    revision: r?.event?.revision ?? null,
-    trigger: r ? (r.trigger ?? "change") : null,
-    outcome: r ? r.outcome : "unreadable",
-    phase: r?.result?.phase ?? null,
-    actions: r?.result?.actions ?? [],
-    error: r?.error ?? r?.result?.error ?? null,
-    durationMs: r?.durationMs ?? null,
-    attempts: r?.attempts ?? null,
-    hash: r?.hash ?? null,
-  };
-}
 
 export function eventsTable(rows: EventRow[]): string {
   const head = [

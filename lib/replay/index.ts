@@ -13,5 +13,4 @@ export type { ExportedFile } from "./export";
 export { runReplay } from "./run";
 export type { ReplayRun, ReplayProgress } from "./run";
 export { withStore } from "./connect";
-export { eventRow, eventsTable, verifyText, dryRunText, liveText } from "./format";
-export type { EventRow } from "./format";
+export { eventsTable, verifyText, dryRunText, liveText } from "./format";

@@ -16,6 +16,7 @@ export type {
 } from "./store";
 export {
   appendEvent,
+  eventRow,
   readEvents,
   iterateEvents,
   verifyChains,
@@ -32,6 +33,7 @@ export {
 } from "./events";
 export type {
   EventRecordInput,
+  EventRow,
   EventRecord,
   RecordTrigger,
   RecordedResult,

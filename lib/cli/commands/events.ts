@@ -1,8 +1,8 @@
 // `reef events [--pipeline id] [--since …] [--until …] [--failed] [--json]`: the recorded changes,
 // oldest first. `reef events verify [--pipeline id]`: checks the hash chains (exit 1 when broken).
 import type { Command } from "commander";
-import { eventRow, eventsTable, retentionNote, verifyText, withStore } from "../../replay";
-import { parseDurationMs, readEvents, verifyChains, type EventFilter } from "../../store";
+import { eventsTable, retentionNote, verifyText, withStore } from "../../replay";
+import { eventRow, parseDurationMs, readEvents, verifyChains, type EventFilter } from "../../store";
 import { color, printJson, UsageError } from "../output";
 
 export interface EventFilterOptions {
