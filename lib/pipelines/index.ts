@@ -8,6 +8,9 @@ export type {
   PipelineView,
   VersionsView,
   DiffView,
+  GraphView,
+  HistoryView,
+  ChainVerification,
   PipelinesOptions,
 } from "./service";
 export { openPipelines, withPipelines } from "./connect";

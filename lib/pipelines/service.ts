@@ -13,7 +13,15 @@ import {
   type PipelineStatus,
   type StatusError,
 } from "../model";
-import type { DefinitionEntry, Store } from "../store";
+import {
+  eventRow,
+  readEvents,
+  verifyChains,
+  type ChainProblem,
+  type DefinitionEntry,
+  type EventRow,
+  type Store,
+} from "../store";
 import {
   ConflictError,
   LintFailedError,
@@ -24,6 +32,7 @@ import {
   ValidationError,
   VersionNotFoundError,
 } from "./errors";
+import { configToMermaid } from "./graph";
 import { createLinter, type LintResult, type Linter } from "./lint";
 import { compareVersions, listVersions, resolveVersion, type VersionInfo } from "./versions";
 
@@ -95,6 +104,31 @@ export interface DiffView {
   to: string;
   patch: string;
   identical: boolean;
+}
+
+export interface GraphView {
+  id: string;
+  version: string;
+  /** The config as a Mermaid flowchart (`reef graph`). */
+  mermaid: string;
+}
+
+/** The hash chain of one pipeline's recorded events (`reef events verify --pipeline id`). */
+export interface ChainVerification {
+  ok: boolean;
+  records: number;
+  /** The chain's first record was preceded by records that retention removed. */
+  startsAfterRetention: boolean;
+  problems: ChainProblem[];
+}
+
+export interface HistoryView {
+  id: string;
+  /** The most recent recorded events, newest first. */
+  events: EventRow[];
+  /** Every recorded event of the pipeline (the verified chain's length). */
+  total: number;
+  verification: ChainVerification;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -204,6 +238,41 @@ export class Pipelines {
       context: 3,
     });
     return { id, from, to, patch, identical: a === b };
+  }
+
+  /** A version's config (default: the current one) as a Mermaid flowchart. */
+  async graph(id: string, version?: string): Promise<GraphView> {
+    checkId(id);
+    if (version === undefined) {
+      const current = (await this.versions(id)).current;
+      if (!current) throw new ValidationError(`pipeline ${id} has no current version; give a version`);
+      version = current;
+    }
+    return { id, version, mermaid: configToMermaid(await this.config(id, version)) };
+  }
+
+  /** The pipeline's most recent recorded events (newest first) and the verification of its hash chain. */
+  async history(id: string, opts: { limit?: number } = {}): Promise<HistoryView> {
+    checkId(id);
+    const [events, report] = await Promise.all([
+      readEvents(this.store, { pipeline: id }),
+      verifyChains(this.store, { pipeline: id }),
+    ]);
+    const chain = report.chains.find((c) => c.pipeline === id);
+    return {
+      id,
+      events: events
+        .slice(-(opts.limit ?? 20))
+        .reverse()
+        .map(eventRow),
+      total: events.length,
+      verification: {
+        ok: report.ok,
+        records: chain?.records ?? 0,
+        startsAfterRetention: chain?.startsAfterRetention ?? false,
+        problems: report.problems,
+      },
+    };
   }
 
   // ---- writes ---------------------------------------------------------------------------------

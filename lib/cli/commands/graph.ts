@@ -21,21 +21,18 @@ export function register(program: Command): void {
         (s) => s.isFile(),
         () => false,
       );
-      let yamlText: string;
+      let mermaid: string;
       let source: string;
       if (isFile) {
-        yamlText = await readFile(target, "utf8");
+        mermaid = configToMermaid(await readFile(target, "utf8"));
         source = target;
       } else if (isValidId(target)) {
-        ({ yamlText, source } = await withPipelines(async (p) => {
-          const version = opts.version ?? (await p.versions(target)).current;
-          if (!version) throw new UsageError(`pipeline ${target} has no current version; pass --version`);
-          return { yamlText: await p.config(target, version), source: `${target}/${version}` };
-        }));
+        const g = await withPipelines((p) => p.graph(target, opts.version));
+        ({ mermaid } = g);
+        source = `${g.id}/${g.version}`;
       } else {
         throw new UsageError(`${target} is neither a file nor a pipeline id`);
       }
-      const mermaid = configToMermaid(yamlText);
       if (opts.json) return printJson({ source, mermaid });
       process.stdout.write(mermaid);
     });
