@@ -7,6 +7,9 @@ import type { Pipelines, WriteResult } from "../pipelines";
 import { HttpError } from "./errors";
 import {
   createPipelineBody,
+  diffOut,
+  graphOut,
+  historyOut,
   pipelineListOut,
   pipelineOut,
   observedOut,
@@ -77,6 +80,7 @@ function writeOptions(ctx: RouteContext) {
 }
 
 const WRITE_ERRORS = [404, 409, 412, 422];
+const MAX_EVENTS = 200;
 
 export const routes: RouteSpec[] = [
   {
@@ -261,7 +265,63 @@ export const routes: RouteSpec[] = [
     errors: [404],
     handle: async ({ pipelines, params }) => json(200, await pipelines.status(params.id!)),
   },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/diff",
+    operationId: "diffVersions",
+    summary: "Unified diff between two versions' configs (as `reef diff`)",
+    query: [
+      { name: "from", description: "the older version (required)" },
+      { name: "to", description: "the newer version (default: the current one)" },
+    ],
+    ok: { status: 200, description: "the diff", schema: diffOut },
+    errors: [404],
+    handle: async (ctx) => {
+      const from = versionQuery(ctx, "from");
+      if (!from)
+        throw new HttpError(400, "VALIDATION_FAILED", "query parameter from (a version) is required");
+      return json(200, await ctx.pipelines.diff(ctx.params.id!, from, versionQuery(ctx, "to")));
+    },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/graph",
+    operationId: "getGraph",
+    summary: "A version's config as a Mermaid flowchart (as `reef graph`)",
+    query: [{ name: "version", description: "default: the current version" }],
+    ok: { status: 200, description: "the flowchart", schema: graphOut },
+    errors: [404, 422],
+    handle: async (ctx) => json(200, await ctx.pipelines.graph(ctx.params.id!, versionQuery(ctx, "version"))),
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/events",
+    operationId: "getEvents",
+    summary:
+      "The most recent changes recorded in PIPELINE_EVENTS (newest first) and the verification of the pipeline's hash chain",
+    query: [{ name: "limit", description: `how many events (1 to ${MAX_EVENTS}, default 20)` }],
+    ok: { status: 200, description: "recent events and the chain verification", schema: historyOut },
+    errors: [],
+    handle: async (ctx) => {
+      const raw = ctx.query.limit;
+      const limit = raw === undefined || raw === "" ? 20 : Number(raw);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) {
+        throw new HttpError(
+          400,
+          "VALIDATION_FAILED",
+          `limit must be an integer from 1 to ${MAX_EVENTS}; got ${JSON.stringify(raw)}`,
+        );
+      }
+      return json(200, await ctx.pipelines.history(ctx.params.id!, { limit }));
+    },
+  },
 ];
+
+/** A version from the query string (validated), or undefined. */
+function versionQuery(ctx: RouteContext, name: string): string | undefined {
+  const v = ctx.query[name];
+  return v === undefined || v === "" ? undefined : checkVersionParam(v);
+}
 
 export function checkVersionParam(version: string): string {
   if (!isValidVersion(version)) {

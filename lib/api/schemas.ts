@@ -120,6 +120,60 @@ export const versionsOut = z
   })
   .register(apiSchemas, { id: "Versions" });
 
+export const diffOut = z
+  .object({
+    id,
+    from: z.string(),
+    to: z.string(),
+    patch: z.string().describe("unified diff of the two configs"),
+    identical: z.boolean(),
+  })
+  .register(apiSchemas, { id: "Diff" });
+
+export const graphOut = z
+  .object({
+    id,
+    version: z.string(),
+    mermaid: z.string().describe("the config as a Mermaid flowchart (as `reef graph`)"),
+  })
+  .register(apiSchemas, { id: "Graph" });
+
+const eventRowOut = z.object({
+  seq: z.number().int(),
+  time: z.string(),
+  pipeline: z.string(),
+  operation: z.string().nullable(),
+  revision: z.number().int().nullable(),
+  outcome: z.string().describe("ok, failed, or unreadable"),
+  phase: z.string().nullable(),
+  actions: z.array(z.string()),
+  error: statusError.nullable(),
+  durationMs: z.number().nullable(),
+  attempts: z.number().int().nullable(),
+  hash: z.string().nullable(),
+});
+
+export const historyOut = z
+  .object({
+    id,
+    events: z.array(eventRowOut).describe("the most recent recorded changes, newest first"),
+    total: z.number().int().describe("recorded changes of this pipeline in the stream"),
+    verification: z.object({
+      ok: z.boolean().describe("the pipeline's hash chain is whole (reef events verify)"),
+      records: z.number().int(),
+      startsAfterRetention: z.boolean(),
+      problems: z.array(
+        z.object({
+          kind: z.string(),
+          pipeline: z.string().nullable(),
+          seq: z.number().int(),
+          message: z.string(),
+        }),
+      ),
+    }),
+  })
+  .register(apiSchemas, { id: "History" });
+
 export const errorOut = z
   .object({
     error: z.object({
