@@ -16,4 +16,6 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  // the console's browser code (lib/console/web, bundled by infra/build.mjs)
+  { files: ["lib/console/web/**"], languageOptions: { globals: globals.browser } },
 );

@@ -15,8 +15,14 @@ import { HttpError } from "./errors";
 
 export const API_KEY_HEADER = "x-api-key";
 
-/** Paths served without the key (the API's description only). */
-const PUBLIC_PATHS = new Set(["/openapi.json"]);
+/**
+ * Paths served without the key: the API's description and the web console's page, assets and
+ * settings (the page asks for the key; its API calls under /ui/api/ need it).
+ */
+export function isPublicPath(path: string): boolean {
+  if (path === "/openapi.json") return true;
+  return (path === "/ui" || path.startsWith("/ui/")) && !path.startsWith("/ui/api/");
+}
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -64,7 +70,7 @@ export function apiKeyAuth(auth: ApiAuth): MiddlewareObj<APIGatewayProxyEventV2>
     before: (request) => {
       if (auth.mode === "none") return;
       const path = request.event.rawPath ?? request.event.requestContext?.http?.path;
-      if (PUBLIC_PATHS.has(path)) return;
+      if (isPublicPath(path)) return;
       if (!auth.key) {
         if (auth.mode === "authorizer" && auth.inAwsLambda) return;
         throw unauthorized(

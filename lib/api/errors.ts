@@ -41,6 +41,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   LINT_FAILED: 422,
   INVALID_CONFIG: 422,
   NATS_ERROR: 503,
+  CONSOLE_NOT_BUILT: 503,
 };
 
 /** Any thrown value as an HttpError (unknown errors become a 500 without internals). */

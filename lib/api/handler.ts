@@ -10,7 +10,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { InvalidIdError, isValidId } from "../model";
 import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Pipelines } from "../pipelines";
-import { apiAuthFromEnv, apiKeyAuth, type ApiAuth } from "./auth";
+import {
+  CONSOLE_API_PREFIX,
+  CONSOLE_PATH,
+  ConsoleFiles,
+  consoleSettingsFromEnv,
+  DEFAULT_CONSOLE_DIR,
+} from "../console/serve";
+import { API_KEY_HEADER, apiAuthFromEnv, apiKeyAuth, type ApiAuth } from "./auth";
 import { errorBody, HttpError, toHttpError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { checkVersionParam, json, routes, type RouteSpec } from "./routes";
@@ -28,6 +35,8 @@ export interface ApiOptions {
   auth: ApiAuth;
   maxBodyBytes?: number;
   log?: ApiLog;
+  /** The web console's files and settings (GET /ui); without it /ui answers 404. */
+  console?: ConsoleFiles;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -68,6 +77,25 @@ function jsonErrors(log?: ApiLog): MiddlewareObj<Event> {
         headers: { "Content-Type": "application/json", ...(err.headers ?? {}) },
         body: errorBody(err),
       };
+    },
+  };
+}
+
+/**
+ * The console calls the API as /ui/api/<route> (in AWS that prefix has the browser's authorizer,
+ * the plain routes IAM): served as <route>.
+ */
+function consoleApiPrefix(): MiddlewareObj<Event> {
+  return {
+    before: (request) => {
+      const event = request.event;
+      const path = event.requestContext?.http?.path ?? event.rawPath;
+      if (!path?.startsWith(`${CONSOLE_API_PREFIX}/`)) return;
+      const inner = path.slice(CONSOLE_API_PREFIX.length);
+      event.rawPath = inner;
+      if (event.requestContext?.http) event.requestContext.http.path = inner;
+      // API Gateway's {proxy+} of the prefix route; the router fills in the route's own parameters
+      event.pathParameters = undefined;
     },
   };
 }
@@ -157,6 +185,17 @@ export function createApiHandler(opts: ApiOptions) {
         openApiDocument({ serverUrl: event.headers?.host ? `https://${event.headers.host}` : undefined }),
       ),
   });
+  const consoleFiles = opts.console;
+  const serveConsole = async (event: Event): Promise<Result> => {
+    const path = event.requestContext?.http?.path ?? event.rawPath;
+    const res = await consoleFiles?.respond(path, event.headers?.["accept-encoding"]);
+    if (!res) throw new HttpError(404, "ROUTE_NOT_FOUND", `no route GET ${path}`);
+    return res;
+  };
+  table.push(
+    { method: "GET", path: CONSOLE_PATH, handler: serveConsole },
+    { method: "GET", path: `${CONSOLE_PATH}/{proxy+}`, handler: serveConsole },
+  );
   const router = httpRouterHandler({
     routes: table,
     notFoundResponse: ({ method, path }: { method: string; path: string }) => {
@@ -175,6 +214,7 @@ export function createApiHandler(opts: ApiOptions) {
     .use(httpErrorHandler({ logger: false }))
     .use(jsonErrors(opts.log))
     .use(httpHeaderNormalizer())
+    .use(consoleApiPrefix())
     .use(apiKeyAuth(opts.auth))
     .use(bodyLimit(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
@@ -200,13 +240,25 @@ export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   return cached;
 }
 
-/** The handler configured from the environment (REEF_API_AUTH, REEF_API_KEY, REEF_API_MAX_BODY_BYTES). */
+/** How the console's page authenticates, given the API's authentication. */
+function consoleAuthOf(auth: ApiAuth): "none" | "key" | "authorizer" {
+  if (auth.mode === "none") return "none";
+  // the AWS authorizer exists only in AWS; anywhere else the API wants the key
+  return auth.mode === "authorizer" && auth.inAwsLambda ? "authorizer" : "key";
+}
+
+/** The handler configured from the environment (REEF_API_AUTH, REEF_API_KEY, REEF_API_MAX_BODY_BYTES, REEF_CONSOLE_*). */
 export function apiHandlerFromEnv(env: NodeJS.ProcessEnv = process.env, log?: ApiLog) {
   const max = Number(env.REEF_API_MAX_BODY_BYTES);
+  const auth = apiAuthFromEnv(env);
   return createApiHandler({
     pipelines: () => pipelinesFromEnv(env),
-    auth: apiAuthFromEnv(env),
+    auth,
     maxBodyBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY_BYTES,
     log,
+    console: new ConsoleFiles(
+      DEFAULT_CONSOLE_DIR,
+      consoleSettingsFromEnv(env, consoleAuthOf(auth), API_KEY_HEADER),
+    ),
   });
 }

@@ -9,6 +9,7 @@ export {
   apiKeyAuth,
   apiKeyForLocalStack,
   apiKeyMatches,
+  isPublicPath,
   API_AUTH_MODES,
   API_KEY_HEADER,
 } from "./auth";

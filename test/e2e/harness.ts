@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createProcessExecutor } from "../../lib/executors/process";
-import { freePort, startOffline, type Offline } from "../../lib/local";
+import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
 import { readEvents } from "../../lib/store";
-import { openTestStore, uniqueSuffix, type TestStore } from "../helpers/nats";
+import { openTestStore, uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const FAKE_ENGINE = join(ROOT, "test/fixtures/fake-engine.mjs");
@@ -19,6 +19,8 @@ export interface Stack {
   env: Record<string, string>;
   stateDir: string;
   offline: Offline;
+  /** The HTTP API (the api function): http://127.0.0.1:<port>. */
+  httpUrl: string;
   startBridge(extra?: Record<string, string>): BridgeProc;
   close(): Promise<void>;
 }
@@ -53,13 +55,16 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     ...extraEnv,
   };
   const lambdaPort = await freePort();
+  const httpPort = await freePort();
   const offline = await startOffline({
     projectDir: ROOT,
     lambdaPort,
-    httpPort: await freePort(),
+    httpPort,
     env: { ...env, REEF_WEBSOCKET_PORT: String(await freePort()), REEF_ALB_PORT: String(await freePort()) },
     startTimeoutMs: 60_000,
   });
+  // the Lambda port answers first; requests to the HTTP port are refused until it listens too
+  await waitFor(() => portAnswers("127.0.0.1", httpPort), "the http port of serverless-offline", 30_000);
   const bridges: BridgeProc[] = [];
 
   return {
@@ -67,6 +72,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     env,
     stateDir,
     offline,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
     startBridge(extra = {}) {
       const child = spawn(process.execPath, [join(ROOT, "dist/reef.mjs"), "bridge"], {
         env: {
