@@ -1,14 +1,14 @@
 // The HTTP api end to end: functions/api.ts under serverless-offline (real HTTP on 127.0.0.1),
 // against the real test nats-server with unique buckets. No converge runs: the tests check the
 // KV / Object Store effects and the responses; observed status is seeded into the status bucket.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
 import { routes } from "../../lib/api";
-import { configDigest } from "../../lib/store";
+import { appendEvent, configDigest } from "../../lib/store";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
 import { aliasBomb } from "../engine/helpers";
 
@@ -464,5 +464,124 @@ describe("api: errors", () => {
     expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
     expectError(await call("POST", `/pipelines/${id}/publish`), 400, "VALIDATION_FAILED");
     expectError(await call("POST", `/pipelines/${id}/rollback`), 400, "VALIDATION_FAILED");
+  });
+});
+
+describe("api: diffs, graphs and recorded events", () => {
+  it("diffs two versions (to: the current one by default)", async () => {
+    const id = uid("diff");
+    expect((await call("POST", "/pipelines", { body: { id, config: GOOD } })).status).toBe(201);
+    expect((await call("PUT", `/pipelines/${id}`, { body: { config: GOOD2 } })).status).toBe(200);
+    const r = await call("GET", `/pipelines/${id}/diff?from=1&to=2`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ id, from: "1", to: "2", identical: false });
+    expect(r.body.patch).toContain(`-    mapping: 'root = "x"'`);
+    expect(r.body.patch).toContain(`+    mapping: 'root = "y"'`);
+    expect((await call("GET", `/pipelines/${id}/diff?from=2`)).body).toMatchObject({
+      to: "2",
+      identical: true,
+    });
+    expectError(await call("GET", `/pipelines/${id}/diff`), 400, "VALIDATION_FAILED");
+    expectError(await call("GET", `/pipelines/${id}/diff?from=a%20b`), 400, "INVALID_VERSION");
+    expectError(await call("GET", `/pipelines/${id}/diff?from=9`), 404, "VERSION_NOT_FOUND");
+  });
+
+  it("draws a version's config as a Mermaid flowchart, as reef graph does", async () => {
+    const id = uid("graph");
+    expect((await call("POST", "/pipelines", { body: { id, config: GOOD } })).status).toBe(201);
+    const r = await call("GET", `/pipelines/${id}/graph`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ id, version: "1" });
+    expect(r.body.mermaid).toMatch(/^flowchart LR\n[\s\S]*generate[\s\S]*drop/);
+    expect((await call("GET", `/pipelines/${id}/graph?version=1`)).body.mermaid).toBe(r.body.mermaid);
+    expectError(await call("GET", `/pipelines/${id}/graph?version=7`), 404, "VERSION_NOT_FOUND");
+    expectError(await call("GET", `/pipelines/${uid("none")}/graph`), 404, "NOT_FOUND");
+  });
+
+  it("lists recent events newest first, with the verification of the pipeline's hash chain", async () => {
+    const id = uid("events");
+    const record = (revision: number) => ({
+      event: { key: id, operation: "PUT" as const, revision, timestamp: new Date().toISOString() },
+      outcome: "ok" as const,
+      result: {
+        id,
+        revision,
+        operation: "PUT",
+        desired: "published",
+        observed: [],
+        actions: [`start ${id}#0 v1`],
+        phase: "running",
+        error: null,
+      },
+      durationMs: 12,
+      handledAt: new Date().toISOString(),
+      attempts: 1,
+    });
+    for (const rev of [1, 2, 3]) await appendEvent(t.store, record(rev));
+    let r = await call("GET", `/pipelines/${id}/events?limit=2`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.events.map((e: { revision: number }) => e.revision)).toEqual([3, 2]);
+    expect(r.body.events[0]).toMatchObject({ operation: "PUT", outcome: "ok", phase: "running" });
+    expect(r.body).toMatchObject({ total: 3, verification: { ok: true, records: 3, problems: [] } });
+    expectError(await call("GET", `/pipelines/${id}/events?limit=0`), 400, "VALIDATION_FAILED");
+
+    // a record another client slipped into the chain
+    await t.nc.request(`${t.names.eventsSubject}.${id}`, new TextEncoder().encode('{"not":"a record"}'));
+    r = await call("GET", `/pipelines/${id}/events`);
+    expect(r.body.verification).toMatchObject({
+      ok: false,
+      problems: [expect.objectContaining({ kind: "unreadable" })],
+    });
+    expect(r.body.events[0]).toMatchObject({ outcome: "unreadable" });
+  });
+});
+
+describe("api: the web console at /ui", () => {
+  it("serves the page, its assets and its settings without the key", async () => {
+    const page = await call("GET", "/ui", { key: null });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect((await call("GET", "/ui/", { key: null })).status).toBe(200);
+    const [, js] = /src="\/ui\/(assets\/main-[^"]+\.js)"/.exec(page.text)!;
+    const [, css] = /href="\/ui\/(assets\/main-[^"]+\.css)"/.exec(page.text)!;
+    const res = await fetch(`${base}/ui/${js}`, { headers: { "accept-encoding": "gzip" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(res.headers.get("cache-control")).toContain("immutable");
+    expect(await res.text()).toBe(readFileSync(join("dist/console", js), "utf8"));
+    expect((await call("GET", `/ui/${css}`, { key: null })).headers.get("content-type")).toMatch(
+      /^text\/css/,
+    );
+    const settings = await call("GET", "/ui/config.json", { key: null });
+    expect(settings.body).toEqual({ auth: { mode: "api-key", header: "x-api-key" }, apiBase: "/ui/api" });
+    // nothing but the build's files
+    expectError(
+      await call("GET", "/ui/assets/..%2F..%2Fpackage.json", { key: null }),
+      404,
+      "ROUTE_NOT_FOUND",
+    );
+    expectError(await call("GET", "/ui/nothing-here", { key: null }), 404, "ROUTE_NOT_FOUND");
+  });
+
+  it("serves the API to the page under /ui/api, with the key and compare-and-set", async () => {
+    const id = uid("ui");
+    expect((await call("POST", "/ui/api/pipelines", { body: { id, config: GOOD } })).status).toBe(201);
+    expectError(await call("GET", "/ui/api/pipelines", { key: null }), 401, "UNAUTHORIZED");
+    const r = await call("GET", `/ui/api/pipelines/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, definition: { status: "draft" } });
+    const etag = r.headers.get("etag")!;
+    expect(
+      (await call("POST", `/ui/api/pipelines/${id}/publish`, { headers: { "if-match": etag } })).status,
+    ).toBe(200);
+    expectError(
+      await call("POST", `/ui/api/pipelines/${id}/pause`, { headers: { "if-match": etag } }),
+      412,
+      "REVISION_MISMATCH",
+    );
+    expect(await definition(id)).toMatchObject({ status: "published" });
+    expectError(await call("GET", "/ui/api/nope"), 404, "ROUTE_NOT_FOUND");
   });
 });
