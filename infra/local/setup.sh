@@ -6,6 +6,8 @@
 #   docker.io    Docker daemon for the docker executor (optional: reef falls back to processes)
 #   postgresql   PostgreSQL binaries for the SQL components' tests and the medallion example
 #                (the tests start throwaway clusters; the package's own server is not needed)
+#   chromium     Debian's browser, for the web console's browser tests (playwright-core drives
+#                /usr/bin/chromium; no browser is ever downloaded)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,6 +26,7 @@ missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     problems+=("no apt-get here: install ${missing[*]} with your package manager")
