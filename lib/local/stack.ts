@@ -213,6 +213,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
       `functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`,
     );
     say(`api key       ${env.REEF_API_KEY} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
+    say(`console       http://127.0.0.1:${httpPort}/ui (asks for the api key once)`);
 
     // 5. The bridge, in this process.
     env.REEF_LAMBDA_ENDPOINT = offline.lambdaEndpoint;
