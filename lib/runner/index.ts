@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { expandEnv, reefOnlyComponents } from "../engine";
-import { ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
+import { escapeEnv, expandEnv, reefOnlyComponents } from "../engine";
+import { InvalidConfigError, ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
 import { configObjectName, connectNats, Store } from "../store";
 import {
   configuredConsumerLag,
@@ -129,6 +129,29 @@ async function fetchConfig(
   return { text: new TextDecoder().decode(config.bytes), digest: config.digest };
 }
 
+/**
+ * The config for a Benthos binary: expanded here, by the same rules as the built-in engine (an
+ * unset variable without a default is INVALID_CONFIG, as Benthos would refuse it), then escaped so
+ * that the binary's own expansion gives back exactly that text: expanded once, `${{VAR}}` and
+ * `$${VAR}` stay literal, values are not expanded again. Returns the expanded and the escaped text.
+ */
+function binaryConfig(config: string, env: NodeJS.ProcessEnv): { text: string; escaped: string } {
+  const { text, missing } = expandEnv(config, env);
+  if (missing.length) {
+    throw new InvalidConfigError(
+      `required environment variables were not set: ${missing.map((m) => `${m.name} (line ${m.line}, column ${m.column})`).join(", ")}`,
+      { variables: missing.map((m) => m.name) },
+    );
+  }
+  const escaped = escapeEnv(text);
+  if (escaped === undefined) {
+    throw new InvalidConfigError(
+      "the expanded config has `${{…}}` text, or `${…}` inside a default, that a Benthos binary would expand again: run it on the built-in engine (REEF_ENGINE=builtin)",
+    );
+  }
+  return { text, escaped };
+}
+
 /** Runs the engine to its end; `started` is called once it is up (for the state file). */
 async function runEngine(
   engine: EngineChoice,
@@ -139,14 +162,14 @@ async function runEngine(
   store: Store,
 ): Promise<number> {
   if (engine.kind === "builtin") {
-    // The built-in engine expands ${VAR}s itself while loading (once: `$${VAR}` escapes survive).
+    // The built-in engine expands ${VAR}s itself while loading, by the same rules (lib/engine/config/env.ts).
     const { runBuiltin } = await import("./builtin");
     return runBuiltin(config, env, started, telemetry);
   }
-  const { text } = expandEnv(config, env);
   const dir = mkdtempSync(join(tmpdir(), "reef-runner-"));
   const file = join(dir, "config.yaml");
-  writeFileSync(file, text, { mode: 0o600 });
+  const { text, escaped } = binaryConfig(config, env);
+  writeFileSync(file, escaped, { mode: 0o600 });
   try {
     // Its HTTP server on a free loopback port: the runner reads its Prometheus /metrics there.
     const port = await freeLoopbackPort();

@@ -332,6 +332,23 @@ describe("expandEnv", () => {
     expect(r.text).toBe("a: 1\nb: nats://h:4222\nc: ${A}\nd: ${! @x }\ne: ");
     expect(r.missing).toEqual([{ name: "MISSING", line: 5, column: 4 }]);
   });
+
+  it("follows Benthos's rules: ${{…}} escapes, empty values, newlines, defaults holding ${…}", async () => {
+    const { expandEnv } = await import("../../lib/engine");
+    const env = { E: "", N: "l1\nl2", D: "x.y" };
+    const r = expandEnv('${{A}} ${{A:b}} [${E}] [${E:dflt}] ${N} ${UNSET:${!meta("k")}} ${D} ${1.x:ok}', env);
+    expect(r).toEqual({ text: '${A} ${A:b} [] [dflt] l1\\nl2 ${!meta("k")} x.y ok', missing: [] });
+  });
+
+  it("escapeEnv escapes what a Benthos binary would expand again, or says it cannot", async () => {
+    const { escapeEnv } = await import("../../lib/engine");
+    // (the runner test checks the round trip through a Benthos-like binary)
+    expect(escapeEnv("a: ${X} b: ${X:d} c: $${Y} d: ${! @k }")).toBe(
+      "a: ${{X}} b: ${{X:d}} c: $${{Y}} d: ${! @k }",
+    );
+    expect(escapeEnv("a: ${{X}}")).toBeUndefined();
+    expect(escapeEnv("a: ${X:${Y}}")).toBeUndefined();
+  });
 });
 
 describe("YAML anchors and merge keys", () => {

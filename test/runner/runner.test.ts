@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expandEnv } from "../../lib/engine";
 import { chooseEngine } from "../../lib/runner";
 import { reefOnlyComponents } from "../../lib/engine";
 import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
@@ -82,8 +83,71 @@ describe("runner", () => {
     expect(r.state).toMatchObject({ state: "exited", exitCode: 0 });
   });
 
+  it("a Benthos binary runs the config expanded once, by the built-in engine's rules", async () => {
+    const config = [
+      "a: $${HOST_NAME}", //                 reef's escape: literal
+      "b: ${{HOST_NAME}}", //                Benthos's escape: literal
+      "c: ${TRICKY}", //                     a value is not expanded again
+      "d: ${EMPTY}", //                      set but empty: ""
+      "e: ${MULTI}", //                      a newline in a value becomes backslash-n
+      'f: ${UNSET:${! meta("x") }}', //      a default may hold an interpolation
+      "g: ${HOST_NAME}",
+      "",
+    ].join("\n");
+    await t.store.putConfig("env", "1", new TextEncoder().encode(config));
+    const env = { HOST_NAME: "box1", TRICKY: "p${HOST_NAME}q", EMPTY: "", MULTI: "l1\nl2" };
+    let pid = 0;
+    const done = runRunner({ ...base, PIPELINE_ID: "env", ...env }, { onStart: (p) => (pid = p) });
+    const seen = await waitFor(() => {
+      try {
+        return readFileSync(join(dir, "env.0.yaml"), "utf8");
+      } catch {
+        return null;
+      }
+    }, "the engine to start");
+    process.kill(pid, "SIGTERM");
+    expect((await done).code).toBe(0);
+    expect(seen).toBe(
+      [
+        "a: ${HOST_NAME}",
+        "b: ${HOST_NAME}",
+        "c: p${HOST_NAME}q",
+        "d: ",
+        "e: l1\\nl2",
+        'f: ${! meta("x") }',
+        "g: box1",
+        "",
+      ].join("\n"),
+    );
+    // …which is what the built-in engine parses.
+    expect(expandEnv(config, env)).toEqual({ text: seen, missing: [] });
+  });
+
+  it("an unset variable without a default is INVALID_CONFIG before any engine starts", async () => {
+    await t.store.putConfig(
+      "unset",
+      "1",
+      new TextEncoder().encode("input:\n  label: x\nb: ${NOT_SET_ANYWHERE}\n"),
+    );
+    for (const engine of [FAKE_ENGINE, "builtin"]) {
+      // (an engine that starts after all exits at once, so the test fails rather than hangs)
+      const r = await runRunner({
+        ...base,
+        PIPELINE_ID: "unset",
+        REEF_ENGINE: engine,
+        FAKE_ENGINE_EXIT: "0",
+      });
+      expect(r.code).toBe(1);
+      expect(r.state).toMatchObject({
+        state: "failed",
+        error: { code: "INVALID_CONFIG", message: expect.stringContaining("NOT_SET_ANYWHERE") },
+      });
+    }
+    expect(existsSync(join(dir, "unset.0.yaml"))).toBe(false);
+  });
+
   it("propagates the engine's exit code", async () => {
-    const r = await runRunner({ ...base, FAKE_ENGINE_EXIT: "3" });
+    const r = await runRunner({ ...base, HOST_NAME: "box1", FAKE_ENGINE_EXIT: "3" });
     expect(r.code).toBe(3);
     expect(r.state).toMatchObject({ state: "failed", exitCode: 3, error: { code: "ENGINE_FAILED" } });
   });
