@@ -1,6 +1,5 @@
 // `reef blobl`: run a Bloblang mapping over JSON documents (one per input line), like Benthos' `blobl`.
 import { createReadStream, readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { compile, toJson, parseJson } from "../../bloblang";
@@ -35,44 +34,66 @@ export function register(program: Command): void {
         importDir: file !== undefined ? dirname(resolve(file)) : process.cwd(),
       });
       const input = opts.input ? createReadStream(opts.input) : process.stdin;
-      const lines = createInterface({ input, crlfDelay: Infinity });
       let failures = 0;
-      for await (const line of lines) {
+      for await (const line of byteLines(input)) {
         const out = runLine(mapping, line, opts);
         if (out.error !== undefined) {
           failures++;
           process.stderr.write(color("red", `failed to execute map: ${out.error}`) + "\n");
           continue;
         }
-        if (out.text !== undefined) process.stdout.write(out.text + "\n");
+        if (out.bytes !== undefined) process.stdout.write(Buffer.concat([out.bytes, NEWLINE]));
       }
       if (failures > 0) process.exitCode = 1;
     });
 }
 
-/** One input line through the mapping; returns the printed text (undefined when deleted) or the error. */
+const NEWLINE = Buffer.from("\n");
+
+/**
+ * Input lines as bytes (a trailing `\r` dropped, as Go's line scanner does): a raw line keeps every
+ * byte, valid UTF-8 or not, as the engine keeps a message's content.
+ */
+async function* byteLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<Uint8Array> {
+  let buf = Buffer.alloc(0);
+  for await (const chunk of input) {
+    buf = Buffer.concat([buf, typeof chunk === "string" ? Buffer.from(chunk) : chunk]);
+    let i: number;
+    while ((i = buf.indexOf(0x0a)) >= 0) {
+      yield withoutCR(buf.subarray(0, i));
+      buf = buf.subarray(i + 1);
+    }
+  }
+  if (buf.length) yield withoutCR(buf);
+}
+
+function withoutCR(line: Buffer): Uint8Array {
+  return line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
+}
+
+/** One input line through the mapping; returns the bytes to print (empty when deleted) or the error. */
 export function runLine(
   mapping: ReturnType<typeof compile>,
-  line: string,
+  content: Uint8Array,
   opts: { raw?: boolean; pretty?: boolean },
-): { text?: string; error?: string } {
-  const content = new TextEncoder().encode(line);
+): { bytes?: Uint8Array; error?: string } {
+  const utf8 = (text: string) => ({ bytes: Buffer.from(text) });
   try {
     const res = mapping.exec(opts.raw ? { content, value: content } : { content });
-    if (res.deleted) return { text: "" };
+    if (res.deleted) return utf8("");
     const v = res.value;
     if (v === undefined) {
       // nothing assigned: echo the input document
-      if (opts.raw) return { text: line };
+      if (opts.raw) return { bytes: content };
       try {
-        return { text: render(parseJson(line), opts.pretty) };
+        return utf8(render(parseJson(new TextDecoder().decode(content)), opts.pretty));
       } catch {
-        return { text: line };
+        return { bytes: content };
       }
     }
-    if (typeof v === "string") return { text: v };
-    if (v instanceof Uint8Array) return { text: new TextDecoder().decode(v) };
-    return { text: render(v, opts.pretty) };
+    if (typeof v === "string") return utf8(v);
+    if (v instanceof Uint8Array) return { bytes: v };
+    return utf8(render(v, opts.pretty));
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
