@@ -58,9 +58,14 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
     REEF_STATE_DIR: stateDir,
     REEF_RUNNER_PATH: resolve("dist/runner.mjs"),
     REEF_STOP_TIMEOUT: "5",
-    // the fake engine writes the config it got there
-    REEF_EXECUTION_ENV: "FAKE_ENGINE_DIR",
     ...extraEnv,
+    // the fake engine's own settings (FAKE_ENGINE_DIR: where it writes the config it got) reach
+    // it through the execution env allow-list, as a user's variables would
+    REEF_EXECUTION_ENV: [
+      "FAKE_ENGINE_DIR",
+      ...Object.keys(extraEnv).filter((k) => k.startsWith("FAKE_ENGINE_")),
+      ...(extraEnv.REEF_EXECUTION_ENV ? [extraEnv.REEF_EXECUTION_ENV] : []),
+    ].join(","),
   };
   const newExecutor = () => createProcessExecutor(env);
   const executor = newExecutor();

@@ -189,7 +189,12 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
       code: "ENGINE_NOT_FOUND",
       message: expect.stringContaining("/no/such/engine"),
     });
-    const [e] = await broken.list(id);
+    // The container crash-loops under its restart policy: between two restarts it runs briefly
+    // (pending); the executor reports it failed, with the runner's error, once it has exited again.
+    const e = await waitFor(async () => {
+      const [x] = await broken.list(id);
+      return x?.state === "failed" ? x : null;
+    }, "the crash-looping container reported failed");
     expect(e).toMatchObject({ state: "failed", error: { code: "ENGINE_NOT_FOUND" } });
     // and `reef logs` sees the same line, also when following (until aborted)
     const lines: string[] = [];
