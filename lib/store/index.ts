@@ -23,14 +23,16 @@ export {
   isFailed,
   recordHash,
   canonicalJson,
+  EventAppendError,
+} from "./events";
+export {
   eventsRetentionFromEnv,
   logsRetentionFromEnv,
   heartbeatIntervalFromEnv,
   parseSecondsOrDuration,
   parseDurationMs,
   parseBytes,
-  EventAppendError,
-} from "./events";
+} from "./retention";
 export type {
   EventRecordInput,
   EventRow,

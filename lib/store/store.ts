@@ -13,7 +13,7 @@ import {
   type Heartbeat,
   type PipelineStatus,
 } from "../model";
-import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./events";
+import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./retention";
 import { storeNamesFromEnv, type StoreNames } from "./names";
 
 export interface StoreOptions {
