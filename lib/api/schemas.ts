@@ -115,7 +115,17 @@ export const versionsOut = z
     id,
     current: z.string().nullable(),
     versions: z.array(
-      z.object({ version: z.string(), digest: z.string(), size: z.number().int(), createdAt: z.string() }),
+      z.object({
+        version: z.string(),
+        digest: z.string(),
+        size: z.number().int(),
+        createdAt: z
+          .string()
+          .nullable()
+          .describe(
+            "when the version was written (ISO 8601); null when unknown: the client that wrote it left the object's modification time unset (zero)",
+          ),
+      }),
     ),
   })
   .register(apiSchemas, { id: "Versions" });

@@ -7,8 +7,17 @@ export interface VersionInfo {
   /** sha256 of the config, hex (the digest executions are labelled with). */
   digest: string;
   size: number;
-  /** When the object was written. */
-  createdAt: string;
+  /**
+   * When the object was written, or null when unknown: a client that leaves the object's
+   * modification time unset (nats.go 1.22 writes Go's zero time, 0001-01-01) says nothing about it.
+   */
+  createdAt: string | null;
+}
+
+/** An object's modification time as ISO text; unset, zero (year 1 or 1970) or unreadable → null. */
+export function knownTime(mtime: string | undefined): string | null {
+  const t = mtime ? Date.parse(mtime) : NaN;
+  return Number.isFinite(t) && t > 0 ? new Date(t).toISOString() : null;
 }
 
 /** Orders versions the way people count: 2 before 10; non-numeric names after, alphabetically. */
@@ -36,7 +45,7 @@ export async function listVersions(store: Store, id: string): Promise<VersionInf
       version: i.name.slice(prefix.length),
       digest: objectDigestToHex(i.digest),
       size: i.size,
-      createdAt: new Date(i.mtime).toISOString(),
+      createdAt: knownTime(i.mtime),
     }))
     .sort((a, b) => compareVersions(a.version, b.version));
 }

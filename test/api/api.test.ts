@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
 import { routes } from "../../lib/api";
 import { appendEvent, configDigest } from "../../lib/store";
-import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
+import { openTestStore, putConfigWithMtime, waitFor, type TestStore } from "../helpers/nats";
 import { aliasBomb } from "../engine/helpers";
 
 let t: TestStore;
@@ -275,6 +275,19 @@ describe("api: lifecycle over HTTP", () => {
     expect(r.body.components.schemas.CreatePipeline.required).toContain("id");
     expect(r.body.components.schemas.Error.properties.error).toBeDefined();
     expect(r.body.paths["/pipelines/{id}/publish"].post.responses["422"]).toBeDefined();
+  });
+
+  it("a version another client stored with a zero modification time has createdAt null", async () => {
+    const id = uid("zero");
+    expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
+    await putConfigWithMtime(t, `${id}/1`, GOOD, "0001-01-01T00:00:00Z");
+    const r = await call("GET", `/pipelines/${id}/versions`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.versions).toEqual([expect.objectContaining({ version: "1", createdAt: null })]);
+    const doc = await call("GET", "/openapi.json", { key: null });
+    const createdAt = doc.body.components.schemas.Versions.properties.versions.items.properties.createdAt;
+    expect(JSON.stringify(createdAt)).toContain("null");
+    expect(createdAt.description).toMatch(/null when unknown/);
   });
 });
 

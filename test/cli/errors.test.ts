@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifests, Pipelines } from "../../lib/pipelines";
-import { openTestStore, type TestStore } from "../helpers/nats";
+import { openTestStore, putConfigWithMtime, type TestStore } from "../helpers/nats";
 import { assertBuilt, reef, tempDir } from "./helpers";
 
 let t: TestStore;
@@ -278,5 +278,23 @@ describe("usage errors and not found", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("[NATS_ERROR]");
     expect(r.stderr).toContain("cannot connect to NATS at nats://127.0.0.1:1");
+  });
+});
+
+describe("configs written by other clients", () => {
+  it("a zero modification time (nats.go 1.22) is an unknown creation time, not year 1", async () => {
+    const id = uid("zero");
+    await putConfigWithMtime(t, `${id}/1`, GOOD, "0001-01-01T00:00:00Z");
+    await t.store.pipelines.put(id, JSON.stringify({ id, status: "draft", version: "1" }));
+    const json = await reef(["versions", id, "--json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).versions).toEqual([
+      expect.objectContaining({ version: "1", createdAt: null }),
+    ]);
+    const text = await reef(["versions", id], { env });
+    expect(text.code, text.stderr).toBe(0);
+    const row = text.stdout.split("\n").find((l) => /\s1\s/.test(l))!;
+    expect(row).toMatch(/\bunknown\s*$/);
+    expect(text.stdout).not.toMatch(/\d+d ago/);
   });
 });

@@ -1,6 +1,7 @@
 // Shared test helpers: a connection to the test nats-server and unique bucket names per test.
 import { randomBytes } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { connectNats, Store, type StoreNames } from "../../lib/store";
 
 export function uniqueSuffix(): string {
@@ -73,4 +74,26 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Stores a config object the way another client may: nats.go 1.22 leaves the object's modification
+ * time unset, so its metadata says Go's zero time. Written with the JS client, then its metadata
+ * message is replaced (a rollup on the meta subject, as every Object Store client writes it).
+ */
+export async function putConfigWithMtime(
+  t: TestStore,
+  name: string,
+  config: string,
+  mtime: string,
+): Promise<void> {
+  await t.store.configs.putBlob({ name }, new TextEncoder().encode(config));
+  const bucket = t.names.configs;
+  const subject = `$O.${bucket}.M.${Buffer.from(name).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
+  const jsm = await jetstreamManager(t.nc);
+  const meta = await jsm.streams.getMessage(`OBJ_${bucket}`, { last_by_subj: subject });
+  if (!meta) throw new Error(`no metadata for ${name}`);
+  const h = headers();
+  h.set("Nats-Rollup", "sub");
+  await jetstream(t.nc).publish(subject, JSON.stringify({ ...meta.json<object>(), mtime }), { headers: h });
 }

@@ -18,7 +18,7 @@ export function register(program: Command): void {
         x.version,
         x.digest.slice(0, 12),
         `${x.size} B`,
-        `${age(x.createdAt)} ago`,
+        x.createdAt ? `${age(x.createdAt)} ago` : "unknown",
       ]);
       process.stdout.write(table(["", "VERSION", "DIGEST", "SIZE", "CREATED"], rows));
     });

@@ -76,7 +76,8 @@ export interface VersionInfo {
   version: string;
   digest: string;
   size: number;
-  createdAt: string;
+  /** null when unknown (the writer left the modification time unset) */
+  createdAt: string | null;
 }
 
 export interface VersionsView {
