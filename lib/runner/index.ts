@@ -28,6 +28,8 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   let store: Store | undefined;
   let telemetry: ExecutionTelemetry | undefined;
   try {
+    // An unusable REEF_ENGINE fails before anything else (ENGINE_NOT_FOUND).
+    chooseEngine(env);
     const { id, version } = identityOf(env);
     const settings = telemetrySettingsFromEnv(env);
     // Reconnects forever once connected: heartbeats and logs outlive a NATS restart.
