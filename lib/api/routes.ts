@@ -13,6 +13,7 @@ import {
   pipelineListOut,
   pipelineOut,
   observedOut,
+  pipelineHealthOut,
   publishBody,
   putPipelineBody,
   rollbackBody,
@@ -313,6 +314,29 @@ export const routes: RouteSpec[] = [
         );
       }
       return json(200, await ctx.pipelines.history(ctx.params.id!, { limit }));
+    },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/health",
+    operationId: "getHealth",
+    summary:
+      "Live health: the current heartbeat of each replica (counters, rates, latency, lag, last error) and their fold",
+    ok: { status: 200, description: "health and per-replica heartbeats", schema: pipelineHealthOut },
+    errors: [404],
+    handle: async ({ pipelines, params }) => json(200, await pipelines.health(params.id!)),
+  },
+  {
+    method: "GET",
+    path: "/metrics",
+    operationId: "getMetrics",
+    summary:
+      "Prometheus exposition of every execution's counters and gauges, labelled pipeline, replica and version",
+    ok: { status: 200, description: "Prometheus text format 0.0.4", contentType: "text/plain" },
+    errors: [],
+    handle: async ({ pipelines }) => {
+      const { contentType, text } = await pipelines.metrics();
+      return { statusCode: 200, headers: { "Content-Type": contentType }, body: text };
     },
   },
 ];

@@ -2,6 +2,8 @@
 // document is generated from them (z.toJSONSchema), so the two never drift apart.
 import { z } from "zod";
 import {
+  healthSchema,
+  heartbeatSchema,
   ID_PATTERN,
   ID_RULE,
   STATUSES,
@@ -75,7 +77,17 @@ export const definitionOut = z
 
 const statusError = z.object({ code: z.string(), message: z.string() });
 
+export const healthOut = healthSchema.register(apiSchemas, { id: "Health" });
+export const heartbeatOut = heartbeatSchema.register(apiSchemas, { id: "Heartbeat" });
 export const observedOut = statusSchema.register(apiSchemas, { id: "ObservedStatus" });
+export const pipelineHealthOut = z
+  .object({
+    id,
+    phase: z.string().nullable().describe("the status phase (null before the first converge)"),
+    health: healthOut.describe("folded now from the current heartbeats"),
+    replicas: z.array(heartbeatOut).describe("the current heartbeat of each replica"),
+  })
+  .register(apiSchemas, { id: "PipelineHealth" });
 
 export const pipelineOut = z
   .object({

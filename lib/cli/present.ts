@@ -65,6 +65,19 @@ export function phaseCell(view: PipelineView): string {
   return o.revision < view.revision ? `${o.phase} (behind)` : o.phase;
 }
 
+/** The health state from the status (`-` before telemetry reported). */
+export function healthCell(view: PipelineView): string {
+  return view.observed?.health?.state ?? "-";
+}
+
+/** A rate per second, short: 0, 3.5, 120, 1.2k. */
+export function rate(n: number): string {
+  if (n >= 10_000) return `${(n / 1000).toFixed(0)}k`;
+  if (n >= 1_000) return `${(n / 1000).toFixed(1)}k`;
+  if (n >= 100 || Number.isInteger(n)) return n.toFixed(0);
+  return n.toFixed(1);
+}
+
 export function errorCell(view: PipelineView, max = 60): string {
   const e = view.definitionError ?? view.observed?.error;
   return e ? truncate(`${e.code}: ${e.message}`, max) : "-";
@@ -81,5 +94,9 @@ export function statusLine(s: PipelineStatus | null, id: string): string {
   if (!s) return `${new Date().toISOString()} ${id}: status deleted`;
   const running = s.executions.filter((e) => e.state === "running").length;
   const err = s.error ? ` error=${s.error.code}: ${truncate(s.error.message, 80)}` : "";
-  return `${s.updatedAt} ${s.id}: phase=${s.phase} desired=${s.desired ?? "-"} version=${s.version ?? "-"} executions=${running}/${s.executions.length} revision=${s.revision}${err}`;
+  const h = s.health;
+  const health = h
+    ? ` health=${h.state} in/s=${rate(h.rates.received)} out/s=${rate(h.rates.sent)} err/s=${rate(h.rates.errors)}${h.lag ? ` lag=${h.lag.pending}` : ""}${h.lastError && h.state !== "healthy" ? ` last-error=${truncate(`${h.lastError.component}: ${h.lastError.message}`, 80)}` : ""}`
+    : "";
+  return `${s.updatedAt} ${s.id}: phase=${s.phase} desired=${s.desired ?? "-"} version=${s.version ?? "-"} executions=${running}/${s.executions.length} revision=${s.revision}${health}${err}`;
 }

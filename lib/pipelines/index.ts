@@ -12,6 +12,8 @@ export type {
   HistoryView,
   ChainVerification,
   PipelinesOptions,
+  HealthView,
+  TopRow,
 } from "./service";
 export { openPipelines, withPipelines } from "./connect";
 export type { OpenPipelines } from "./connect";

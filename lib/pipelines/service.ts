@@ -9,12 +9,15 @@ import {
   parseDefinition,
   toStatusError,
   type DesiredStatus,
+  type Health,
+  type Heartbeat,
   type PipelineDefinition,
   type PipelineStatus,
   type StatusError,
 } from "../model";
 import {
   eventRow,
+  heartbeatIntervalFromEnv,
   readEvents,
   verifyChains,
   type ChainProblem,
@@ -22,6 +25,7 @@ import {
   type EventRow,
   type Store,
 } from "../store";
+import { foldHealth, observeHealth, prometheusExposition } from "../telemetry";
 import {
   ConflictError,
   LintFailedError,
@@ -138,6 +142,24 @@ export interface PipelinesOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** One line of `reef top`. */
+export interface TopRow {
+  id: string;
+  phase: string | null;
+  health: Health;
+  replicas: { running: number; reporting: number };
+  /** The largest output p99 latency among the replicas. */
+  p99Ms: number;
+}
+
+/** A pipeline's live health and the current heartbeat of each replica. */
+export interface HealthView {
+  id: string;
+  phase: string | null;
+  health: Health;
+  replicas: Heartbeat[];
+}
+
 export class Pipelines {
   private readonly linter: Linter;
 
@@ -146,7 +168,10 @@ export class Pipelines {
     opts: PipelinesOptions = {},
   ) {
     this.linter = opts.linter ?? createLinter(opts.env);
+    this.heartbeatIntervalMs = heartbeatIntervalFromEnv(opts.env ?? process.env);
   }
+
+  private readonly heartbeatIntervalMs: number;
 
   // ---- reads ----------------------------------------------------------------------------------
 
@@ -203,6 +228,64 @@ export class Pipelines {
       signal?.removeEventListener("abort", stop);
       watcher.stop();
     }
+  }
+
+  /**
+   * Health now: the pipeline's current heartbeats (one per replica) folded with the executions its
+   * status lists. Live, unlike the health in the status (written at each health change).
+   */
+  async health(id: string): Promise<HealthView> {
+    checkId(id);
+    const status = await this.store.getStatus(id);
+    if (!status) {
+      const entry = await this.store.getDefinitionEntry(id);
+      if (entry?.operation !== "PUT") throw new PipelineNotFoundError(id);
+    }
+    const executions = (status?.executions ?? []).map((e) => ({
+      replica: typeof e.replica === "number" ? e.replica : -1,
+      state: e.state,
+      startedAt: typeof e.startedAt === "string" ? e.startedAt : undefined,
+    }));
+    const { health, heartbeats } = await observeHealth(this.store, id, executions, this.heartbeatIntervalMs);
+    return { id, phase: status?.phase ?? null, health, replicas: heartbeats.map((h) => h.heartbeat) };
+  }
+
+  /** Every pipeline with its live health: `reef top` (one read of the heartbeats for all). */
+  async top(): Promise<TopRow[]> {
+    const [views, heartbeats] = await Promise.all([this.list(), this.store.listHeartbeats()]);
+    const now = Date.now();
+    return views.map((v) => {
+      const mine = heartbeats.filter((h) => h.heartbeat.id === v.id);
+      const executions = (v.observed?.executions ?? []).map((e) => ({
+        replica: typeof e.replica === "number" ? e.replica : -1,
+        state: e.state,
+        startedAt: typeof e.startedAt === "string" ? e.startedAt : undefined,
+      }));
+      const health = foldHealth({
+        executions,
+        reports: mine.map((h) => ({ heartbeat: h.heartbeat, receivedAt: h.receivedAt })),
+        intervalMs: this.heartbeatIntervalMs,
+        now,
+      });
+      const p99 = Math.max(0, ...mine.map((h) => h.heartbeat.latencyMs.p99));
+      return {
+        id: v.id,
+        phase: v.observed?.phase ?? null,
+        health,
+        replicas: { running: executions.filter((e) => e.state === "running").length, reporting: mine.length },
+        p99Ms: p99,
+      };
+    });
+  }
+
+  /** Prometheus text of every execution's counters (GET /metrics). */
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    const [heartbeats, statuses] = await Promise.all([
+      this.store.listHeartbeats(),
+      this.store.listStatuses(),
+    ]);
+    const health = new Map(statuses.map((s) => [s.id, s.health?.state ?? ("unknown" as const)]));
+    return prometheusExposition(heartbeats, health);
   }
 
   async versions(id: string): Promise<VersionsView> {

@@ -13,3 +13,4 @@ export { LogPublisher, levelOf, componentOf, messageOf, lineSplitter } from "./l
 export { ExecutionTelemetry, configuredConsumerLag } from "./execution";
 export { HealthMonitor } from "./monitor";
 export type { HealthMonitorOptions } from "./monitor";
+export { prometheusExposition } from "./exposition";

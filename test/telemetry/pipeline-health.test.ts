@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApiDocument, routes, type RouteContext } from "../../lib/api";
 import { Bridge, type BridgeConfig } from "../../lib/bridge";
+import { Pipelines } from "../../lib/pipelines";
 import { InProcessInvoker } from "../../lib/invoke";
 import type { PipelineStatus } from "../../lib/model";
 import { waitFor } from "../helpers/nats";
@@ -124,6 +126,41 @@ describe("telemetry of a running pipeline", () => {
     expect(hb.latencyMs.p99).toBeGreaterThanOrEqual(hb.latencyMs.p50);
     const s = await waitFor(healthIs(id, "healthy"), "status health healthy");
     expect(s.health).toMatchObject({ replicasReporting: 1, lastError: null });
+  });
+
+  it("shows it on every surface: API health and /metrics (in the OpenAPI document), reef top, status, list", async () => {
+    const pipelines = new Pipelines(w.store, { env: w.env });
+    const route = (path: string) => routes.find((r) => r.path === path)!;
+    const ctx = { pipelines, params: { id }, body: {}, query: {} } as unknown as RouteContext;
+    const health = JSON.parse((await route("/pipelines/{id}/health").handle(ctx)).body as string);
+    expect(health).toMatchObject({
+      id,
+      phase: "running",
+      health: { state: "healthy", replicasReporting: 1 },
+    });
+    expect(health.replicas[0]).toMatchObject({
+      replica: 0,
+      counters: { received: 200, sent: 200, errors: 0 },
+    });
+    const metrics = await route("/metrics").handle(ctx);
+    expect(metrics.headers?.["Content-Type"]).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain(`reef_messages_sent_total{pipeline="${id}",replica="0",version="1"} 200`);
+    expect(metrics.body).toContain(`reef_pipeline_health{pipeline="${id}",state="healthy"} 1`);
+    const doc = openApiDocument() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/metrics", "/pipelines/{id}/health"]));
+
+    const top = await reef(["top", "--json"], { env: w.env });
+    expect(top.code).toBe(0);
+    const row = (JSON.parse(top.stdout) as { id: string }[]).find((r) => r.id === id);
+    expect(row).toMatchObject({
+      phase: "running",
+      health: { state: "healthy" },
+      replicas: { running: 1, reporting: 1 },
+    });
+    const st = await reef(["status", id], { env: w.env });
+    expect(st.stdout).toMatch(/health=healthy in\/s=\S+ out\/s=\S+ err\/s=0/);
+    const list = await reef(["list"], { env: w.env });
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+published\\s+1\\s+running\\s+healthy`));
   });
 
   it("SIGSTOP makes it unresponsive, SIGCONT healthy again (the executor still says running)", async () => {

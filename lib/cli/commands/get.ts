@@ -1,7 +1,8 @@
 // `reef get <id>`: one pipeline, desired and observed side by side.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { age, executionsCell, parseIdArg, phaseCell, table } from "../present";
+import type { Health } from "../../model";
+import { age, executionsCell, parseIdArg, phaseCell, rate, table } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
             ["version", d?.version ?? "-", o?.version ?? "-"],
             ["executions", String(d?.status === "published" ? (d.replicas ?? 1) : 0), executionsCell(v)],
             ["revision", String(v.revision), o ? String(o.revision) : "-"],
+            ["health", "", healthText(o?.health)],
             ["error", err(v.definitionError), err(o?.error)],
             ["updated", age(v.updatedAt), o ? age(o.updatedAt) : "-"],
           ],
@@ -53,4 +55,15 @@ export function register(program: Command): void {
       }
       process.stdout.write(out.join("\n") + "\n");
     });
+}
+
+function healthText(h: Health | undefined): string {
+  if (!h) return "-";
+  const parts = [
+    `${h.state} (${h.replicasReporting} reporting)`,
+    `in ${rate(h.rates.received)}/s, out ${rate(h.rates.sent)}/s, errors ${rate(h.rates.errors)}/s`,
+  ];
+  if (h.lag) parts.push(`lag ${h.lag.pending} pending, ${h.lag.ackPending} unacked`);
+  if (h.lastError) parts.push(`last error (${h.lastError.component}): ${h.lastError.message}`);
+  return parts.join("; ");
 }

@@ -5,6 +5,7 @@ import { register as applyCommand } from "./apply";
 import { register as listCommand } from "./list";
 import { register as getCommand } from "./get";
 import { register as statusCommand } from "./status";
+import { register as topCommand } from "./top";
 import { register as publishCommand } from "./publish";
 import { register as pauseCommand } from "./pause";
 import { register as draftCommand } from "./draft";
@@ -33,6 +34,7 @@ export const commands: RegisterCommand[] = [
   listCommand,
   getCommand,
   statusCommand,
+  topCommand,
   publishCommand,
   pauseCommand,
   draftCommand,

@@ -1,7 +1,7 @@
 // `reef list`: every pipeline, desired and observed side by side.
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
-import { age, errorCell, executionsCell, phaseCell, table } from "../present";
+import { age, errorCell, executionsCell, healthCell, phaseCell, table } from "../present";
 import { printJson } from "../output";
 
 export function register(program: Command): void {
@@ -24,10 +24,13 @@ export function register(program: Command): void {
         v.definition?.status ?? "invalid",
         v.definition?.version ?? "-",
         phaseCell(v),
+        healthCell(v),
         executionsCell(v),
         errorCell(v),
         age(v.updatedAt),
       ]);
-      process.stdout.write(table(["ID", "STATUS", "VERSION", "PHASE", "EXECUTIONS", "ERROR", "AGE"], rows));
+      process.stdout.write(
+        table(["ID", "STATUS", "VERSION", "PHASE", "HEALTH", "EXECUTIONS", "ERROR", "AGE"], rows),
+      );
     });
 }
