@@ -8,6 +8,8 @@ import { performance } from "node:perf_hooks";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadConfig, startStream } from "../../lib/engine";
 import { startNatsServer } from "../../lib/local/nats-server";
+import { Store } from "../../lib/store";
+import { ExecutionTelemetry } from "../../lib/telemetry";
 
 const N = Number(process.env.BENCH_N ?? 200_000);
 const PACED_N = 20_000;
@@ -102,7 +104,7 @@ async function baseline(
   return { stop: () => nc.drain() };
 }
 
-async function engine(url: string, inSubject: string, outSubject: string) {
+async function engine(url: string, inSubject: string, outSubject: string, telemetry?: ExecutionTelemetry) {
   const yaml = `
 input:
   nats:
@@ -121,7 +123,40 @@ output:
 logger:
   level: WARN
 `;
-  return startStream(loadConfig(yaml));
+  const stream = await startStream(
+    loadConfig(yaml),
+    telemetry ? { logTap: (level, line) => telemetry.builtinLine(level, line) } : {},
+  );
+  if (telemetry) {
+    // As the runner does: heartbeats read the engine's own counters.
+    const { builtinSource } = await import("../../lib/telemetry");
+    telemetry.attach(builtinSource(stream));
+    await telemetry.start();
+  }
+  return stream;
+}
+
+/** The runner's telemetry (heartbeats to a real KV, logs to a real stream) at `intervalMs`. */
+async function telemetryFor(nc: NatsConnection, intervalMs: number): Promise<ExecutionTelemetry> {
+  const s = Math.random().toString(16).slice(2, 8);
+  const store = await Store.open(nc, {
+    names: {
+      pipelines: `bp-${s}`,
+      configs: `bc-${s}`,
+      status: `bs-${s}`,
+      events: `BE_${s}`,
+      eventsSubject: `bench.events-${s}`,
+      leases: `bl-${s}`,
+      health: `bh-${s}`,
+      logs: `BL_${s}`,
+      logsSubject: `bench.logs-${s}`,
+    },
+  });
+  return new ExecutionTelemetry({
+    store,
+    identity: { id: "bench", replica: 0, version: "1", digest: "-", engine: "builtin" },
+    settings: { heartbeatIntervalMs: intervalMs, logsPerSecond: 100, maxLineBytes: 16 * 1024 },
+  });
 }
 
 const fmt = (r: Result) =>
@@ -146,6 +181,24 @@ export default async function bench(): Promise<void> {
     const metrics = stream.metrics();
     await stream.stop();
 
+    // Telemetry overhead: the same engine run without, then with the runner's telemetry at a 1 s
+    // heartbeat (5× the default rate), alternated twice so drift on a shared machine evens out.
+    const plain: Result[] = [];
+    const reported: Result[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const withTelemetry of [false, true]) {
+        const t = withTelemetry ? await telemetryFor(nc, 1_000) : undefined;
+        const sIn = `t${round}${withTelemetry ? "y" : "n"}.in`;
+        const sOut = `t${round}${withTelemetry ? "y" : "n"}.out`;
+        const st = await engine(server.url, sIn, sOut, t);
+        await drive(nc, sIn, sOut, 5_000);
+        (withTelemetry ? reported : plain).push(await drive(nc, sIn, sOut, N));
+        await st.stop();
+        await t?.close({ remove: true });
+      }
+    }
+    const mean = (rs: Result[]) => rs.reduce((n, r) => n + r.rate, 0) / rs.length;
+
     console.log(
       `nats → mapping (4 fields) → nats, ${N.toLocaleString("en-US")} messages (publisher flushes every 1000)`,
     );
@@ -157,6 +210,16 @@ export default async function bench(): Promise<void> {
     );
     console.log(`  plain nats.js loop   ${fmt(basePaced)}`);
     console.log(`  reef engine          ${fmt(engPaced)}`);
+    console.log(
+      `\ntelemetry overhead (heartbeat every 1 s to KV + log lines to the logs stream), 2 rounds each`,
+    );
+    for (let i = 0; i < plain.length; i++) {
+      console.log(`  engine                 ${fmt(plain[i])}`);
+      console.log(`  engine + telemetry     ${fmt(reported[i])}`);
+    }
+    console.log(
+      `  overhead               ${((1 - mean(reported) / mean(plain)) * 100).toFixed(1)}% of throughput (mean ${Math.round(mean(plain)).toLocaleString("en-US")} → ${Math.round(mean(reported)).toLocaleString("en-US")} msg/s)`,
+    );
     const m = metrics["pipeline.processors.0"];
     console.log(
       `\nengine metrics: mapping p50 ${m.latencyMs.p50.toFixed(3)} ms/batch, output p50 ${metrics.output.latencyMs.p50.toFixed(3)} ms/write`,

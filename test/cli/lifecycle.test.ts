@@ -93,7 +93,7 @@ describe("reef lifecycle", () => {
     const got = await reefJson<View>(["get", id], env);
     expect(got).toMatchObject({ id, definition: { status: "published" }, observed: { phase: "running" } });
     const table = await reef(["list"], { env });
-    expect(table.stdout).toMatch(new RegExp(`${id}\\s+published\\s+1\\s+running\\s+1/1`));
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+published\\s+1\\s+running\\s+\\S+\\s+1/1`));
 
     // a new config: --dry-run shows the plan and writes nothing; apply makes version 2 (still published)
     const config2 = config1.replace('"hello "', '"hi "').replace('"hello world"', '"hi world"');
