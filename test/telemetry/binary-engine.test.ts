@@ -14,7 +14,11 @@ import {
 
 let w: ProcessWorld;
 beforeAll(async () => {
-  w = await openProcessWorld({ REEF_HEARTBEAT_INTERVAL: "1s", FAKE_ENGINE_MESSAGES: "200" });
+  w = await openProcessWorld({
+    REEF_HEARTBEAT_INTERVAL: "1s",
+    FAKE_ENGINE_MESSAGES: "200",
+    REEF_EXECUTION_ENV: "FAKE_ENGINE_DIR,FAKE_ENGINE_MESSAGES",
+  });
   w.deps.heartbeatIntervalMs = 1_000;
 });
 afterAll(() => w.destroy());
@@ -56,7 +60,11 @@ it("maps the binary's Prometheus metrics into heartbeats and its output lines in
 
 it("an engine whose output fails is degraded, with the error line it logged", async () => {
   const id = uid("binerr");
-  const world = await openProcessWorld({ REEF_HEARTBEAT_INTERVAL: "1s", FAKE_ENGINE_ERRORS: "5" });
+  const world = await openProcessWorld({
+    REEF_HEARTBEAT_INTERVAL: "1s",
+    FAKE_ENGINE_ERRORS: "5",
+    REEF_EXECUTION_ENV: "FAKE_ENGINE_DIR,FAKE_ENGINE_ERRORS",
+  });
   world.deps.heartbeatIntervalMs = 1_000;
   try {
     await putConfig(world, id, "1", sampleConfig("err"));
