@@ -7,7 +7,12 @@ import type { ConvergeDeps } from "./converge";
 
 let cached: Promise<ConvergeDeps> | undefined;
 
-export function convergeDepsFromEnv(log?: Log, env: NodeJS.ProcessEnv = process.env): Promise<ConvergeDeps> {
+export async function convergeDepsFromEnv(
+  log?: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConvergeDeps> {
+  // A connection that gave up reconnecting (NATS was away too long) is not reused: connect again.
+  if ((await cached?.catch(() => undefined))?.store.nc.isClosed()) cached = undefined;
   cached ??= (async () => {
     const nc = await connectNats({ name: "reef-functions", env });
     const store = await Store.open(nc);
@@ -23,7 +28,8 @@ export function convergeDepsFromEnv(log?: Log, env: NodeJS.ProcessEnv = process.
 
 /**
  * Closes the cached NATS connection. Only for one-shot runs (`serverless invoke local` sets
- * IS_LOCAL): an open connection would keep that process alive after the result.
+ * IS_LOCAL) and the bridge's in-process invoker when it stops: an open connection would keep
+ * that process alive.
  */
 export async function closeConvergeDeps(): Promise<void> {
   const deps = await cached?.catch(() => undefined);

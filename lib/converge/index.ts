@@ -3,4 +3,4 @@ export { plan } from "./plan";
 export type { Desired } from "./plan";
 export { converge, reconcile, resolveDesired } from "./converge";
 export type { ConvergeDeps, ConvergeResult, ReconcileResult } from "./converge";
-export { convergeDepsFromEnv, closeAfterLocalInvoke } from "./context";
+export { convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";

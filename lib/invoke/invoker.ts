@@ -2,7 +2,7 @@
 // Invoke API (AWS, or serverless-offline's lambda port locally), or in this process (lib/converge
 // directly: tests, benchmarks, `--in-process`).
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { converge, convergeDepsFromEnv, reconcile } from "../converge";
+import { closeConvergeDeps, converge, convergeDepsFromEnv, reconcile } from "../converge";
 import type { ConvergeDeps, ConvergeResult, ReconcileResult } from "../converge";
 import type { ChangeEvent } from "../model";
 import { InvokeError } from "./errors";
@@ -120,7 +120,11 @@ function describeFunctionError(text: string): string {
 /** Calls lib/converge in this process: no Lambda, same semantics (tests, benchmarks). */
 export class InProcessInvoker implements Invoker {
   readonly kind = "in-process" as const;
-  constructor(private readonly deps: () => Promise<ConvergeDeps>) {}
+  /** `closeDeps`: releases what `deps` opened (its NATS connection), when the invoker owns them. */
+  constructor(
+    private readonly deps: () => Promise<ConvergeDeps>,
+    private readonly closeDeps?: () => Promise<void>,
+  ) {}
 
   async converge(event: ChangeEvent): Promise<ConvergeResult> {
     return converge(await this.deps(), event.key);
@@ -130,10 +134,15 @@ export class InProcessInvoker implements Invoker {
     return reconcile(await this.deps());
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.closeDeps?.();
+  }
 }
 
 export function createInvoker(config: InvokerOptions, env: NodeJS.ProcessEnv = process.env): Invoker {
-  if (config.invoker === "in-process") return new InProcessInvoker(() => convergeDepsFromEnv(undefined, env));
+  if (config.invoker === "in-process") {
+    // its own connection (as a function's): closed with the invoker, or `reef bridge` never exits
+    return new InProcessInvoker(() => convergeDepsFromEnv(undefined, env), closeConvergeDeps);
+  }
   return new LambdaInvoker(config, env);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile } from "../../lib/converge";
@@ -117,6 +117,52 @@ describe("converge with the process executor", () => {
     expect(await w.executor.list(id)).toEqual([]);
   });
 
+  it("finishes a launch its converge did not (killed between creating the record and recording the pid)", async () => {
+    const record = (id: string) => join(w.stateDir, `reef-${id}-0.json`);
+    const interrupt = (id: string) => {
+      // what a SIGKILLed converge leaves: the record without pid, created a while ago
+      const r = JSON.parse(readFileSync(record(id), "utf8")) as Record<string, unknown>;
+      const createdAt = new Date(Date.now() - 60_000).toISOString();
+      writeFileSync(
+        record(id),
+        JSON.stringify({ ...r, pid: null, startTime: null, startedAt: null, createdAt }),
+      );
+      return r.pid as number;
+    };
+    // killed after the spawn: the runner runs, unrecorded — it is adopted, not doubled
+    const spawned = uid("spawned");
+    await putConfig(w, spawned, "1", sampleConfig("spawned"));
+    await putDefinition(w, { id: spawned, status: "published", version: "1" });
+    expect((await converge(w.deps, spawned)).phase).toBe("running");
+    const runnerPid = interrupt(spawned);
+    expect((await w.executor.list(spawned)).map((e) => e.state)).toEqual(["failed"]);
+    const adopted = await converge(w.deps, spawned);
+    expect(adopted.phase).toBe("running");
+    expect((JSON.parse(readFileSync(record(spawned), "utf8")) as { pid: number }).pid).toBe(runnerPid);
+    // …and a stop reaches it
+    await putDefinition(w, { id: spawned, status: "paused", version: "1" });
+    expect((await converge(w.deps, spawned)).phase).toBe("stopped");
+    expect(alive(runnerPid)).toBe(false);
+
+    // killed before the spawn: no runner at all — the next converge starts it
+    const unspawned = uid("unspawned");
+    await putConfig(w, unspawned, "1", sampleConfig("unspawned"));
+    await putDefinition(w, { id: unspawned, status: "published", version: "1" });
+    await converge(w.deps, unspawned);
+    const [execution] = await w.executor.list(unspawned);
+    await w.executor.apply({
+      pipeline: unspawned,
+      target: { state: "stopped" },
+      actions: [{ type: "stop", execution }],
+    });
+    const r = JSON.parse(readFileSync(record(unspawned), "utf8")) as Record<string, unknown>;
+    writeFileSync(record(unspawned), JSON.stringify({ ...r, desired: "running" }));
+    rmSync(join(w.stateDir, `reef-${unspawned}-0.state.json`), { force: true });
+    interrupt(unspawned);
+    expect((await converge(w.deps, unspawned)).phase).toBe("running");
+    expect((await w.executor.list(unspawned)).map((e) => e.state)).toEqual(["running"]);
+  });
+
   it("reconcile removes orphans: executions whose pipeline has no definition", async () => {
     const id = uid("orphan");
     await putConfig(w, id, "1", sampleConfig("orphan"));
@@ -204,4 +250,13 @@ describe("the environment of an execution", () => {
 async function openProcessWorldExecutor(env: Record<string, string>) {
   const { createProcessExecutor } = await import("../../lib/executors/process");
   return createProcessExecutor({ ...w.env, ...env });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -37,6 +37,13 @@ export function createProcessExecutor(env: NodeJS.ProcessEnv = process.env): Pro
   });
 }
 
+/**
+ * A launch records the runner's pid within moments of creating the record; a record still without
+ * a pid after this long belongs to a converge that died mid-launch. (Its pipeline's lease, held by
+ * that converge, expires later still, so no live launch is ever taken for a dead one.)
+ */
+const LAUNCH_TIMEOUT_MS = 15_000;
+
 export function processExecutionId(pipeline: string, replica: number): string {
   return `reef-${pipeline}-${replica}`;
 }
@@ -96,6 +103,17 @@ export class ProcessExecutor implements Executor {
     if (!record) throw new ExecutorError(`execution ${id} vanished before it could be resumed`);
     if (isAlive(record.pid, record.startTime)) {
       if (record.desired !== "running") await this.records.write({ ...record, desired: "running" });
+      return;
+    }
+    // A launch interrupted after the spawn: adopt the runner it started rather than start a second.
+    const unrecorded = record.pid === null ? await this.unrecordedRunner(record) : null;
+    if (unrecorded) {
+      await this.records.write({
+        ...record,
+        ...unrecorded,
+        desired: "running",
+        startedAt: new Date().toISOString(),
+      });
       return;
     }
     await this.launch(record);
@@ -158,9 +176,24 @@ export class ProcessExecutor implements Executor {
   }
 
   private async kill(record: ProcessRecord): Promise<void> {
-    if (record.pid && !(await terminate(record.pid, record.startTime, this.opts.stopTimeoutMs))) {
-      throw new ExecutorError(`execution ${record.id} (pid ${record.pid}) did not stop after SIGKILL`);
+    const target = record.pid !== null ? record : await this.unrecordedRunner(record);
+    if (target?.pid && !(await terminate(target.pid, target.startTime, this.opts.stopTimeoutMs))) {
+      throw new ExecutorError(`execution ${record.id} (pid ${target.pid}) did not stop after SIGKILL`);
     }
+  }
+
+  /**
+   * The runner of a record that never got its pid: the converge that launched it died between the
+   * spawn and the record's update. The runner names its pid in its state file; it is ours only if
+   * that process runs with this execution's state file in its environment.
+   */
+  private async unrecordedRunner(record: ProcessRecord): Promise<{ pid: number; startTime: string } | null> {
+    const runner = await this.readRunnerState(record.id);
+    if (runner?.state !== "running") return null;
+    const startTime = processStartTime(runner.pid);
+    const environ = await readFile(`/proc/${runner.pid}/environ`, "utf8").catch(() => "");
+    const marker = `${RUNNER_ENV.stateFile}=${this.records.runnerStatePath(record.id)}`;
+    return startTime && environ.split("\0").includes(marker) ? { pid: runner.pid, startTime } : null;
   }
 
   private async observe(record: ProcessRecord): Promise<Execution> {
@@ -180,7 +213,19 @@ export class ProcessExecutor implements Executor {
       return { ...base, state: runner?.state === "running" ? "running" : "pending" };
     }
     if (record.desired === "stopped") return { ...base, state: "stopped" };
-    if (record.pid === null) return { ...base, state: "pending" }; // created, launch under way
+    if (record.pid === null) {
+      // created, launch under way — unless the converge that launched it died (SIGKILL, OOM)
+      // before it could record the pid: then resuming it starts (or adopts) its runner
+      if (Date.now() - Date.parse(record.createdAt) < LAUNCH_TIMEOUT_MS) return { ...base, state: "pending" };
+      return {
+        ...base,
+        state: "failed",
+        error: {
+          code: "EXECUTOR_ERROR",
+          message: "its launch was interrupted (the converge that started it ended)",
+        },
+      };
+    }
     if (runner?.state === "exited") return { ...base, state: "exited" };
     const error: StatusError =
       runner?.state === "failed"
