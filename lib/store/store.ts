@@ -20,7 +20,10 @@ export interface StoreOptions {
   /** Where names and retention come from when not given here (default process.env). */
   env?: NodeJS.ProcessEnv;
   names?: StoreNames;
-  /** How long a converge may hold a pipeline's lease before it expires by itself. */
+  /**
+   * How long the lease of a converge that stopped renewing it (it crashed) outlives it, when the
+   * leases bucket is created here (default 15 s).
+   */
   leaseTtlMs?: number;
   /** Retention of the events stream (else REEF_EVENTS_MAX_AGE / REEF_EVENTS_MAX_BYTES, else 30 d / 1 GiB). */
   eventsMaxAgeMs?: number;
@@ -94,6 +97,9 @@ export function configObjectName(id: string, version: string): string {
   return `${id}/${version}`;
 }
 
+/** The TTL of a new leases bucket: how long a crashed converge's lease blocks its pipeline. */
+const LEASE_TTL_MS = 15_000;
+
 /** Busy: another converge holds the pipeline's lease past our bounded wait. */
 export class LeaseBusyError extends ReefError {
   override name = "LeaseBusyError";
@@ -111,6 +117,8 @@ export class Store {
     readonly status: KV,
     private readonly leases: KV,
     private readonly health: KV,
+    /** How often a held lease is renewed: well within the leases bucket's TTL. */
+    private readonly leaseRenewMs: number,
   ) {}
 
   /** Binds to reef's buckets, creating any that is missing (never deletes or reconfigures one). */
@@ -133,7 +141,7 @@ export class Store {
     const [pipelines, status, leases, health] = await Promise.all([
       kv(names.pipelines, { history: 64 }),
       kv(names.status),
-      kv(names.leases, { history: 1, ttl: opts.leaseTtlMs ?? 60_000 }),
+      kv(names.leases, { history: 1, ttl: opts.leaseTtlMs ?? LEASE_TTL_MS }),
       // history: the last heartbeats of a replica tell whether it stopped sending (lib/telemetry)
       kv(names.health, {
         history: 8,
@@ -157,7 +165,19 @@ export class Store {
       max_age: (retention.eventsMaxAgeMs ?? 30 * DAY_MS) * 1_000_000,
       max_bytes: retention.eventsMaxBytes ?? 1024 * 1024 * 1024,
     });
-    return new Store(nc, names, jsm, pipelines, configs, status, leases, health);
+    // an existing bucket keeps the TTL it was created with (60 s before leases were renewed)
+    const leaseTtlMs = (await leases.status()).ttl || LEASE_TTL_MS;
+    return new Store(
+      nc,
+      names,
+      jsm,
+      pipelines,
+      configs,
+      status,
+      leases,
+      health,
+      Math.max(250, leaseTtlMs / 4),
+    );
   }
 
   // ---- definitions ----------------------------------------------------------------------------
@@ -264,8 +284,9 @@ export class Store {
   // ---- leases ---------------------------------------------------------------------------------
 
   /**
-   * Runs `fn` holding the pipeline's lease, so converges of one pipeline never interleave.
-   * A lease left by a crashed holder expires after the leases bucket's TTL. Waits at most `waitMs`.
+   * Runs `fn` holding the pipeline's lease, so converges of one pipeline never interleave. The
+   * lease is renewed while `fn` runs, so a long converge keeps it and the lease of a crashed holder
+   * expires soon after it (the leases bucket's TTL). Waits at most `waitMs`.
    */
   async withLease<T>(id: string, fn: () => Promise<T>, waitMs = 30_000): Promise<T> {
     const holder = randomUUID();
@@ -285,11 +306,24 @@ export class Store {
         await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       }
     }
+    let held = revision;
+    let renewing: Promise<void> | undefined;
+    const renew = setInterval(() => {
+      renewing ??= this.leases
+        .update(id, holder, held)
+        .then(
+          (r) => void (held = r),
+          () => undefined, // lost (expired and taken, or NATS away): the next attempt says
+        )
+        .finally(() => (renewing = undefined));
+    }, this.leaseRenewMs);
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
+      await renewing;
       // Only our own lease: if it expired and another took it, this delete fails harmlessly.
-      await this.leases.delete(id, { previousSeq: revision }).catch(() => undefined);
+      await this.leases.delete(id, { previousSeq: held }).catch(() => undefined);
     }
   }
 

@@ -184,6 +184,8 @@ export interface JudgeInput {
   healthy?: Healthy;
   identify?: Identify;
   notes?: string[];
+  /** Pipelines of other rows of the same scenario: their executions are not strays of this one. */
+  others?: string[];
 }
 
 /** The figures of a scenario as things are now. */
@@ -210,7 +212,7 @@ export async function judge(input: JudgeInput): Promise<Figures & { problems: st
     doubled += j.doubled;
   }
   // executions of pipelines the scenario never wrote (nor kept healthy) are orphans too
-  const known = new Set([...changes.want.keys(), ...(healthy?.ids ?? [])]);
+  const known = new Set([...changes.want.keys(), ...(healthy?.ids ?? []), ...(input.others ?? [])]);
   const strays = all.filter((e) => !known.has(e.pipeline));
   orphaned += strays.length;
   for (const e of strays) problems.push(`stray execution ${e.id} of ${e.pipeline}`);

@@ -3,7 +3,7 @@
 // broken machine, and the suite fails instead of hiding it.
 import { dockerAnswers } from "../../lib/executors/docker";
 
-function inCi(env: NodeJS.ProcessEnv): boolean {
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = (env.CI ?? "").toLowerCase();
   return ci !== "" && ci !== "false" && ci !== "0";
 }

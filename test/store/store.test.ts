@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../lib/store";
-import { openTestStore, type TestStore } from "../helpers/nats";
+import { Kvm } from "@nats-io/kv";
+import { LeaseBusyError, Store } from "../../lib/store";
+import { openTestStore, uniqueNames, type TestStore } from "../helpers/nats";
 import type { PipelineStatus } from "../../lib/model";
 
 let t: TestStore;
@@ -71,5 +72,23 @@ describe("Store", () => {
       ),
     );
     expect(maxInside).toBe(1);
+  });
+
+  it("keeps a lease while its holder runs past the TTL, and frees a crashed holder's after it", async () => {
+    const { names } = uniqueNames();
+    const store = await Store.open(t.nc, { names, leaseTtlMs: 1_000 });
+    // a converge longer than the TTL: renewed, nobody else gets in meanwhile
+    let released!: () => void;
+    const holding = store.withLease("long", () => new Promise<void>((r) => (released = r)));
+    await new Promise((r) => setTimeout(r, 2_500));
+    await expect(store.withLease("long", async () => "in", 500)).rejects.toBeInstanceOf(LeaseBusyError);
+    released();
+    await holding;
+    expect(await store.withLease("long", async () => "in")).toBe("in");
+    // a holder that crashed (it never renews nor releases): free once the TTL passed
+    await (await new Kvm(t.nc).open(names.leases)).create("crashed", "a dead converge");
+    const started = Date.now();
+    expect(await store.withLease("crashed", async () => "in", 10_000)).toBe("in");
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
