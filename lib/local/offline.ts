@@ -46,11 +46,20 @@ export function offlinePorts(opts: { lambdaPort: number; httpPort: number }) {
   ];
 }
 
-/** Fails with a clear message when a port is taken (by a program that is not reef's). */
+/**
+ * Fails with a clear message when a port is taken (by a program that is not reef's). `waitMs`:
+ * how long a port may take to be freed (a process just ended lets go of its sockets only once
+ * its last thread is gone).
+ */
 export async function assertPortsFree(
   ports: { port: number; what: string; setting: string }[],
+  waitMs = 0,
 ): Promise<void> {
+  const deadline = Date.now() + waitMs;
   for (const { port, what, setting } of ports) {
+    while ((await portAnswers("127.0.0.1", port)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     if (await portAnswers("127.0.0.1", port)) {
       throw new LocalStackError(
         `port ${port} (${what}) is already in use: set ${setting}, or stop what runs there ('npm run down')`,

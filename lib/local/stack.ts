@@ -91,8 +91,8 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    await endLeftovers(paths, say);
-    await assertPortsFree(offlinePorts({ lambdaPort, httpPort }));
+    const ended = await endLeftovers(paths, say);
+    await assertPortsFree(offlinePorts({ lambdaPort, httpPort }), ended ? 10_000 : 0);
 
     // The tether ends nats-server and serverless-offline whenever this process ends, however it dies.
     const tether = startTether({ projectDir: project, graceMs: 5_000 });
@@ -244,16 +244,19 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
  * A start that did not stop (SIGKILL, OOM, a closed terminal) may have left its serverless-offline
  * and nats-server running (its tether ends them within seconds, unless it died too). End what is
  * provably that start's (pid file and /proc start time agree), so this start finds its ports free.
- * Anything else on the ports is someone else's and gets a clear message instead.
+ * Anything else on the ports is someone else's and gets a clear message instead. True when it
+ * ended something.
  */
-async function endLeftovers(paths: LocalPaths, say: Printer["say"]): Promise<void> {
+async function endLeftovers(paths: LocalPaths, say: Printer["say"]): Promise<boolean> {
   const leftovers = [
     { file: paths.offlinePidFile, what: "serverless-offline", graceMs: 5_000 },
     { file: paths.natsPidFile, what: "nats-server", graceMs: 10_000 },
   ];
+  let ended = false;
   for (const { file, what, graceMs } of leftovers) {
     const record = ownedPid(file);
     if (record) {
+      ended = true;
       const gone = await terminatePid(record, graceMs, true);
       say(
         `recovered     ${gone ? "ended" : "could not end"} ${what} (pid ${record.pid}) left running by a start that did not stop`,
@@ -261,6 +264,7 @@ async function endLeftovers(paths: LocalPaths, say: Printer["say"]): Promise<voi
     }
     removePid(file);
   }
+  return ended;
 }
 
 export interface DownResult {

@@ -171,7 +171,7 @@ async function judgeOne(store: Store, id: string, want: Want, mine: Execution[],
       break;
   }
   if (!out.converged) {
-    out.why = `${id}: want ${JSON.stringify(want)}, status ${status ? `${status.phase}@${status.revision}${status.error ? ` ${status.error.code}` : ""}` : "none"} (last change @${lastRevision}), executions ${mine.map((e) => `#${e.replica} v${e.version} ${e.state}`).join(", ") || "none"}`;
+    out.why = `${id}: want ${JSON.stringify(want)}, status ${status ? `${status.phase}@${status.revision}${status.error ? ` ${status.error.code}: ${status.error.message}` : ""}` : "none"} (last change @${lastRevision}), executions ${mine.map((e) => `#${e.replica} v${e.version} ${e.state}`).join(", ") || "none"}`;
   }
   return out;
 }

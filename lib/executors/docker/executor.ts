@@ -26,6 +26,9 @@ export function containerName(pipeline: string, replica: number): string {
   return `reef-${pipeline}-${replica}`;
 }
 
+/** How a start fails on a container whose containerd task outlived a daemon restart. */
+const STALE_TASK = /already exists|id already in use/i;
+
 export const SCOPE_LABEL = "reef.scope";
 
 /** Bound on the start/replace loop when the daemon keeps answering 404/409 (concurrent changes). */
@@ -189,7 +192,10 @@ export class DockerExecutor implements Executor {
     throw new ExecutorError(`container ${id} is still there after ${MAX_ATTEMPTS} removal attempts`);
   }
 
-  /** Starts a container of ours if it is not running. False if it vanished meanwhile. */
+  /**
+   * Starts a container of ours if it is not running. False if it vanished meanwhile, or could not
+   * start again and was removed (the caller creates it afresh).
+   */
   private async ensureRunning(info: ContainerInfo): Promise<boolean> {
     const c = this.docker.getContainer(info.Id);
     try {
@@ -204,6 +210,12 @@ export class DockerExecutor implements Executor {
       const code = statusCodeOf(err);
       if (code === 304) return true; // already started
       if (code === 404) return false;
+      if (STALE_TASK.test(dockerMessage(err))) {
+        // The daemon restarted while this container ran, and containerd kept its old task: Docker
+        // cannot start it again (moby/moby#38346). A replica holds nothing: replace it.
+        await this.remove(info.Id);
+        return false;
+      }
       throw new ExecutorError(
         `cannot start container ${info.Name.replace(/^\//, "")}: ${dockerMessage(err)}`,
       );
