@@ -61,7 +61,6 @@ function aliasBomb(): string {
 it("hostile input gets an error with a code; healthy pipelines and the bridge are undisturbed", async () => {
   const executor = createProcessExecutor(world.env);
   const store = t.store;
-  const changes = new Changes(() => store);
   const healthyIds = ["hostile-healthy-a", "hostile-healthy-b"];
   for (const id of healthyIds) {
     await store.putConfig(id, "1", quietConfig(id));
