@@ -3,15 +3,22 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { closeAfterLocalInvoke, converge, convergeDepsFromEnv, type ConvergeResult } from "../lib/converge";
+import type { Context } from "aws-lambda";
+import {
+  abortBeforeTimeout,
+  closeAfterLocalInvoke,
+  converge,
+  convergeDepsFromEnv,
+  type ConvergeResult,
+} from "../lib/converge";
 import { parseChangeEvent } from "../lib/model";
 
 const logger = new Logger({ serviceName: "reef" }); // level: POWERTOOLS_LOG_LEVEL;
 
-export async function convergeHandler(event: unknown): Promise<ConvergeResult> {
+export async function convergeHandler(event: unknown, context?: Partial<Context>): Promise<ConvergeResult> {
   const change = parseChangeEvent(event);
   const deps = await convergeDepsFromEnv(logger);
-  return converge(deps, change.key);
+  return converge(deps, change.key, { signal: abortBeforeTimeout(context) });
 }
 
 export const handler = middy(convergeHandler).use(injectLambdaContext(logger)).use(closeAfterLocalInvoke());

@@ -4,15 +4,25 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { closeAfterLocalInvoke, convergeDepsFromEnv, reconcile, type ReconcileResult } from "../lib/converge";
+import type { Context } from "aws-lambda";
+import {
+  abortBeforeTimeout,
+  closeAfterLocalInvoke,
+  convergeDepsFromEnv,
+  reconcile,
+  type ReconcileResult,
+} from "../lib/converge";
 
 const logger = new Logger({ serviceName: "reef" });
 
 /** The event is ignored (a schedule event, or `{}` from the bridge): reconcile looks at everything. */
-export async function reconcileHandler(_event?: unknown): Promise<ReconcileResult> {
+export async function reconcileHandler(
+  _event?: unknown,
+  context?: Partial<Context>,
+): Promise<ReconcileResult> {
   const deps = await convergeDepsFromEnv(logger);
   const concurrency = Number(process.env.REEF_RECONCILE_CONCURRENCY) || 4;
-  const result = await reconcile(deps, concurrency);
+  const result = await reconcile(deps, concurrency, { signal: abortBeforeTimeout(context) });
   logger.info("reconciled", {
     pipelines: result.results.length,
     orphans: result.orphans,

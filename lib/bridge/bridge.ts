@@ -2,7 +2,9 @@
 // recorded in the events stream; `reconcile` at start and every resync interval. It holds no state
 // of its own: the durable consumer remembers what was acked, converge reads the current definition.
 import { jetstream, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
-import { toStatusError, type ChangeEvent, type Log } from "../model";
+import type { ConvergeResult } from "../converge";
+import type { Invoker } from "../invoke";
+import { isPermanent, toStatusError, type ChangeEvent, type Log } from "../model";
 import type { Store } from "../store";
 import { HealthMonitor } from "../telemetry";
 import type { BridgeConfig } from "./config";
@@ -10,8 +12,8 @@ import { eventForLateConfig, watchConfigs } from "./configs";
 import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
 import { writeFailedStatus } from "./failed-status";
-import type { Invoker } from "../invoke";
 import { writeChangeRecord, type ChangeRecord } from "./record";
+import { Requeues } from "./requeue";
 
 export interface BridgeOptions {
   store: Store;
@@ -30,32 +32,70 @@ export interface BridgeStats {
   failed: number;
   invocations: number;
   reconciles: number;
+  /** Converges of pipelines on their way (pending) the bridge ran again, as they asked. */
+  requeues: number;
   inFlight: number;
   waiting: number;
+  /** Pipelines with a requeue scheduled. */
+  requeued: number;
 }
+
+/** What the dispatcher queues per pipeline: a change, or a look again a converge asked for. */
+interface Work {
+  event: ChangeEvent;
+  requeue?: boolean;
+}
+
+/** The longest wait between two looks at a pipeline on its way (unless its converge asks for longer). */
+const REQUEUE_MAX_DELAY_MS = 5_000;
+/** After this long on its way, a pipeline is left to the reconcile. */
+const REQUEUE_GIVE_UP_MS = 15 * 60_000;
 
 export class Bridge {
   private readonly js: JetStreamClient;
-  private readonly dispatcher: Dispatcher<ChangeEvent>;
+  private readonly dispatcher: Dispatcher<Work>;
+  /** Stops new work (consumer, retries, requeues) at stop(). */
   private readonly abort = new AbortController();
+  /** Cuts the invocations still in flight once the drain timeout is over. */
+  private readonly cutInFlight = new AbortController();
+  private readonly requeues: Requeues;
   private supervisor?: Promise<void>;
   private configWatch?: Promise<void>;
   private healthWatch?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
   private resyncAgain?: string;
-  private readonly counters = { received: 0, handled: 0, failed: 0, invocations: 0, reconciles: 0 };
+  private readonly counters = {
+    received: 0,
+    handled: 0,
+    failed: 0,
+    invocations: 0,
+    reconciles: 0,
+    requeues: 0,
+  };
 
   constructor(private readonly opts: BridgeOptions) {
     this.js = jetstream(opts.store.nc);
-    this.dispatcher = new Dispatcher<ChangeEvent>({
+    this.dispatcher = new Dispatcher<Work>({
       concurrency: opts.config.concurrency,
       keepAliveMs: Math.max(1_000, Math.floor(opts.config.ackWaitMs / 3)),
-      handle: (_key, event) => this.handle(event),
+      handle: (_key, work) => this.handle(work),
+      // A change waiting to be handled is never replaced by a mere look again (it must be recorded).
+      coalesce: (waiting, newer) => (newer.requeue && !waiting.requeue ? waiting : newer),
       onError: (key, err) =>
         opts.log.error("change not handled; will be redelivered", {
           pipeline: key,
           error: toStatusError(err, "INVOKE_FAILED"),
+        }),
+    });
+    this.requeues = new Requeues({
+      maxDelayMs: REQUEUE_MAX_DELAY_MS,
+      giveUpAfterMs: REQUEUE_GIVE_UP_MS,
+      fire: (key) => this.lookAgain(key),
+      onGiveUp: (key, ms) =>
+        opts.log.warn("pipeline still on its way; leaving it to the reconcile", {
+          pipeline: key,
+          pendingForMs: ms,
         }),
     });
   }
@@ -65,6 +105,7 @@ export class Bridge {
       ...this.counters,
       inFlight: this.dispatcher.inFlightCount,
       waiting: this.dispatcher.waitingCount,
+      requeued: this.requeues.size,
     };
   }
 
@@ -105,7 +146,7 @@ export class Bridge {
       onChange: (id, status, to) => {
         log.info("health changed", { pipeline: id, from: status.health?.state ?? "unknown", to });
         const event = { key: id, operation: "PUT" as const, revision: status.revision, timestamp: now() };
-        this.dispatcher.add(id, event, NO_MESSAGE);
+        this.dispatcher.add(id, { event }, NO_MESSAGE);
       },
     }).start();
     if (config.resyncIntervalMs > 0) {
@@ -116,7 +157,7 @@ export class Bridge {
   private onMessage(m: JsMsg): void {
     this.counters.received++;
     const event = changeEventOf(m, this.opts.store.names.pipelines);
-    this.dispatcher.add(event.key, event, m);
+    this.dispatcher.add(event.key, { event }, m);
   }
 
   /** A config was stored: converge again if its pipeline's converge failed for want of it. */
@@ -125,7 +166,7 @@ export class Bridge {
       // A converge of this pipeline in flight may be the one that misses the config: let it finish.
       await this.dispatcher.settled(id);
       const event = await eventForLateConfig(this.opts.store, id, version);
-      if (event) this.dispatcher.add(id, event, NO_MESSAGE);
+      if (event) this.dispatcher.add(id, { event }, NO_MESSAGE);
     } catch (err) {
       this.opts.log.warn("could not check a new config", {
         pipeline: id,
@@ -135,18 +176,49 @@ export class Bridge {
     }
   }
 
-  /** One change, retried with capped exponential backoff; recorded either way. Throws only if it could not record. */
-  private async handle(event: ChangeEvent): Promise<void> {
+  /** A converge asked to be called again: queue a look at the pipeline (coalesced with its changes). */
+  private lookAgain(key: string): void {
+    if (this.abort.signal.aborted) return;
+    this.counters.requeues++;
+    this.dispatcher.add(
+      key,
+      { event: { ...this.lastEvent(key), timestamp: now() }, requeue: true },
+      NO_MESSAGE,
+    );
+  }
+
+  /** What converge answered decides whether the pipeline is looked at again, and when. */
+  private afterConverge(key: string, result: ConvergeResult | undefined, fresh: boolean): void {
+    if (result?.requeueAfterMs && result.requeueAfterMs > 0) {
+      this.lastEvents.set(key, eventOf(result));
+      this.requeues.schedule(key, result.requeueAfterMs, fresh);
+    } else {
+      this.requeues.settled(key);
+      this.lastEvents.delete(key);
+    }
+  }
+
+  private readonly lastEvents = new Map<string, ChangeEvent>();
+  private lastEvent(key: string): ChangeEvent {
+    return this.lastEvents.get(key) ?? { key, operation: "PUT", revision: 0, timestamp: now() };
+  }
+
+  /**
+   * One change (or a look again), retried with capped exponential backoff unless retrying cannot
+   * help; recorded (a look again only when it acted or failed). Throws only if it could not record.
+   */
+  private async handle({ event, requeue = false }: Work): Promise<void> {
     const { config, invoker, log, store } = this.opts;
     const started = Date.now();
     let attempts = 0;
     let record: ChangeRecord | undefined;
     let lastError: { code: string; message: string } | undefined;
+    let permanent = false;
     while (attempts < config.maxAttempts && !this.abort.signal.aborted) {
       attempts++;
       this.counters.invocations++;
       try {
-        const result = await invoker.converge(event);
+        const result = await invoker.converge(event, { signal: this.cutInFlight.signal });
         record = {
           event,
           outcome: "ok",
@@ -164,11 +236,14 @@ export class Bridge {
           attempt: attempts,
           error: lastError,
         });
+        permanent = isPermanent(err);
+        if (permanent) break; // the same request fails the same way: record it now
         if (attempts < config.maxAttempts) await this.backoff(attempts);
       }
     }
+    this.afterConverge(event.key, record?.result, !requeue);
     if (!record) {
-      if (this.abort.signal.aborted && attempts < config.maxAttempts) {
+      if (this.abort.signal.aborted && attempts < config.maxAttempts && !permanent) {
         throw new Error("bridge stopping"); // not given up on: redelivered to the next bridge
       }
       const error = lastError ?? { code: "INVOKE_FAILED", message: "not attempted" };
@@ -187,7 +262,9 @@ export class Bridge {
         }),
       );
     }
-    await writeChangeRecord(store, record);
+    // A look again that found the pipeline still on its way did nothing worth a record.
+    if (requeue && record.outcome === "ok" && !record.result?.actions.length) return;
+    await writeChangeRecord(store, record, requeue ? "requeue" : "change");
     if (record.outcome === "ok") {
       this.counters.handled++;
       log.info("change handled", {
@@ -235,7 +312,8 @@ export class Bridge {
     this.reconciling = (async () => {
       try {
         this.counters.reconciles++;
-        const r = await invoker.reconcile();
+        const r = await invoker.reconcile({ signal: this.cutInFlight.signal });
+        for (const result of r.results) this.afterConverge(result.id, result, true);
         log.info("reconciled", {
           reason,
           pipelines: r.results.length,
@@ -266,9 +344,13 @@ export class Bridge {
     const { log, config } = this.opts;
     clearInterval(this.resyncTimer);
     this.abort.abort();
+    this.requeues.stop();
     await Promise.all([this.supervisor, this.configWatch, this.healthWatch]);
     const finished = await this.dispatcher.stop(config.drainTimeoutMs);
-    if (!finished) log.warn("stopped with invocations still in flight; their changes will be redelivered");
+    if (!finished) {
+      this.cutInFlight.abort(); // in process: no further step starts; a Lambda call is let go
+      log.warn("stopped with invocations still in flight; their changes will be redelivered");
+    }
     if (this.reconciling) {
       await Promise.race([
         this.reconciling,
@@ -283,4 +365,10 @@ const NO_MESSAGE = { ack() {}, nak() {}, working() {} };
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** The change a converge acted on, as an event (a key with no entry at all reads as purged). */
+function eventOf(r: ConvergeResult): ChangeEvent {
+  const operation = r.operation === "NONE" ? "PURGE" : r.operation;
+  return { key: r.id, operation, revision: r.revision, timestamp: now() };
 }

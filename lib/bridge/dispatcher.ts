@@ -22,6 +22,8 @@ export interface DispatcherOptions<E> {
   onError?(key: string, err: unknown): void;
   /** How often held messages are kept alive (`working()`); a third of the consumer's ack wait. */
   keepAliveMs: number;
+  /** Which event a waiting one and a newer one of the same key coalesce into (default: the newer). */
+  coalesce?(waiting: E, newer: E): E;
 }
 
 export class Dispatcher<E> {
@@ -54,7 +56,8 @@ export class Dispatcher<E> {
     }
     const w = this.waiting.get(key);
     if (w) {
-      w.event = event; // newest wins: converge reads the current definition anyway
+      // converge reads the current definition anyway: which event is kept only matters for the record
+      w.event = this.opts.coalesce ? this.opts.coalesce(w.event, event) : event;
       w.tickets.push(ticket);
       return;
     }

@@ -20,6 +20,10 @@ export interface ChangeRecord {
  * The one place the bridge writes records: the store appends it to the pipeline's hash chain
  * (lib/store/events.ts: prevSeq/prevHash/hash, deduplicated on retry).
  */
-export async function writeChangeRecord(store: Store, record: ChangeRecord): Promise<void> {
-  await appendEvent(store, { ...record, trigger: "change" });
+export async function writeChangeRecord(
+  store: Store,
+  record: ChangeRecord,
+  trigger: "change" | "requeue" = "change",
+): Promise<void> {
+  await appendEvent(store, { ...record, trigger });
 }

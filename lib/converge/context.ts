@@ -17,8 +17,7 @@ export async function convergeDepsFromEnv(
     const nc = await connectNats({ name: "reef-functions", env });
     const store = await Store.open(nc);
     const executor = await createExecutor(env);
-    const settleMs = env.REEF_SETTLE_MS ? Number(env.REEF_SETTLE_MS) : undefined;
-    return { store, executor, log, settleMs, heartbeatIntervalMs: heartbeatIntervalFromEnv(env) };
+    return { store, executor, log, heartbeatIntervalMs: heartbeatIntervalFromEnv(env) };
   })().catch((err) => {
     cached = undefined; // a failed start (NATS down) is retried on the next call
     throw err;
@@ -47,4 +46,19 @@ export function closeAfterLocalInvoke(env: NodeJS.ProcessEnv = process.env) {
     if (env.IS_LOCAL === "true") await closeConvergeDeps();
   };
   return { after: close, onError: close };
+}
+
+/** How long before a Lambda invocation's deadline converge stops starting steps. */
+const DEADLINE_MARGIN_MS = 10_000;
+
+/**
+ * A signal that aborts shortly before the invocation's deadline (Lambda's remaining time), so a
+ * converge stops starting steps and fails cleanly instead of being killed mid-way; none outside Lambda.
+ */
+export function abortBeforeTimeout(context?: {
+  getRemainingTimeInMillis?: () => number;
+}): AbortSignal | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (!remaining || remaining <= 0) return undefined;
+  return AbortSignal.timeout(Math.max(1_000, remaining - DEADLINE_MARGIN_MS));
 }

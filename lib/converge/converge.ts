@@ -13,7 +13,8 @@ import {
 } from "../model";
 import type { DefinitionEntry, Store } from "../store";
 import { observeHealth, unknownHealth } from "../telemetry";
-import { describeAction, type Executor, type Plan } from "../executors/types";
+import { describeAction, type Executor } from "../executors/types";
+import { applyPlan, forEachBounded } from "./apply";
 import { plan, type Desired } from "./plan";
 import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";
 import { buildStatus } from "./status";
@@ -22,14 +23,19 @@ export interface ConvergeDeps {
   store: Store;
   executor: Executor;
   log?: Log;
-  /**
-   * After starting executions, how long to watch them settle (running, or failed at start such
-   * as ENGINE_NOT_FOUND) before reporting. Bounded; the next converge sees the rest.
-   */
-  settleMs?: number;
   /** REEF_HEARTBEAT_INTERVAL of the executions (default 5 s): health counts missed heartbeats in it. */
   heartbeatIntervalMs?: number;
+  /** The clock (ms since the epoch) restarts are paced by; Date.now by default. */
+  now?: () => number;
 }
+
+export interface ConvergeOptions {
+  /** Aborted: no further step starts (those under way finish) and converge throws the reason. */
+  signal?: AbortSignal;
+}
+
+/** While executions are pending, converge asks to be called again after this long (by default). */
+export const PENDING_RECHECK_MS = 1_000;
 
 export interface ConvergeResult {
   id: string;
@@ -43,6 +49,12 @@ export interface ConvergeResult {
   /** `deleted` when the status entry was removed with the definition. */
   phase: Phase | "deleted";
   error: StatusError | null;
+  /**
+   * Set while the pipeline is on its way (`pending`: executions starting or stopping), or when a
+   * restart of a failed execution is held back: converge it again after this many milliseconds
+   * (controller-runtime's RequeueAfter). The bridge does; nothing waits inside a converge.
+   */
+  requeueAfterMs?: number;
 }
 
 interface Resolved {
@@ -52,25 +64,37 @@ interface Resolved {
 }
 
 /** Converges one pipeline to its current definition. Safe to call repeatedly and concurrently. */
-export async function converge(deps: ConvergeDeps, id: string): Promise<ConvergeResult> {
-  return deps.store.withLease(id, () => convergeLocked(deps, id));
+export async function converge(
+  deps: ConvergeDeps,
+  id: string,
+  opts: ConvergeOptions = {},
+): Promise<ConvergeResult> {
+  opts.signal?.throwIfAborted();
+  return deps.store.withLease(id, () => convergeLocked(deps, id, opts));
 }
 
-async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeResult> {
+async function convergeLocked(
+  deps: ConvergeDeps,
+  id: string,
+  opts: ConvergeOptions,
+): Promise<ConvergeResult> {
   const { store, executor, log } = deps;
   const entry = await store.getDefinitionEntry(id);
   const resolved = await resolveDesired(store, id, entry);
   const observed = await executor.list(id);
-  const thePlan = plan(id, resolved.desired, observed);
+  const now = deps.now?.() ?? Date.now();
+  const thePlan = plan(id, resolved.desired, observed, { now });
 
   let applyError: StatusError | undefined;
   try {
-    await executor.apply(thePlan);
+    await applyPlan(executor, thePlan, { signal: opts.signal, log });
   } catch (err) {
+    if (opts.signal?.aborted) throw err; // not converged: the caller tries again
     applyError = toStatusError(err, "EXECUTOR_ERROR");
     log?.error("executor failed", { pipeline: id, error: applyError });
   }
-  const executions = await settle(deps, thePlan);
+  // What the steps did (a start may already have failed, e.g. ENGINE_NOT_FOUND), never waited for.
+  const executions = thePlan.actions.length ? await executor.list(id) : observed;
   const health = await healthOf(deps, id, resolved.desired, executions);
 
   const revision = entry?.revision ?? 0;
@@ -102,6 +126,11 @@ async function convergeLocked(deps: ConvergeDeps, id: string): Promise<ConvergeR
     await store.writeStatus(status);
     result.phase = status.phase;
     result.error = status.error;
+    const recheck = [
+      status.phase === "pending" ? (executor.pendingRecheckMs ?? PENDING_RECHECK_MS) : undefined,
+      thePlan.restartDueInMs,
+    ].filter((ms): ms is number => ms !== undefined);
+    if (recheck.length) result.requeueAfterMs = Math.min(...recheck);
   }
   log?.info("converged", { ...result });
   return result;
@@ -175,18 +204,6 @@ function rawStatusField(value: Uint8Array): string | null {
   }
 }
 
-/** Lists the pipeline's executions, waiting (bounded) while started ones are still pending. */
-async function settle(deps: ConvergeDeps, thePlan: Plan): Promise<Execution[]> {
-  const started = thePlan.actions.some((a) => a.type === "start" || a.type === "resume");
-  const deadline = Date.now() + (started ? (deps.settleMs ?? 3_000) : 0);
-  for (;;) {
-    const executions = await deps.executor.list(thePlan.pipeline);
-    const pending = executions.some((e) => e.state === "pending");
-    if (!pending || Date.now() >= deadline) return executions;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export interface ReconcileResult {
   results: ConvergeResult[];
   /** Pipelines that had executions or a status but no definition: cleaned up. */
@@ -199,7 +216,11 @@ export interface ReconcileResult {
  * labelled executions or a status entry without a definition (orphans, removed by the same rules).
  * What it does is recorded in the events stream (lib/converge/record.ts).
  */
-export async function reconcile(deps: ConvergeDeps, concurrency = 4): Promise<ReconcileResult> {
+export async function reconcile(
+  deps: ConvergeDeps,
+  concurrency = 4,
+  opts: ConvergeOptions = {},
+): Promise<ReconcileResult> {
   const defined = await deps.store.listDefinitionKeys();
   const withExecutions = (await deps.executor.list()).map((e) => e.pipeline);
   const statuses = await deps.store.listStatuses();
@@ -220,22 +241,19 @@ export async function reconcile(deps: ConvergeDeps, concurrency = 4): Promise<Re
       deps.log?.error("reconcile step not recorded", { pipeline: step.id, error: notRecorded(err) });
     }
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++];
-      const startedAt = Date.now();
-      try {
-        const result = await converge(deps, id);
-        results.push(result);
-        if (reconcileActed(result, statusRevision.get(id))) await record({ id, result, startedAt });
-      } catch (err) {
-        failures.push({ id, error: toStatusError(err) });
-        deps.log?.error("converge failed during reconcile", { pipeline: id, error: toStatusError(err) });
-        await record({ id, error: toStatusError(err), startedAt });
-      }
+  await forEachBounded(ids, concurrency, opts.signal, async (id) => {
+    const startedAt = Date.now();
+    try {
+      const result = await converge(deps, id, opts);
+      results.push(result);
+      if (reconcileActed(result, statusRevision.get(id))) await record({ id, result, startedAt });
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      failures.push({ id, error: toStatusError(err) });
+      deps.log?.error("converge failed during reconcile", { pipeline: id, error: toStatusError(err) });
+      await record({ id, error: toStatusError(err), startedAt });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  });
+  opts.signal?.throwIfAborted();
   return { results, orphans, failures };
 }

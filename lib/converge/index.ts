@@ -1,6 +1,8 @@
-// lib/converge: the planner and the reconciler. The public surface; tests reach the rest through ./internal.
+// lib/converge: the planner, carrying plans out (applyPlan) and the reconciler.
 export { plan } from "./plan";
 export type { Desired } from "./plan";
+export { applyPlan } from "./apply";
+export type { ApplyOptions } from "./apply";
 export { converge, reconcile, resolveDesired } from "./converge";
-export type { ConvergeDeps, ConvergeResult, ReconcileResult } from "./converge";
-export { convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";
+export type { ConvergeDeps, ConvergeOptions, ConvergeResult, ReconcileResult } from "./converge";
+export { abortBeforeTimeout, convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";

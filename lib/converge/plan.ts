@@ -22,7 +22,25 @@ const KEEP_ORDER: Record<ExecutionState, number> = {
   failed: 4,
 };
 
-export function plan(pipeline: string, desired: Desired, observed: Execution[]): Plan {
+/**
+ * A failed or ended execution is restarted no sooner than this after its last start: a crash loop
+ * restarts at this pace (and its status shows the failure meanwhile), while one that ran for long
+ * and then stopped is restarted at once.
+ */
+export const RESTART_INTERVAL_MS = 30_000;
+
+export interface PlanOptions {
+  /** The time to judge restarts by (ms since the epoch); without it, ended executions restart at once. */
+  now?: number;
+  restartIntervalMs?: number;
+}
+
+export function plan(
+  pipeline: string,
+  desired: Desired,
+  observed: Execution[],
+  opts: PlanOptions = {},
+): Plan {
   const mine = observed.filter((e) => e.pipeline === pipeline);
   switch (desired.kind) {
     case "invalid":
@@ -43,7 +61,7 @@ export function plan(pipeline: string, desired: Desired, observed: Execution[]):
         actions: mine.filter((e) => e.state !== "stopped").map((execution) => ({ type: "stop", execution })),
       };
     case "published":
-      return planPublished(pipeline, desired, mine);
+      return planPublished(pipeline, desired, mine, opts);
   }
 }
 
@@ -51,8 +69,10 @@ function planPublished(
   pipeline: string,
   desired: Extract<Desired, { kind: "published" }>,
   mine: Execution[],
+  opts: PlanOptions,
 ): Plan {
   const target: Target = { state: "running", ...pick(desired, ["version", "digest", "replicas"]) };
+  let restartDueInMs: number | undefined;
   const removals: Action[] = [];
   const starts: Action[] = [];
   const bySlot = new Map<number, Execution[]>();
@@ -74,10 +94,25 @@ function planPublished(
     if (!keep) {
       starts.push({ type: "start", pipeline, replica, version: desired.version, digest: desired.digest });
     } else if (keep.state !== "running" && keep.state !== "pending") {
-      starts.push({ type: "resume", execution: keep });
+      const wait = restartWait(keep, opts);
+      if (wait > 0) restartDueInMs = Math.min(restartDueInMs ?? wait, wait);
+      else starts.push({ type: "resume", execution: keep });
     }
   }
-  return { pipeline, target, actions: [...removals, ...starts] };
+  return {
+    pipeline,
+    target,
+    actions: [...removals, ...starts],
+    ...(restartDueInMs !== undefined ? { restartDueInMs } : {}),
+  };
+}
+
+/** How long a failed or ended execution must still wait before it is restarted (0: now). */
+function restartWait(e: Execution, opts: PlanOptions): number {
+  if ((e.state !== "failed" && e.state !== "exited") || opts.now === undefined || !e.startedAt) return 0;
+  const since = opts.now - Date.parse(e.startedAt);
+  if (Number.isNaN(since)) return 0;
+  return Math.max(0, (opts.restartIntervalMs ?? RESTART_INTERVAL_MS) - since);
 }
 
 function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K> {

@@ -3,8 +3,17 @@
 import { ReefError, type ExecutorKind } from "../model";
 import type { Executor } from "./types";
 
-export type { Executor, Action, Plan, Target, StartSpec } from "./types";
-export { describeAction } from "./types";
+export type {
+  Executor,
+  ReplicaExecutor,
+  SetExecutor,
+  SetTarget,
+  Action,
+  Plan,
+  Target,
+  StartSpec,
+} from "./types";
+export { describeAction, managesSets } from "./types";
 export { runnerEnv, executionLabels, RUNNER_ENV } from "./env";
 
 export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Promise<Executor> {

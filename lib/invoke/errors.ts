@@ -1,5 +1,5 @@
 // Errors of an invocation, with stable codes that reach the events stream and a pipeline's status.
-import { ReefError } from "../model";
+import { PermanentError, ReefError } from "../model";
 
 export type InvokeErrorCode =
   /** The function ran and threw (Lambda `FunctionError`). */
@@ -9,4 +9,12 @@ export type InvokeErrorCode =
 
 export class InvokeError extends ReefError<InvokeErrorCode> {
   override name = "InvokeError";
+}
+
+/** The function refused the request itself (its error is a PermanentError there): do not retry. */
+export class FunctionRejectedError extends PermanentError<"FUNCTION_ERROR"> {
+  override name = "FunctionRejectedError";
+  constructor(message: string) {
+    super("FUNCTION_ERROR", message);
+  }
 }

@@ -4,14 +4,23 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { closeConvergeDeps, converge, convergeDepsFromEnv, reconcile } from "../converge";
 import type { ConvergeDeps, ConvergeResult, ReconcileResult } from "../converge";
-import type { ChangeEvent } from "../model";
-import { InvokeError } from "./errors";
+import { PERMANENT_ERROR_NAMES, type ChangeEvent } from "../model";
+import { FunctionRejectedError, InvokeError } from "./errors";
+
+export interface InvokeOptions {
+  /** Aborted: the call is given up (in process: no further step starts) and its promise rejects. */
+  signal?: AbortSignal;
+}
 
 export interface Invoker {
   readonly kind: "lambda" | "in-process";
-  /** Converges the event's pipeline; throws a coded error when the call or the function failed. */
-  converge(event: ChangeEvent): Promise<ConvergeResult>;
-  reconcile(): Promise<ReconcileResult>;
+  /**
+   * Converges the event's pipeline; throws a coded error when the call or the function failed
+   * (a PermanentError when retrying cannot help). A result with `requeueAfterMs` asks for another
+   * converge of the pipeline after that long.
+   */
+  converge(event: ChangeEvent, opts?: InvokeOptions): Promise<ConvergeResult>;
+  reconcile(opts?: InvokeOptions): Promise<ReconcileResult>;
   close(): Promise<void>;
 }
 
@@ -63,15 +72,20 @@ export class LambdaInvoker implements Invoker {
     this.reconcileClient = new LambdaClient({ ...base, ...handler(opts.reconcileTimeoutMs) });
   }
 
-  converge(event: ChangeEvent): Promise<ConvergeResult> {
-    return this.invoke<ConvergeResult>(this.client, "converge", event);
+  converge(event: ChangeEvent, opts: InvokeOptions = {}): Promise<ConvergeResult> {
+    return this.invoke<ConvergeResult>(this.client, "converge", event, opts);
   }
 
-  reconcile(): Promise<ReconcileResult> {
-    return this.invoke<ReconcileResult>(this.reconcileClient, "reconcile", { source: "reef.bridge" });
+  reconcile(opts: InvokeOptions = {}): Promise<ReconcileResult> {
+    return this.invoke<ReconcileResult>(this.reconcileClient, "reconcile", { source: "reef.bridge" }, opts);
   }
 
-  private async invoke<T>(client: LambdaClient, fn: string, payload: unknown): Promise<T> {
+  private async invoke<T>(
+    client: LambdaClient,
+    fn: string,
+    payload: unknown,
+    opts: InvokeOptions,
+  ): Promise<T> {
     const name = functionName(this.opts.stage, fn);
     let out;
     try {
@@ -81,6 +95,7 @@ export class LambdaInvoker implements Invoker {
           InvocationType: "RequestResponse",
           Payload: new TextEncoder().encode(JSON.stringify(payload)),
         }),
+        { abortSignal: opts.signal },
       );
     } catch (err) {
       throw new InvokeError("INVOKE_FAILED", `invoke ${name}: ${(err as Error)?.message ?? String(err)}`);
@@ -88,7 +103,11 @@ export class LambdaInvoker implements Invoker {
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
     // A handler error is HTTP 200 with FunctionError set: never mistake it for a result.
     if (out.FunctionError) {
-      throw new InvokeError("FUNCTION_ERROR", `${name} failed: ${describeFunctionError(text)}`);
+      const { errorType, message } = functionError(text);
+      const describe = `${name} failed: ${message}`;
+      // The function refused the request itself (a malformed event, say): the same call fails again.
+      if (errorType && PERMANENT_ERROR_NAMES.has(errorType)) throw new FunctionRejectedError(describe);
+      throw new InvokeError("FUNCTION_ERROR", describe);
     }
     if (out.StatusCode !== undefined && (out.StatusCode < 200 || out.StatusCode > 299)) {
       throw new InvokeError("INVOKE_FAILED", `invoke ${name}: status ${out.StatusCode}`);
@@ -106,14 +125,17 @@ export class LambdaInvoker implements Invoker {
   }
 }
 
-/** `errorType: errorMessage` of a Lambda error payload (AWS and serverless-offline shapes). */
-function describeFunctionError(text: string): string {
+/** The error type and `errorType: errorMessage` of a Lambda error payload (AWS and serverless-offline shapes). */
+function functionError(text: string): { errorType?: string; message: string } {
   try {
     const p = JSON.parse(text) as { errorType?: string; errorMessage?: string; Message?: string };
     const message = p.errorMessage ?? p.Message ?? text;
-    return p.errorType && p.errorType !== "Error" ? `${p.errorType}: ${message}` : message;
+    return {
+      errorType: p.errorType,
+      message: p.errorType && p.errorType !== "Error" ? `${p.errorType}: ${message}` : message,
+    };
   } catch {
-    return text.slice(0, 500) || "unknown error";
+    return { message: text.slice(0, 500) || "unknown error" };
   }
 }
 
@@ -126,12 +148,12 @@ export class InProcessInvoker implements Invoker {
     private readonly closeDeps?: () => Promise<void>,
   ) {}
 
-  async converge(event: ChangeEvent): Promise<ConvergeResult> {
-    return converge(await this.deps(), event.key);
+  async converge(event: ChangeEvent, opts: InvokeOptions = {}): Promise<ConvergeResult> {
+    return converge(await this.deps(), event.key, opts);
   }
 
-  async reconcile(): Promise<ReconcileResult> {
-    return reconcile(await this.deps());
+  async reconcile(opts: InvokeOptions = {}): Promise<ReconcileResult> {
+    return reconcile(await this.deps(), undefined, opts);
   }
 
   async close(): Promise<void> {

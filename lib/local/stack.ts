@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { apiKeyForLocalStack } from "../api";
 import { startBridge, type RunningBridge } from "../bridge";
+import { applyPlan } from "../converge";
 import { chooseExecutorKind, createExecutor } from "../executors";
 import type { Executor } from "../executors";
 import type { Execution, ExecutorKind } from "../model";
@@ -309,7 +310,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
       for (const e of running) byPipeline.set(e.pipeline, [...(byPipeline.get(e.pipeline) ?? []), e]);
       for (const [pipeline, executions] of byPipeline) {
         try {
-          await executor.apply({
+          await applyPlan(executor, {
             pipeline,
             target: { state: "stopped" },
             actions: executions.map((execution) => ({ type: "stop" as const, execution })),

@@ -36,8 +36,34 @@ export interface StatusError {
   message: string;
 }
 
+/**
+ * A problem with what was asked (a malformed event, an invalid definition, id or config) rather
+ * than with reef or its surroundings: the same request fails the same way every time, so whoever
+ * would retry it (the bridge) records the failure at once instead.
+ */
+export class PermanentError<C extends string = ErrorCode> extends ReefError<C> {
+  override name = "PermanentError";
+}
+
+/** Whether retrying `err`'s request cannot help (see PermanentError). */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof PermanentError;
+}
+
+/**
+ * The names of the permanent errors, for telling them after they crossed a process boundary (a
+ * Lambda error payload carries only `errorType`, the error's name).
+ */
+export const PERMANENT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  "PermanentError",
+  "InvalidDefinitionError",
+  "InvalidIdError",
+  "InvalidConfigError",
+  "InvalidEventError",
+]);
+
 /** The definition in the KV is not a valid pipeline definition. `details.field` names the culprit. */
-export class InvalidDefinitionError extends ReefError {
+export class InvalidDefinitionError extends PermanentError {
   override name = "InvalidDefinitionError";
   constructor(message: string, details?: Record<string, unknown>) {
     super("INVALID_DEFINITION", message, details);
@@ -53,7 +79,7 @@ export class InvalidSettingError extends ReefError<"INVALID_SETTING"> {
 }
 
 /** A pipeline id that is not a DNS label (used where only an id is given, e.g. an API path). */
-export class InvalidIdError extends ReefError {
+export class InvalidIdError extends PermanentError {
   override name = "InvalidIdError";
   constructor(id: string) {
     super("INVALID_ID", `invalid pipeline id ${JSON.stringify(id)}: ${ID_RULE}`, { id });
@@ -70,10 +96,18 @@ export class ConfigNotFoundError extends ReefError {
   }
 }
 
-export class InvalidConfigError extends ReefError {
+export class InvalidConfigError extends PermanentError {
   override name = "InvalidConfigError";
   constructor(message: string, details?: Record<string, unknown>) {
     super("INVALID_CONFIG", message, details);
+  }
+}
+
+/** A change event that is not one (CONTRACT.md §2): the function was called with something else. */
+export class InvalidEventError extends PermanentError {
+  override name = "InvalidEventError";
+  constructor(message: string) {
+    super("INVALID_EVENT", message);
   }
 }
 

@@ -1,6 +1,6 @@
 // The change event the bridge sends to `converge` (CONTRACT.md §2).
 import { z } from "zod";
-import { ReefError } from "./errors";
+import { InvalidEventError } from "./errors";
 
 export const OPERATIONS = ["PUT", "DEL", "PURGE"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -18,7 +18,7 @@ export function parseChangeEvent(input: unknown): ChangeEvent {
   const parsed = changeEventSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ReefError("INVALID_EVENT", `invalid change event: ${issue.path.join(".")}: ${issue.message}`);
+    throw new InvalidEventError(`invalid change event: ${issue.path.join(".")}: ${issue.message}`);
   }
   return parsed.data;
 }

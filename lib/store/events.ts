@@ -24,9 +24,11 @@ export interface RecordedResult {
 /**
  * What made reef act: `change`, a change of the definitions the bridge handled (records without a
  * trigger are changes too: they predate the field); `reconcile`, the reconcile, when it acted or
- * handled a revision no record covered yet (a change made while no bridge ran, an orphan, drift).
+ * handled a revision no record covered yet (a change made while no bridge ran, an orphan, drift);
+ * `requeue`, a converge the bridge ran again because the last one asked to (executions were still
+ * starting or stopping), recorded when it acted.
  */
-export type RecordTrigger = "change" | "reconcile";
+export type RecordTrigger = "change" | "reconcile" | "requeue";
 
 /** One action of reef on a pipeline: a handled change, or what the reconcile did. */
 export interface EventRecordInput {

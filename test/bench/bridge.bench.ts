@@ -112,7 +112,6 @@ export default async function bench(): Promise<void> {
     NATS_URL: server.url,
     REEF_EXECUTOR: "process",
     REEF_STATE_DIR: stateDir,
-    REEF_SETTLE_MS: "0",
     POWERTOOLS_LOG_LEVEL: "ERROR",
   };
   Object.assign(process.env, { NATS_URL: server.url });
@@ -147,7 +146,7 @@ export default async function bench(): Promise<void> {
       const env = { ...base, ...b.env };
       const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
       const executor = createProcessExecutor(env);
-      const invoker = new InProcessInvoker(async () => ({ store, executor, settleMs: 0 }));
+      const invoker = new InProcessInvoker(async () => ({ store, executor }));
       await measure("(b) in-process", nc, env, invoker);
     }
   } finally {

@@ -54,7 +54,7 @@ export default async function dockerBench(): Promise<void> {
 
   const engineEnv: Record<string, string> = { REEF_ENGINE: "builtin" };
   const executor: DockerExecutor = createDockerExecutor({ ...baseEnv, ...engineEnv });
-  const deps: ConvergeDeps = { store, executor, settleMs: 15_000 };
+  const deps: ConvergeDeps = { store, executor };
   const reef: number[] = [];
   const byHand: number[] = [];
   const handContainers: string[] = [];

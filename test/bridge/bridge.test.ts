@@ -53,7 +53,7 @@ function startBridge(invoker: Invoker, config: Partial<BridgeConfig> = {}) {
 }
 
 function inProcess(executor: FakeExecutor): InProcessInvoker {
-  const deps: ConvergeDeps = { store: t.store, executor, settleMs: 0 };
+  const deps: ConvergeDeps = { store: t.store, executor };
   return new InProcessInvoker(async () => deps);
 }
 

@@ -1,9 +1,10 @@
 // Test doubles for the bridge: an in-memory executor and a quiet logger.
 import type { Log } from "../../lib/model";
-import type { Action, Executor, Plan } from "../../lib/executors/types";
+import type { Action, ReplicaExecutor, StartSpec } from "../../lib/executors/types";
 import type { Execution } from "../../lib/model";
 
-export class FakeExecutor implements Executor {
+/** Executions in memory: each step takes effect at once (starts are running right away). */
+export class FakeExecutor implements ReplicaExecutor {
   readonly kind = "process" as const;
   readonly executions = new Map<string, Execution>();
   applied: Action[] = [];
@@ -14,29 +15,27 @@ export class FakeExecutor implements Executor {
       .map((e) => ({ ...e }));
   }
 
-  async apply(plan: Plan): Promise<void> {
-    for (const a of plan.actions) {
-      this.applied.push(a);
-      if (a.type === "start") {
-        const id = `fake-${a.pipeline}-${a.replica}`;
-        this.executions.set(id, {
-          id,
-          pipeline: a.pipeline,
-          version: a.version,
-          digest: a.digest,
-          replica: a.replica,
-          state: "running",
-        });
-      } else if (a.type === "resume") {
-        const e = this.executions.get(a.execution.id);
-        if (e) e.state = "running";
-      } else if (a.type === "stop") {
-        const e = this.executions.get(a.execution.id);
-        if (e) e.state = "stopped";
-      } else {
-        this.executions.delete(a.execution.id);
-      }
-    }
+  async start(spec: StartSpec): Promise<void> {
+    this.applied.push({ type: "start", ...spec });
+    const id = `fake-${spec.pipeline}-${spec.replica}`;
+    this.executions.set(id, { id, ...spec, state: "running" });
+  }
+
+  async resume(execution: Execution): Promise<void> {
+    this.applied.push({ type: "resume", execution });
+    const e = this.executions.get(execution.id);
+    if (e) e.state = "running";
+  }
+
+  async stop(execution: Execution): Promise<void> {
+    this.applied.push({ type: "stop", execution });
+    const e = this.executions.get(execution.id);
+    if (e) e.state = "stopped";
+  }
+
+  async remove(execution: Execution): Promise<void> {
+    this.applied.push({ type: "remove", execution });
+    this.executions.delete(execution.id);
   }
 }
 

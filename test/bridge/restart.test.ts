@@ -28,7 +28,7 @@ it("keeps handling changes across a nats-server restart", async () => {
   const log = memoryLog(); // (the Bridge logs consumer re-attachments here)
   const bridge = new Bridge({
     store,
-    invoker: new InProcessInvoker(async () => ({ store, executor, settleMs: 0 })),
+    invoker: new InProcessInvoker(async () => ({ store, executor })),
     config: { ...bridgeConfigFromEnv({ REEF_RESYNC_INTERVAL: "0" }), durable: "restart", maxAttempts: 10 },
     log,
   });

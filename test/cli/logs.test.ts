@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { converge } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, type ProcessWorld } from "../helpers/pipelines";
 import { assertBuilt, reef, reefSpawn, tempDir } from "./helpers";
@@ -29,7 +29,7 @@ it("prints and follows the logs of a running execution", async () => {
   expect(none.stderr).toContain(`pipeline ${id} has no log lines in the logs stream and no execution`);
 
   expect((await reef(["publish", id], { env })).code).toBe(0);
-  const r = await converge(w.deps, id);
+  const r = await convergeSettled(w.deps, id);
   expect(r.phase).toBe("running");
 
   // the sample config greets every second on stdout

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
 import {
   openProcessWorld,
   putConfig,
@@ -16,7 +17,7 @@ beforeAll(async () => {
   good = `good-${randomBytes(3).toString("hex")}`;
   await putConfig(w, good, "1", sampleConfig("good"));
   await putDefinition(w, { id: good, status: "published", version: "1" });
-  expect((await converge(w.deps, good)).phase).toBe("running");
+  expect((await convergeSettled(w.deps, good)).phase).toBe("running");
 });
 afterAll(() => w.destroy());
 
@@ -147,7 +148,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
     const id = uid();
     await putConfig(w, id, "1", sampleConfig("lkg"));
     await putDefinition(w, { id, status: "published", version: "1" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
     const [before] = await w.executor.list(id);
 
     for (const broken of [
@@ -157,17 +158,17 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       JSON.stringify({ id, status: "published", version: "1", replicas: 33 }),
     ]) {
       await raw(id, broken);
-      const r = await converge(w.deps, id);
+      const r = await convergeSettled(w.deps, id);
       expect(r.phase).toBe("failed");
       expect(await w.executor.list(id)).toEqual([before]);
       expect(await w.engineConfig(id, '"lkg"')).toContain('"lkg"');
     }
     // fixing it converges again; the running execution is kept as it is
     await putDefinition(w, { id, status: "published", version: "1" });
-    const fixed = await converge(w.deps, id);
+    const fixed = await convergeSettled(w.deps, id);
     expect(fixed).toMatchObject({ phase: "running", actions: [], error: null });
     await putDefinition(w, { id, status: "draft" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
   });
 
   it("REEF_MAX_REPLICAS sets the cap: up to it runs, one more is invalid", async () => {
@@ -176,7 +177,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
     process.env.REEF_MAX_REPLICAS = "2";
     try {
       await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 3 }));
-      const over = await converge(w.deps, id);
+      const over = await convergeSettled(w.deps, id);
       expect(over).toMatchObject({ phase: "failed", actions: [] });
       expect(over.error).toEqual({
         code: "INVALID_DEFINITION",
@@ -184,12 +185,12 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       });
       expect(await w.executor.list(id)).toEqual([]);
       await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 2 }));
-      expect((await converge(w.deps, id)).phase).toBe("running");
+      expect((await convergeSettled(w.deps, id)).phase).toBe("running");
       expect(await w.executor.list(id)).toHaveLength(2);
     } finally {
       delete process.env.REEF_MAX_REPLICAS;
       await putDefinition(w, { id, status: "draft" });
-      await converge(w.deps, id);
+      await convergeSettled(w.deps, id);
     }
   });
 
@@ -199,7 +200,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
     await raw(id, JSON.stringify({ id, status: "published", version: "1", replicas: 1 }));
     process.env.REEF_MAX_REPLICAS = "lots";
     try {
-      const r = await converge(w.deps, id);
+      const r = await convergeSettled(w.deps, id);
       expect(r).toMatchObject({ phase: "failed", actions: [] });
       expect(r.error).toEqual({
         code: "INVALID_SETTING",
@@ -218,7 +219,7 @@ describe("bad input marks only that pipeline failed, with a precise error", () =
       id,
       JSON.stringify({ id, status: "paused", version: 3, owner: "go-client", labels: { team: "x" } }),
     );
-    const r = await converge(w.deps, id);
+    const r = await convergeSettled(w.deps, id);
     expect(r).toMatchObject({ phase: "stopped", error: null });
     expect((await w.store.getStatus(id))?.version).toBe("3");
   });

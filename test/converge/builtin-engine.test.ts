@@ -2,7 +2,7 @@
 // pipeline runs under the process executor with REEF_ENGINE=auto (→ the built-in engine).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { converge } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
 import { ENGINE_BINARIES, findOnPath } from "../../lib/runner";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, putConfig, putDefinition, type ProcessWorld } from "../helpers/pipelines";
@@ -41,7 +41,7 @@ output:
   );
   await putDefinition(w, { id, status: "published", version: "1" });
   const sub = w.nc.subscribe(subjects.out, { max: 1 });
-  const r = await converge(w.deps, id);
+  const r = await convergeSettled(w.deps, id);
   expect(r).toMatchObject({ phase: "running", error: null });
 
   // The subscription may be up before the engine's: publish until the first answer arrives.

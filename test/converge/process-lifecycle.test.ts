@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
 import { waitFor } from "../helpers/nats";
 import {
   openProcessWorld,
@@ -28,7 +29,7 @@ describe("converge with the process executor", () => {
 
     // publish v1 → running, the runner really started the engine with v1's config
     await putDefinition(w, { id, status: "published", version: "1" });
-    let r = await converge(w.deps, id);
+    let r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("running");
     expect(await w.engineConfig(id, '"v1"')).toContain('"v1"');
     const status1 = await w.store.getStatus(id);
@@ -44,7 +45,7 @@ describe("converge with the process executor", () => {
 
     // publish v2 → only v2 runs
     await putDefinition(w, { id, status: "published", version: "2" });
-    r = await converge(w.deps, id);
+    r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("running");
     const afterV2 = await w.executor.list(id);
     expect(afterV2.map((e) => [e.version, e.state])).toEqual([["2", "running"]]);
@@ -52,25 +53,25 @@ describe("converge with the process executor", () => {
 
     // pause → stopped, record kept
     await putDefinition(w, { id, status: "paused", version: "2" });
-    r = await converge(w.deps, id);
+    r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("stopped");
     expect((await w.executor.list(id)).map((e) => e.state)).toEqual(["stopped"]);
 
     // publish again → the same execution runs again
     await putDefinition(w, { id, status: "published", version: "2" });
-    r = await converge(w.deps, id);
+    r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("running");
     expect(r.actions).toEqual([expect.stringMatching(/^resume /)]);
 
     // draft → nothing left
     await putDefinition(w, { id, status: "draft", version: "2" });
-    r = await converge(w.deps, id);
+    r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("absent");
     expect(await w.executor.list(id)).toEqual([]);
 
     // delete → status deleted
     await w.store.pipelines.delete(id);
-    r = await converge(w.deps, id);
+    r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
   });
@@ -79,13 +80,13 @@ describe("converge with the process executor", () => {
     const id = uid("idem");
     await putConfig(w, id, "1", sampleConfig("x"));
     await putDefinition(w, { id, status: "published", version: "1", replicas: 2 });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
     const before = await w.executor.list(id);
-    const again = await converge(w.deps, id);
+    const again = await convergeSettled(w.deps, id);
     expect(again.actions).toEqual([]);
     expect(await w.executor.list(id)).toEqual(before);
     await putDefinition(w, { id, status: "draft" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
   });
 
   it("never runs more than `replicas` executions under 10 concurrent converges", async () => {
@@ -97,22 +98,22 @@ describe("converge with the process executor", () => {
     expect(executions).toHaveLength(2);
     expect(executions.map((e) => e.replica).sort()).toEqual([0, 1]);
     await putDefinition(w, { id, status: "draft" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
   });
 
   it("adopts executions started by an earlier executor instance", async () => {
     const id = uid("adopt");
     await putConfig(w, id, "1", sampleConfig("adopt"));
     await putDefinition(w, { id, status: "published", version: "1" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
     const [original] = await w.executor.list(id);
 
     const fresh = w.newExecutor(); // e.g. a restarted control plane
     expect(await fresh.list(id)).toEqual([original]);
-    const again = await converge({ ...w.deps, executor: fresh }, id);
+    const again = await convergeSettled({ ...w.deps, executor: fresh }, id);
     expect(again.actions).toEqual([]);
     await putDefinition(w, { id, status: "draft" });
-    const gone = await converge({ ...w.deps, executor: fresh }, id);
+    const gone = await convergeSettled({ ...w.deps, executor: fresh }, id);
     expect(gone.phase).toBe("absent");
     expect(await w.executor.list(id)).toEqual([]);
   });
@@ -133,33 +134,29 @@ describe("converge with the process executor", () => {
     const spawned = uid("spawned");
     await putConfig(w, spawned, "1", sampleConfig("spawned"));
     await putDefinition(w, { id: spawned, status: "published", version: "1" });
-    expect((await converge(w.deps, spawned)).phase).toBe("running");
+    expect((await convergeSettled(w.deps, spawned)).phase).toBe("running");
     const runnerPid = interrupt(spawned);
     expect((await w.executor.list(spawned)).map((e) => e.state)).toEqual(["failed"]);
-    const adopted = await converge(w.deps, spawned);
+    const adopted = await convergeSettled(w.deps, spawned);
     expect(adopted.phase).toBe("running");
     expect((JSON.parse(readFileSync(record(spawned), "utf8")) as { pid: number }).pid).toBe(runnerPid);
     // …and a stop reaches it
     await putDefinition(w, { id: spawned, status: "paused", version: "1" });
-    expect((await converge(w.deps, spawned)).phase).toBe("stopped");
+    expect((await convergeSettled(w.deps, spawned)).phase).toBe("stopped");
     expect(alive(runnerPid)).toBe(false);
 
     // killed before the spawn: no runner at all — the next converge starts it
     const unspawned = uid("unspawned");
     await putConfig(w, unspawned, "1", sampleConfig("unspawned"));
     await putDefinition(w, { id: unspawned, status: "published", version: "1" });
-    await converge(w.deps, unspawned);
+    await convergeSettled(w.deps, unspawned);
     const [execution] = await w.executor.list(unspawned);
-    await w.executor.apply({
-      pipeline: unspawned,
-      target: { state: "stopped" },
-      actions: [{ type: "stop", execution }],
-    });
+    await w.executor.stop(execution);
     const r = JSON.parse(readFileSync(record(unspawned), "utf8")) as Record<string, unknown>;
     writeFileSync(record(unspawned), JSON.stringify({ ...r, desired: "running" }));
     rmSync(join(w.stateDir, `reef-${unspawned}-0.state.json`), { force: true });
     interrupt(unspawned);
-    expect((await converge(w.deps, unspawned)).phase).toBe("running");
+    expect((await convergeSettled(w.deps, unspawned)).phase).toBe("running");
     expect((await w.executor.list(unspawned)).map((e) => e.state)).toEqual(["running"]);
   });
 
@@ -167,7 +164,7 @@ describe("converge with the process executor", () => {
     const id = uid("orphan");
     await putConfig(w, id, "1", sampleConfig("orphan"));
     await putDefinition(w, { id, status: "published", version: "1" });
-    await converge(w.deps, id);
+    await convergeSettled(w.deps, id);
     await w.store.pipelines.purge(id); // gone without any converge seeing it
     const result = await reconcile(w.deps);
     expect(result.orphans).toContain(id);
@@ -183,13 +180,13 @@ describe("converge with the process executor", () => {
       ...w.deps,
       executor: await openProcessWorldExecutor({ REEF_ENGINE: "/nonexistent/benthos" }),
     };
-    const r = await converge(deps, id);
+    const r = await convergeSettled(deps, id);
     expect(r.phase).toBe("failed");
     expect(r.error?.code).toBe("ENGINE_NOT_FOUND");
     const status = await waitFor(async () => (await w.store.getStatus(id))?.error, "status error");
     expect(status.code).toBe("ENGINE_NOT_FOUND");
     await putDefinition(w, { id, status: "draft" });
-    await converge(deps, id);
+    await convergeSettled(deps, id);
   });
 });
 
@@ -206,7 +203,7 @@ describe("the environment of an execution", () => {
     const mapping = 'root = "${REEF_TEST_SHARED:unset} ${AWS_SECRET_ACCESS_KEY:unset}"';
     await putConfig(w, id, "1", `input:\n  generate:\n    mapping: '${mapping}'\noutput:\n  drop: {}\n`);
     await putDefinition(w, { id, status: "published", version: "1" });
-    expect((await converge(deps, id)).phase).toBe("running");
+    expect((await convergeSettled(deps, id)).phase).toBe("running");
     // the config's ${VAR}s: the allow-listed one is there, the secret is not
     expect(await w.engineConfig(id, "shared-with-pipelines")).toContain('"shared-with-pipelines unset"');
     // and the runner process's own environment

@@ -516,7 +516,6 @@ describe("the packaged handlers with the template's environment", () => {
     }
     Object.assign(lambdaEnv, {
       ...ts.env, // this test's buckets and NATS server
-      REEF_SETTLE_MS: "0",
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIAFAKE",
       AWS_SECRET_ACCESS_KEY: "fake",

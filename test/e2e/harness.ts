@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { applyPlan } from "../../lib/converge";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
 import { readEvents } from "../../lib/store";
@@ -47,7 +48,6 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     REEF_ENGINE: FAKE_ENGINE,
     REEF_STATE_DIR: stateDir,
     REEF_RUNNER_PATH: join(ROOT, "dist/runner.mjs"),
-    REEF_SETTLE_MS: "5000",
     REEF_STOP_TIMEOUT: "5",
     REEF_ESBUILD_WORK_FOLDER: esbuildFolder,
     REEF_OFFLINE_WATCH: ".reef-no-watch",
@@ -118,7 +118,7 @@ export async function removeAllExecutions(env: Record<string, string>): Promise<
   const executor = createProcessExecutor(env);
   const all = await executor.list();
   for (const pipeline of new Set(all.map((e) => e.pipeline))) {
-    await executor.apply({
+    await applyPlan(executor, {
       pipeline,
       target: { state: "absent" },
       actions: all.filter((e) => e.pipeline === pipeline).map((execution) => ({ type: "remove", execution })),

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Kvm } from "@nats-io/kv";
+import { applyPlan } from "../../lib/converge";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChains } from "../../lib/store";
@@ -94,7 +95,7 @@ describe("e2e: reef reconcile", () => {
   it("invokes the reconcile function, which removes an orphaned execution (labelled, no definition)", async () => {
     const id = "e2e-orphan";
     const { digest } = await s.t.store.putConfig(id, "1", CONFIG);
-    await createProcessExecutor(s.env).apply({
+    await applyPlan(createProcessExecutor(s.env), {
       pipeline: id,
       target: { state: "running", version: "1", digest, replicas: 1 },
       actions: [{ type: "start", pipeline: id, replica: 0, version: "1", digest }],

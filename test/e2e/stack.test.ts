@@ -45,7 +45,6 @@ beforeAll(async () => {
     REEF_BRIDGE_DURABLE: "stack",
     POWERTOOLS_LOG_LEVEL: "WARN",
     // a busy machine starts a runner slowly: converge waits for it (bounded) before it reports
-    REEF_SETTLE_MS: "15000",
   };
 });
 afterAll(async () => {

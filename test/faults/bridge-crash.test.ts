@@ -36,12 +36,7 @@ afterAll(async () => {
 
 async function removeAll(env: Record<string, string>) {
   const executor = createProcessExecutor(env);
-  for (const e of await executor.list())
-    await executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
+  for (const e of await executor.list()) await executor.remove(e);
 }
 
 type Step = "published" | "paused" | "draft" | "deleted";

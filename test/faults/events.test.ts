@@ -3,9 +3,10 @@
 // level-triggered and leased: every pipeline ends as its last definition says, never doubled.
 import { afterEach, beforeEach, it } from "vitest";
 import { converge, type ConvergeDeps } from "../../lib/converge";
-import { createProcessExecutor } from "../../lib/executors/process";
+import { createProcessExecutor, type ProcessExecutor } from "../../lib/executors/process";
 import { InProcessInvoker } from "../../lib/invoke";
 import type { ChangeEvent } from "../../lib/model";
+import { convergeSettled, followRequeues } from "../helpers/converge";
 import { openTestStore, type TestStore } from "../helpers/nats";
 import {
   Changes,
@@ -19,22 +20,17 @@ import {
 
 let t: TestStore;
 let world: World;
-let deps: ConvergeDeps;
+let deps: ConvergeDeps & { executor: ProcessExecutor };
 
 // each scenario in a world of its own (buckets, executions)
 beforeEach(async () => {
   t = await openTestStore();
   world = worldEnv(process.env.NATS_URL!, t.env);
-  deps = { store: t.store, executor: createProcessExecutor(world.env), settleMs: 5_000 };
+  deps = { store: t.store, executor: createProcessExecutor(world.env) };
 });
 afterEach(async () => {
   const executor = deps.executor;
-  for (const e of await executor.list())
-    await executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
+  for (const e of await executor.list()) await executor.remove(e);
   await t?.close();
   world?.cleanup();
 });
@@ -55,7 +51,7 @@ async function healthyPipelines(ids: string[]) {
   for (const id of ids) {
     await t.store.putConfig(id, "1", quietConfig(id));
     await t.store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
-    await converge(deps, id);
+    await convergeSettled(deps, id);
   }
   return snapshotHealthy(deps.executor, ids, processIdentity(world.stateDir));
 }
@@ -88,13 +84,13 @@ it("duplicated and reordered events: every pipeline ends as its last definition 
     }
     // meanwhile: stale events, out of order, twice each, concurrently
     const stale = shuffled(events, round + 1).slice(0, 6);
-    delivered.push(...[...stale, ...stale].map((e) => invoker.converge(e)));
+    delivered.push(...[...stale, ...stale].map((e) => followRequeues(() => invoker.converge(e))));
   }
   await Promise.all(delivered);
   // at the end: every event once more, duplicated and shuffled, four at a time
   const replay = shuffled([...events, ...events], 99);
   for (let i = 0; i < replay.length; i += 4)
-    await Promise.all(replay.slice(i, i + 4).map((e) => invoker.converge(e)));
+    await Promise.all(replay.slice(i, i + 4).map((e) => followRequeues(() => invoker.converge(e))));
 
   await settleAndReport({
     scenario: "duplicated and reordered events",
@@ -112,7 +108,8 @@ it("10 concurrent converges of one pipeline: never more executions than replicas
   const id = "concurrent";
   for (const v of ["1", "2"]) await t.store.putConfig(id, v, quietConfig(`${id}-${v}`));
   const changes = new Changes(() => t.store);
-  const tenAtOnce = () => Promise.all(Array.from({ length: 10 }, () => converge(deps, id)));
+  const tenAtOnce = () =>
+    Promise.all(Array.from({ length: 10 }, () => followRequeues(() => converge(deps, id))));
   let most = 0;
   const observe = async () => (most = Math.max(most, (await deps.executor.list(id)).length));
   for (const def of [

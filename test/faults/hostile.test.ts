@@ -36,12 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bridge?.stop("SIGKILL");
   const executor = createProcessExecutor(world.env);
-  for (const e of await executor.list())
-    await executor.apply({
-      pipeline: e.pipeline,
-      target: { state: "absent" },
-      actions: [{ type: "remove", execution: e }],
-    });
+  for (const e of await executor.list()) await executor.remove(e);
   await t?.close();
   world?.cleanup();
   rmSync(scripts, { recursive: true, force: true });

@@ -55,12 +55,7 @@ afterAll(async () => {
   }
   if (world) {
     const executor = createProcessExecutor(world.env);
-    for (const e of await executor.list())
-      await executor.apply({
-        pipeline: e.pipeline,
-        target: { state: "absent" },
-        actions: [{ type: "remove", execution: e }],
-      });
+    for (const e of await executor.list()) await executor.remove(e);
     world.cleanup();
   }
   await t?.close();

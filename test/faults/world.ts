@@ -331,8 +331,6 @@ export function worldEnv(natsUrl: string, extra: Record<string, string> = {}): W
     REEF_STATE_DIR: stateDir,
     REEF_RUNNER_PATH: join(ROOT, "dist/runner.mjs"),
     REEF_STOP_TIMEOUT: "5",
-    // a busy machine starts runners slowly; the resync catches the rest
-    REEF_SETTLE_MS: "5000",
     REEF_RESYNC_INTERVAL: "3s",
     REEF_BRIDGE_RETRY_BASE: "50ms",
     REEF_BRIDGE_RETRY_MAX: "1s",

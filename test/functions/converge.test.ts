@@ -2,6 +2,7 @@
 import type { Context } from "aws-lambda";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { followRequeues } from "../helpers/converge";
 import {
   openProcessWorld,
   putConfig,
@@ -26,9 +27,13 @@ it("converges the pipeline named by the change event", async () => {
   const id = `fn-${randomBytes(3).toString("hex")}`;
   await putConfig(w, id, "1", sampleConfig("fn"));
   const revision = await putDefinition(w, { id, status: "published", version: "1" });
-  const result = await handler(
-    { key: id, operation: "PUT", revision, timestamp: new Date().toISOString() },
-    context,
+  // Called again whenever the answer asks to be (`requeueAfterMs`), as the bridge does.
+  const { last: result } = await followRequeues(
+    () =>
+      handler(
+        { key: id, operation: "PUT", revision, timestamp: new Date().toISOString() },
+        context,
+      ) as Promise<{ requeueAfterMs?: number; phase?: string }>,
   );
   expect(result).toMatchObject({ id, revision, phase: "running", desired: "published" });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createProcessExecutor, type ProcessExecutor } from "../../lib/executors/process";
-import type { ConvergeDeps } from "../../lib/converge";
+import { applyPlan, type ConvergeDeps } from "../../lib/converge";
 import { openTestStore, waitFor, type TestStore } from "./nats";
 
 export const FAKE_ENGINE = resolve("test/fixtures/fake-engine.mjs");
@@ -71,7 +71,7 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
   const executor = newExecutor();
   const destroy = async () => {
     for (const e of await executor.list())
-      await executor.apply({
+      await applyPlan(executor, {
         pipeline: e.pipeline,
         target: { state: "absent" },
         actions: [{ type: "remove", execution: e }],
@@ -86,7 +86,7 @@ export async function openProcessWorld(extraEnv: Record<string, string> = {}): P
     stateDir,
     executor,
     newExecutor,
-    deps: { store: t.store, executor, settleMs: 5_000 },
+    deps: { store: t.store, executor },
     engineConfig(id, expected, replica = 0) {
       const read = () => {
         try {

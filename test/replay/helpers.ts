@@ -1,7 +1,8 @@
 // Records changes the way the bridge does: converge, then one appendEvent with the handled change.
-import { converge, type ConvergeDeps } from "../../lib/converge";
+import type { ConvergeDeps } from "../../lib/converge";
 import type { ChangeEvent } from "../../lib/model";
 import { toStatusError } from "../../lib/model";
+import { convergeSettled } from "../helpers/converge";
 import { appendEvent, type EventRecordInput, type StoredEvent, type Store } from "../../lib/store";
 
 /** The change event for the key's current KV entry (what the bridge's watcher sees). */
@@ -11,12 +12,15 @@ export async function changeEventFor(store: Store, id: string): Promise<ChangeEv
   return { key: id, operation: e.operation, revision: e.revision, timestamp: e.created.toISOString() };
 }
 
-/** Converges the pipeline for a change and appends the record, as the bridge's record function does. */
+/**
+ * Converges the pipeline for a change and appends the record, as the bridge's record function does
+ * (the converges it runs again while executions start are folded into the one result recorded).
+ */
 export async function handleAndRecord(deps: ConvergeDeps, event: ChangeEvent): Promise<StoredEvent> {
   const started = Date.now();
   let record: EventRecordInput;
   try {
-    const result = await converge(deps, event.key);
+    const result = await convergeSettled(deps, event.key);
     record = {
       event,
       outcome: "ok",

@@ -1,11 +1,12 @@
 // The Docker executor: one container per (pipeline, replica), named `reef-<id>-<replica>`,
-// labelled with pipeline, version, digest and replica. The planner decides what to do; every
-// step here is idempotent and re-inspects on 304/404/409 instead of failing blindly.
+// labelled with pipeline, version, digest and replica. The planner decides what to do and
+// lib/converge applies it step by step; every step here is idempotent and re-inspects on
+// 304/404/409 instead of failing blindly.
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ExecutorError, LABELS, NameConflictError, type Execution } from "../../model";
 import { RUNNER_ENV, executionLabels, runnerEnv } from "../env";
-import type { Action, Executor, Plan, StartSpec } from "../types";
+import type { ReplicaExecutor, StartSpec } from "../types";
 import { dockerClient, dockerMessage, statusCodeOf } from "./client";
 import { ensureLocalRunnerImage, isLocalRunnerImage } from "./local-image";
 import { demuxBuffer, demuxStream } from "./logs";
@@ -37,7 +38,7 @@ const SETTLE_BOUND_MS = 15_000;
 const MAX_ATTEMPTS = 5;
 const FAILURE_TAIL_LINES = 30;
 
-export class DockerExecutor implements Executor {
+export class DockerExecutor implements ReplicaExecutor {
   readonly kind = "docker" as const;
   private imageBuild?: Promise<unknown>;
   private readonly confirmed = new Set<string>();
@@ -67,18 +68,6 @@ export class DockerExecutor implements Executor {
     return executions.sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
   }
 
-  async apply(plan: Plan): Promise<void> {
-    // Removals first (a replacement reuses the name), then stops, then starts; each phase in parallel.
-    const phases: Action["type"][][] = [["remove"], ["stop"], ["start", "resume"]];
-    const errors: unknown[] = [];
-    for (const types of phases) {
-      const actions = plan.actions.filter((a) => types.includes(a.type));
-      const results = await Promise.allSettled(actions.map((a) => this.perform(a)));
-      for (const r of results) if (r.status === "rejected") errors.push(r.reason);
-    }
-    if (errors.length) throw errors.find((e) => e instanceof NameConflictError) ?? errors[0];
-  }
-
   async *logs(
     execution: Execution,
     opts: { follow?: boolean; tail?: number; signal?: AbortSignal } = {},
@@ -98,19 +87,6 @@ export class DockerExecutor implements Executor {
     // dockerode keeps no pooled connection to release.
   }
 
-  private perform(a: Action): Promise<void> {
-    switch (a.type) {
-      case "start":
-        return this.start(a);
-      case "resume":
-        return this.resume(a.execution);
-      case "stop":
-        return this.stop(a.execution);
-      case "remove":
-        return this.remove(a.execution.id);
-    }
-  }
-
   /** Creates the replica's container if absent and starts it; replaces one of another version. */
   async start(spec: StartSpec): Promise<void> {
     writeSecretFiles(this.settings.secretsDir, this.env);
@@ -126,7 +102,7 @@ export class DockerExecutor implements Executor {
         if (matches(existing, spec)) {
           if (await this.ensureRunning(existing)) return;
         } else {
-          await this.remove(existing.Id); // another version or digest in this slot: replace it
+          await this.removeContainer(existing.Id); // another version or digest in this slot: replace it
         }
         continue;
       }
@@ -165,8 +141,12 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  async remove(execution: Execution): Promise<void> {
+    await this.removeContainer(execution.id);
+  }
+
   /** Stops (bounded) then removes a container and its anonymous volumes. Gone already is fine. */
-  async remove(id: string): Promise<void> {
+  private async removeContainer(id: string): Promise<void> {
     const c = this.docker.getContainer(id);
     try {
       await c.stop({ t: this.settings.stopTimeout });
@@ -213,7 +193,7 @@ export class DockerExecutor implements Executor {
       if (STALE_TASK.test(dockerMessage(err))) {
         // The daemon restarted while this container ran, and containerd kept its old task: Docker
         // cannot start it again (moby/moby#38346). A replica holds nothing: replace it.
-        await this.remove(info.Id);
+        await this.removeContainer(info.Id);
         return false;
       }
       throw new ExecutorError(

@@ -1,9 +1,8 @@
 // lib/executors/docker: runs each pipeline replica as a Docker container (see README.md).
+// The public surface; tests reach the executor's parts through ./internal.
 export { createDockerExecutor, DockerExecutor, containerName, SCOPE_LABEL } from "./executor";
-export { dockerAnswers, dockerClient, dockerOptions } from "./client";
-export { dockerSettings, DEFAULT_RUNNER_IMAGE, CREDS_MOUNT } from "./settings";
-export { RUNNER_USER } from "../env";
+export { dockerAnswers } from "./client";
+export { dockerSettings, DEFAULT_RUNNER_IMAGE } from "./settings";
 export type { DockerSettings } from "./settings";
-export { ensureLocalRunnerImage, findRunnerBundle, sharedLibraries, CONTENT_HASH_LABEL } from "./local-image";
+export { ensureLocalRunnerImage } from "./local-image";
 export type { LocalImageOptions, LocalImageResult } from "./local-image";
-export { failureFrom, stateOf, STOPPED_POLICY, RUNNING_POLICY } from "./state";

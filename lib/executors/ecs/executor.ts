@@ -1,6 +1,7 @@
 // The ECS executor: one Fargate service per pipeline, one task-definition revision per
-// (version, digest, settings). It applies a plan's TARGET declaratively and never waits for a
-// deployment to settle: list() reports what ECS says now, and the next converge sees the rest.
+// (version, digest, settings). It manages the whole set itself (a SetExecutor): converge hands it
+// the TARGET, declaratively, and it never waits for a deployment to settle: list() reports what ECS
+// says now (the service's replica slots), and the next converge sees the rest.
 import { createHash } from "node:crypto";
 import {
   CreateServiceCommand,
@@ -27,7 +28,7 @@ import {
   type Execution,
   type StatusError,
 } from "../../model";
-import type { Executor, Plan } from "../types";
+import type { SetExecutor, SetTarget } from "../types";
 import type { EcsConfig } from "./config";
 import {
   CLUSTER_TAG,
@@ -58,9 +59,9 @@ export interface EcsExecutorOptions {
   env?: NodeJS.ProcessEnv;
   retry?: Partial<RetryOptions>;
   /**
-   * How long one pipeline's observation is reused by list(id) when nothing was applied since
-   * (default 1000 ms). converge polls list() while executions are pending (REEF_SETTLE_MS); ECS
-   * tasks take tens of seconds to start, so polling faster only spends the DescribeServices rate.
+   * How long one pipeline's observation is reused by list(id) when nothing was ensured since
+   * (default 1000 ms): ECS tasks take tens of seconds to start, so asking more often only spends
+   * the DescribeServices rate.
    */
   listCacheMs?: number;
   /** Clock, for tests. */
@@ -83,8 +84,10 @@ export function awsErrorName(err: unknown): string | undefined {
 // DescribeServices takes at most 10 services per call.
 const DESCRIBE_BATCH = 10;
 
-export class EcsExecutor implements Executor {
+export class EcsExecutor implements SetExecutor {
   readonly kind = "ecs" as const;
+  /** Tasks take tens of seconds to start: while pending, converge looks again after this long. */
+  readonly pendingRecheckMs = 10_000;
   private readonly client: ECSClient;
   private readonly config: EcsConfig;
   private readonly env: NodeJS.ProcessEnv;
@@ -163,15 +166,11 @@ export class EcsExecutor implements Executor {
     }
   }
 
-  async apply(plan: Plan): Promise<void> {
-    // Nothing to do means converged: no ECS call at all (reconcile runs every minute).
-    if (plan.actions.length === 0) return;
-    const { pipeline, target } = plan;
+  /** Makes the pipeline's service match `target` (converge calls it only when the plan has steps). */
+  async ensure(pipeline: string, target: SetTarget): Promise<void> {
     // Whatever happens below, the next list() must ask ECS again.
     this.observed.delete(pipeline);
     switch (target.state) {
-      case "unchanged":
-        return;
       case "running":
         return this.ensureRunning(pipeline, target.version, target.digest, target.replicas);
       case "stopped":

@@ -1,17 +1,14 @@
 // lib/executors/ecs: executions as ECS services on Fargate (CONTRACT.md §3, infra/aws/README.md).
+// The public surface; tests reach the executor's parts through ./internal.
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { Executor } from "../types";
 import { ecsConfigFromEnv, type EcsConfig } from "./config";
 import { EcsExecutor, type EcsExecutorOptions } from "./executor";
 
-export { EcsExecutor, awsErrorName } from "./executor";
+export { EcsExecutor } from "./executor";
 export type { EcsExecutorOptions } from "./executor";
 export { ecsConfigFromEnv } from "./config";
 export type { EcsConfig } from "./config";
-export { taskDefinitionRequest, CONTAINER_NAME } from "./taskdef";
-export { serviceExecutions, failureOf, stoppedTaskFailure } from "./observe";
-export { serviceName, familyName } from "./names";
-export { withRetry, isRetryable } from "./retry";
 export type { RetryOptions } from "./retry";
 
 /** The ECS executor configured from the environment (REEF_ECS_*, REEF_RUNNER_IMAGE, AWS_REGION…). */

@@ -14,7 +14,7 @@ import {
   type StatusError,
 } from "../../model";
 import { executionEnvNames, executionLabels, hostEnv, runnerEnv, RUNNER_ENV } from "../env";
-import type { Action, Executor, Plan, StartSpec } from "../types";
+import type { ReplicaExecutor, StartSpec } from "../types";
 import { isAlive, processStartTime, terminate } from "../../processes";
 import { RecordStore, type ProcessRecord } from "./records";
 
@@ -48,7 +48,7 @@ export function processExecutionId(pipeline: string, replica: number): string {
   return `reef-${pipeline}-${replica}`;
 }
 
-export class ProcessExecutor implements Executor {
+export class ProcessExecutor implements ReplicaExecutor {
   readonly kind = "process" as const;
   private readonly records: RecordStore;
 
@@ -62,24 +62,7 @@ export class ProcessExecutor implements Executor {
     return Promise.all(mine.map((r) => this.observe(r)));
   }
 
-  async apply(plan: Plan): Promise<void> {
-    for (const action of plan.actions) await this.run(action);
-  }
-
-  private async run(action: Action): Promise<void> {
-    switch (action.type) {
-      case "start":
-        return this.start(action);
-      case "resume":
-        return this.resume(action.execution.id);
-      case "stop":
-        return this.stop(action.execution.id);
-      case "remove":
-        return this.remove(action.execution.id);
-    }
-  }
-
-  private async start(spec: StartSpec): Promise<void> {
+  async start(spec: StartSpec): Promise<void> {
     executionEnvNames(this.opts.env); // a malformed setting fails before a record exists
     const id = processExecutionId(spec.pipeline, spec.replica);
     const record: ProcessRecord = {
@@ -98,7 +81,8 @@ export class ProcessExecutor implements Executor {
     await this.launch(record);
   }
 
-  private async resume(id: string): Promise<void> {
+  async resume(execution: Execution): Promise<void> {
+    const id = execution.id;
     const record = await this.records.read(id);
     if (!record) throw new ExecutorError(`execution ${id} vanished before it could be resumed`);
     if (isAlive(record.pid, record.startTime)) {
@@ -161,18 +145,18 @@ export class ProcessExecutor implements Executor {
     }
   }
 
-  private async stop(id: string): Promise<void> {
-    const record = await this.records.read(id);
+  async stop(execution: Execution): Promise<void> {
+    const record = await this.records.read(execution.id);
     if (!record) return;
     await this.records.write({ ...record, desired: "stopped" });
     await this.kill(record);
   }
 
-  private async remove(id: string): Promise<void> {
-    const record = await this.records.read(id);
+  async remove(execution: Execution): Promise<void> {
+    const record = await this.records.read(execution.id);
     if (!record) return;
     await this.kill(record);
-    await this.records.remove(id);
+    await this.records.remove(execution.id);
   }
 
   private async kill(record: ProcessRecord): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { createDockerExecutor, ensureLocalRunnerImage } from "../../../lib/executors/docker";
+import { convergeSettled } from "../../helpers/converge";
 import { openTestStore, uniqueSuffix, type TestStore } from "../../helpers/nats";
 import { putConfig, putDefinition } from "../../helpers/pipelines";
 import { privateDockerd, privateDockerdUnavailable, type PrivateDockerd } from "./dockerd";
@@ -31,7 +32,7 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
       REEF_STOP_TIMEOUT: "2",
     };
     await ensureLocalRunnerImage({ env });
-    deps = { store: t.store, executor: createDockerExecutor(env), settleMs: 15_000 };
+    deps = { store: t.store, executor: createDockerExecutor(env) };
   }, 90_000);
 
   afterAll(async () => {
@@ -46,10 +47,10 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
       await putConfig(t, id, "1", natsMappingConfig(`in.${id}`, `out.${id}`, "v1:"));
       await putConfig(t, id, "2", natsMappingConfig(`in.${id}`, `out.${id}`, "v2:"));
       await putDefinition(t, { id, status: "published", version: "1" });
-      expect((await converge(deps, id)).phase).toBe("running");
+      expect((await convergeSettled(deps, id)).phase).toBe("running");
     }
     await putDefinition(t, { id: b, status: "paused", version: "1" });
-    expect((await converge(deps, b)).phase).toBe("stopped");
+    expect((await convergeSettled(deps, b)).phase).toBe("stopped");
 
     await daemon.stop();
     // While the daemon is down: a change of A fails visibly (and does not hang) …
@@ -61,6 +62,7 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
     // … and once it is back, reconcile makes everything as desired: A on v2, B still stopped.
     const r = await reconcile(deps);
     expect(r.failures).toEqual([]);
+    await convergeSettled(deps, a); // the bridge converges again what is still starting
     expect((await deps.executor.list(a)).map((e) => [e.version, e.state])).toEqual([["2", "running"]]);
     expect((await deps.executor.list(b)).map((e) => [e.version, e.state])).toEqual([["1", "stopped"]]);
     expect(await t.store.getStatus(a)).toMatchObject({ phase: "running", version: "2", error: null });
@@ -69,7 +71,7 @@ describe.skipIf(unavailable !== null)("Docker daemon restart", () => {
 
     for (const id of [a, b]) {
       await putDefinition(t, { id, status: "draft" });
-      expect((await converge(deps, id)).phase).toBe("absent");
+      expect((await convergeSettled(deps, id)).phase).toBe("absent");
     }
   }, 120_000);
 });

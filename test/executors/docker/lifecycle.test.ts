@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { converge, reconcile, type ConvergeDeps } from "../../../lib/converge";
+import { applyPlan, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
 import { freePort, portAnswers } from "../../../lib/local/nats-server";
 import { connectNats, Store } from "../../../lib/store";
+import { convergeSettled } from "../../helpers/converge";
 import { dockerSkipReason } from "../../helpers/docker";
 import { uniqueSuffix, waitFor } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 /** The pipelines of the full life run on the built-in engine inside the container. */
 function depsFor(): ConvergeDeps {
-  return { store: w.store, executor: builtin, settleMs: 15_000 };
+  return { store: w.store, executor: builtin };
 }
 
 /** The container really processes NATS messages: in.<id> → mapping → out.<id>. */
@@ -56,7 +57,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
 
     // publish v1 → one running container, labelled, hardened
     await putDefinition(w, { id, status: "published", version: "1" });
-    let r = await converge(deps, id);
+    let r = await convergeSettled(deps, id);
     expect(r.error).toBeNull();
     expect(r.phase).toBe("running");
     let cs = await w.containers(id);
@@ -82,7 +83,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
 
     // v2 → only v2 containers remain
     await putDefinition(w, { id, status: "published", version: "2" });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("running");
     cs = await w.containers(id);
     expect(cs.map((c) => [c.State, c.Labels["reef.version"]])).toEqual([["running", "2"]]);
@@ -91,20 +92,20 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     // scale 1 → 3 → 1: replica 0 is kept throughout
     const replica0 = cs[0].Id;
     await putDefinition(w, { id, status: "published", version: "2", replicas: 3 });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("running");
     cs = await w.containers(id);
     expect(cs.map((c) => c.Names[0]).sort()).toEqual([0, 1, 2].map((n) => `/${containerName(id, n)}`));
     expect(cs.every((c) => c.State === "running")).toBe(true);
     await putDefinition(w, { id, status: "published", version: "2", replicas: 1 });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("running");
     cs = await w.containers(id);
     expect(cs.map((c) => c.Id)).toEqual([replica0]);
 
     // pause → stopped but kept, and marked as stopped by reef
     await putDefinition(w, { id, status: "paused", version: "2" });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("stopped");
     cs = await w.containers(id);
     expect(cs.map((c) => [c.Id, c.State])).toEqual([[replica0, "exited"]]);
@@ -112,7 +113,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
 
     // publish again → the same container starts again
     await putDefinition(w, { id, status: "published", version: "2" });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("running");
     expect(r.actions).toEqual([expect.stringMatching(/^resume /)]);
     cs = await w.containers(id);
@@ -122,7 +123,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     // draft → no container and no volume left
     const volumes = (await w.docker.getContainer(replica0).inspect()).Mounts.map((m) => m.Name);
     await putDefinition(w, { id, status: "draft", version: "2" });
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("absent");
     expect(await w.containers(id)).toEqual([]);
     const left = (await w.docker.listVolumes()).Volumes?.map((v) => v.Name) ?? [];
@@ -130,14 +131,14 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
 
     // delete → status entry deleted
     await w.store.pipelines.delete(id);
-    r = await converge(deps, id);
+    r = await convergeSettled(deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
   }, 120_000);
 
   it("removes a labelled container that no definition wants (orphan) on reconcile", async () => {
     const id = uid("orphan");
-    await fake.apply({
+    await applyPlan(fake, {
       pipeline: id,
       target: { state: "running", version: "1", digest: "0".repeat(64), replicas: 1 },
       actions: [{ type: "start", pipeline: id, replica: 0, version: "1", digest: "0".repeat(64) }],
@@ -159,7 +160,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     try {
       await putConfig(w, id, "1", natsMappingConfig(`in.${id}`, `out.${id}`, "x:"));
       await putDefinition(w, { id, status: "published", version: "1" });
-      const r = await converge(depsFor(), id);
+      const r = await convergeSettled(depsFor(), id);
       expect(r.phase).toBe("failed");
       expect(r.error).toMatchObject({ code: "NAME_CONFLICT" });
       expect((await w.store.getStatus(id))?.error).toMatchObject({ code: "NAME_CONFLICT" });
@@ -170,7 +171,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
         expect(labels[l]).toBeUndefined();
       // draft: still not touched
       await putDefinition(w, { id, status: "draft" });
-      await converge(depsFor(), id);
+      await convergeSettled(depsFor(), id);
       expect((await foreign.inspect()).Id).toBe(after.Id);
     } finally {
       await foreign.remove({ force: true });
@@ -182,8 +183,8 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     const broken = w.executorWith({ REEF_ENGINE: "/no/such/engine" });
     await putConfig(w, id, "1", natsMappingConfig(`in.${id}`, `out.${id}`, "f:"));
     await putDefinition(w, { id, status: "published", version: "1" });
-    const deps = { store: w.store, executor: broken, settleMs: 15_000 };
-    const r = await converge(deps, id);
+    const deps = { store: w.store, executor: broken };
+    const r = await convergeSettled(deps, id);
     expect(r.phase).toBe("failed");
     expect(r.error).toMatchObject({
       code: "ENGINE_NOT_FOUND",
@@ -210,7 +211,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     clearTimeout(bound);
     expect(followed).toMatch(/^reef-runner: fatal /);
     await putDefinition(w, { id, status: "draft" });
-    expect((await converge(deps, id)).phase).toBe("absent");
+    expect((await convergeSettled(deps, id)).phase).toBe("absent");
   });
 });
 
@@ -252,7 +253,8 @@ describe.skipIf(noDaemon)("container options against the daemon", () => {
       let bytes = 0;
       for await (const chunk of archive) bytes += (chunk as Buffer).length;
       expect(bytes).toBeGreaterThan(512);
-      await ex.remove(c.Id);
+      const [execution] = await ex.list(id);
+      await ex.remove(execution);
       expect(await w.containers(id)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -289,8 +291,8 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
           REEF_ENGINE: "builtin",
           REEF_STATE_DIR: join(dir, "state"),
         });
-        const deps = { store, executor, settleMs: 15_000 };
-        const r = await converge(deps, id);
+        const deps = { store, executor };
+        const r = await convergeSettled(deps, id);
         expect(r.error).toBeNull();
         expect(r.phase).toBe("running"); // the runner fetched its config with the token
 
@@ -309,7 +311,7 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
           ]),
         );
         await store.pipelines.put(id, JSON.stringify({ id, status: "draft" }));
-        expect((await converge(deps, id)).phase).toBe("absent");
+        expect((await convergeSettled(deps, id)).phase).toBe("absent");
       } finally {
         await nc.close();
       }
@@ -332,16 +334,16 @@ describe.skipIf(noDaemon)("concurrency", () => {
     const other = w.executorWith({ REEF_ENGINE: "/no/such/engine" });
     // allSettled: a failure must not leave applies running past the test (and its cleanup)
     const results = await Promise.allSettled([
-      fake.apply(plan),
-      other.apply(plan),
-      fake.apply(plan),
-      other.apply(plan),
-      fake.apply(plan),
+      applyPlan(fake, plan),
+      applyPlan(other, plan),
+      applyPlan(fake, plan),
+      applyPlan(other, plan),
+      applyPlan(fake, plan),
     ]);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const cs = await w.containers(id);
     expect(cs).toHaveLength(1);
-    await fake.apply({
+    await applyPlan(fake, {
       pipeline: id,
       target: { state: "absent" },
       actions: (await fake.list(id)).map((execution) => ({ type: "remove" as const, execution })),

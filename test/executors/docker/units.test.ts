@@ -9,12 +9,13 @@ import {
   ensureLocalRunnerImage,
   failureFrom,
   stateOf,
-} from "../../../lib/executors/docker";
+  demuxBuffer,
+  LogDemuxer,
+  parseMemory,
+  sharedLibraries,
+  type ContainerInfo,
+} from "../../../lib/executors/docker/internal";
 import { parseFatalLine } from "../../../lib/model";
-import { demuxBuffer, LogDemuxer } from "../../../lib/executors/docker/logs";
-import { sharedLibraries } from "../../../lib/executors/docker/local-image";
-import { parseMemory } from "../../../lib/executors/docker/settings";
-import type { ContainerInfo } from "../../../lib/executors/docker/state";
 import { dockerSkipReason } from "../../helpers/docker";
 
 const noDaemon = await dockerSkipReason("the Docker daemon ping test");

@@ -65,7 +65,7 @@ export async function openDockerWorld(extraEnv: Record<string, string> = {}): Pr
     env,
     executor,
     docker,
-    deps: { store: t.store, executor, settleMs: 15_000 },
+    deps: { store: t.store, executor },
     executorWith,
     containers: (pipeline) => list([`reef.pipeline=${pipeline}`]),
     async cleanup() {

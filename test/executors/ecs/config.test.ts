@@ -1,7 +1,7 @@
 // ECS executor configuration from the environment, and the executor factory.
 import { describe, expect, it } from "vitest";
 import { createExecutor } from "../../../lib/executors";
-import { createEcsExecutor, ecsConfigFromEnv, isRetryable } from "../../../lib/executors/ecs";
+import { createEcsExecutor, ecsConfigFromEnv, isRetryable } from "../../../lib/executors/ecs/internal";
 
 const BASE = {
   REEF_ECS_CLUSTER: "reef-dev",

@@ -25,25 +25,10 @@ import { createEcsExecutorWithClient, type EcsConfig, type EcsExecutor } from ".
 import { configDigest } from "../../../lib/store";
 import { openTestStore, type TestStore } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
-import { FakeEcs, throttling } from "./fake-ecs";
+import { FakeEcs, TEST_ECS_CONFIG, TEST_NATS_SECRET, throttling } from "./fake-ecs";
 
-const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:reef-nats-AbCdEf";
-const CONFIG: EcsConfig = {
-  cluster: "reef-test",
-  subnets: ["subnet-a", "subnet-b"],
-  securityGroups: ["sg-1"],
-  assignPublicIp: false,
-  image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/reef-runner:abc",
-  cpu: "256",
-  memory: "512",
-  taskRoleArn: "arn:aws:iam::123456789012:role/reef-task",
-  executionRoleArn: "arn:aws:iam::123456789012:role/reef-exec",
-  natsCredsSecretArn: SECRET,
-  natsCredsSecretKeys: ["NATS_TOKEN"],
-  logGroup: "/reef/test/executions",
-  region: "us-east-1",
-  cpuArchitecture: "X86_64",
-};
+const SECRET = TEST_NATS_SECRET;
+const CONFIG = TEST_ECS_CONFIG;
 
 // Commands that change something in ECS (for "a repeated converge changes nothing").
 const MUTATING = [
@@ -90,7 +75,7 @@ beforeEach(() => {
   ecs?.mock.restore();
   ecs = new FakeEcs("reef-test");
   executor = newExecutor();
-  deps = { store: t.store, executor, settleMs: 0 };
+  deps = { store: t.store, executor };
   sleeps.length = 0;
 });
 
@@ -491,7 +476,7 @@ describe("orphans and listing", () => {
       listCacheMs: 1_000,
       now: () => clock,
     });
-    const d = { store: t.store, executor: cached, settleMs: 0 };
+    const d = { store: t.store, executor: cached };
     await converge(d, id); // list, apply (creates), list again: 2 describes by list + 1 by apply
     const describes = () => ecs.calls(DescribeServicesCommand).length;
     expect(describes()).toBe(3);
@@ -605,7 +590,7 @@ describe("error paths", () => {
       now: ecs.clock.now,
       retryFailedAfterMs: 300_000,
     });
-    const d = { store: t.store, executor: ex, settleMs: 0 };
+    const d = { store: t.store, executor: ex };
     await converge(d, id);
     ecs.breakDeployment(`reef-${id}`, `(service reef-${id}) was unable to place a task.`);
     const failedAt = ecs.services.get(`reef-${id}`)!.deployments![0].updatedAt!.getTime();
@@ -763,7 +748,7 @@ describe("error paths", () => {
   it("concurrent converges of one pipeline create one service and one revision", async () => {
     const id = uid();
     await publish(id, "1", 1);
-    const other = { store: t.store, executor: newExecutor(), settleMs: 0 };
+    const other = { store: t.store, executor: newExecutor() };
     const results = await Promise.all([converge(deps, id), converge(other, id), converge(deps, id)]);
     expect(results.map((r) => r.error)).toEqual([null, null, null]);
     expect(ecs.calls(CreateServiceCommand)).toHaveLength(1);

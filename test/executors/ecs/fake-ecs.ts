@@ -28,8 +28,29 @@ import {
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import type { EcsConfig } from "../../../lib/executors/ecs";
 
 const REGION_ACCOUNT = "us-east-1:123456789012";
+
+export const TEST_NATS_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:reef-nats-AbCdEf";
+
+/** An executor configuration for the fake ECS (cluster `reef-test`). */
+export const TEST_ECS_CONFIG: EcsConfig = {
+  cluster: "reef-test",
+  subnets: ["subnet-a", "subnet-b"],
+  securityGroups: ["sg-1"],
+  assignPublicIp: false,
+  image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/reef-runner:abc",
+  cpu: "256",
+  memory: "512",
+  taskRoleArn: "arn:aws:iam::123456789012:role/reef-task",
+  executionRoleArn: "arn:aws:iam::123456789012:role/reef-exec",
+  natsCredsSecretArn: TEST_NATS_SECRET,
+  natsCredsSecretKeys: ["NATS_TOKEN"],
+  logGroup: "/reef/test/executions",
+  region: "us-east-1",
+  cpuArchitecture: "X86_64",
+};
 
 /**
  * The fake ECS's time. ECS stamps deployments, events and stopped tasks with it, and the executor

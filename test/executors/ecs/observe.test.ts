@@ -2,7 +2,7 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { serviceExecutions } from "../../../lib/executors/ecs";
+import { serviceExecutions } from "../../../lib/executors/ecs/internal";
 
 const ARN = "arn:aws:ecs:us-east-1:1:service/reef-dev/reef-a";
 const TD1 = "arn:aws:ecs:us-east-1:1:task-definition/reef-a:1";
