@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { converge } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
 import { waitFor } from "../helpers/nats";
 import {
   openProcessWorld,
@@ -29,7 +30,7 @@ it("maps the binary's Prometheus metrics into heartbeats and its output lines in
   const id = uid("bin");
   await putConfig(w, id, "1", sampleConfig("bin"));
   await putDefinition(w, { id, status: "published", version: "1" });
-  expect((await converge(w.deps, id)).phase).toBe("running");
+  expect((await convergeSettled(w.deps, id)).phase).toBe("running");
   // the runner started the engine with its HTTP server on a loopback port
   expect(await w.engineConfig(id, "bin")).toContain('"bin"');
   const hb = await waitFor(async () => {
@@ -69,7 +70,7 @@ it("an engine whose output fails is degraded, with the error line it logged", as
   try {
     await putConfig(world, id, "1", sampleConfig("err"));
     await putDefinition(world, { id, status: "published", version: "1" });
-    expect((await converge(world.deps, id)).phase).toBe("running");
+    expect((await convergeSettled(world.deps, id)).phase).toBe("running");
     await waitFor(async () => {
       const e = await world.store.getHeartbeat(id, 0);
       return e && e.heartbeat.rates.errors > 0 && e.heartbeat.lastError;
