@@ -16,6 +16,8 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  // CommonJS files (Serverless Framework plugins) load modules with require()
+  { files: ["**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } },
   // the console's browser code (lib/console/web, bundled by infra/build.mjs)
   { files: ["lib/console/web/**"], languageOptions: { globals: globals.browser } },
 );

@@ -4,7 +4,11 @@
 // its defaults.
 "use strict";
 
+const fs = require("node:fs");
+const path = require("node:path");
+
 const AUTH = ["none", "token", "userpass"];
+const CONSOLE_AUTH = ["cognito", "oidc"];
 
 class ReefDeployChecks {
   constructor(serverless) {
@@ -39,14 +43,31 @@ class ReefDeployChecks {
       need("cpuArchitecture=X86_64|ARM64", p.cpuArchitecture);
     if (!["true", "false"].includes(String(p.functionsInVpc)))
       need("functionsInVpc=true|false", p.functionsInVpc);
+    if (!CONSOLE_AUTH.includes(p.consoleAuth)) need(`consoleAuth=${CONSOLE_AUTH.join("|")}`, p.consoleAuth);
+    if (p.consoleAuth === "oidc") {
+      if (!/^https:\/\//.test(p.consoleIssuerUrl || ""))
+        need("consoleIssuerUrl=<https URL of your OpenID Connect issuer>", p.consoleIssuerUrl);
+      if (!p.consoleClientId)
+        need("consoleClientId=<the console's public client id at that issuer>", p.consoleClientId);
+    }
+    if (p.consoleUrl && !/^https:\/\/.+\/ui$/.test(p.consoleUrl))
+      need("consoleUrl=https://<your domain>/ui", p.consoleUrl);
+    const ServerlessError = this.serverless.classes.Error;
     if (problems.length) {
-      const ServerlessError = this.serverless.classes.Error;
       throw new ServerlessError(
         "reef in AWS needs these parameters (infra/aws/README.md):\n" +
           problems
             .map(([param, now]) => `  --param="${param}"   (now: ${JSON.stringify(now ?? "")})`)
             .join("\n"),
         "REEF_DEPLOY_PARAMETERS",
+      );
+    }
+    // the api function ships the console's build (serverless.yml package.patterns)
+    const page = path.join(this.serverless.serviceDir || process.cwd(), "dist", "console", "index.html");
+    if (!fs.existsSync(page)) {
+      throw new ServerlessError(
+        `the web console is not built (no ${page}): run npm run build before packaging`,
+        "REEF_CONSOLE_NOT_BUILT",
       );
     }
   }

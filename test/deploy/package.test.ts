@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore } from "../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../helpers/pipelines";
 import { FakeEcs, serveFakeEcs } from "../executors/ecs/fake-ecs";
+import { routes as apiRoutes } from "../../lib/api";
 import { extractZip } from "./unzip";
 
 const run = promisify(execFile);
@@ -147,7 +148,12 @@ describe("serverless package (offline)", () => {
   it("writes the function artifacts and the template", () => {
     const files = readdirSync(join(dir, "package"));
     expect(files).toEqual(
-      expect.arrayContaining(["converge.zip", "reconcile.zip", "cloudformation-template-update-stack.json"]),
+      expect.arrayContaining([
+        "converge.zip",
+        "reconcile.zip",
+        "api.zip",
+        "cloudformation-template-update-stack.json",
+      ]),
     );
   });
 
@@ -413,15 +419,67 @@ describe("serverless package (offline)", () => {
     }
   }, 120_000);
 
+  it("consoleAuth=oidc: the console signs in with your issuer, and no user pool is created", async () => {
+    const d = mkdtempSync(join(tmpdir(), "reef-print-"));
+    const issuer = "https://login.example.com/realms/ops";
+    try {
+      const { stdout } = await run(
+        join(ROOT, "node_modules", ".bin", "serverless"),
+        [
+          "print",
+          "--stage",
+          "ci",
+          "--format",
+          "json",
+          "--param=executor=ecs",
+          "--param=consoleAuth=oidc",
+          `--param=consoleIssuerUrl=${issuer}`,
+          "--param=consoleClientId=reef-console",
+        ],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: d, AWS_REGION: "us-east-1", SLS_TELEMETRY_DISABLED: "1" },
+          timeout: 60_000,
+          maxBuffer: 16 << 20,
+        },
+      );
+      const config = JSON.parse(stdout) as {
+        provider: { httpApi: { authorizers: Record<string, Json> } };
+        functions: { api: { environment: Record<string, unknown> } };
+        resources: { Conditions: Record<string, unknown> };
+      };
+      const authorizer = config.provider.httpApi.authorizers.reefConsole;
+      expect(authorizer).toMatchObject({ type: "jwt", issuerUrl: issuer });
+      // one audience (the compiled template always has a list)
+      expect([authorizer.audience].flat()).toEqual(["reef-console"]);
+      expect(config.functions.api.environment).toMatchObject({
+        REEF_CONSOLE_OIDC_ISSUER: issuer,
+        REEF_CONSOLE_OIDC_CLIENT_ID: "reef-console",
+      });
+      // the Cognito resources are conditioned on consoleAuth=cognito
+      expect(config.resources.Conditions.ReefConsoleCognito).toEqual({ "Fn::Equals": ["oidc", "cognito"] });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("refuses to package without the AWS parameters, naming each missing one", async () => {
     const d = mkdtempSync(join(tmpdir(), "reef-package-noparams-"));
     try {
-      const err = await slsPackage(d, { natsAuth: "token" }, "ci3").then(
+      const err = await slsPackage(d, { natsAuth: "token", consoleAuth: "oidc" }, "ci3").then(
         () => null,
         (e: Error) => e,
       );
       expect(err?.message).toMatch(/reef in AWS needs these parameters/);
-      for (const p of ["executor=ecs", "natsUrl=", "vpcId=", "subnets=", "natsCredsSecretArn="]) {
+      for (const p of [
+        "executor=ecs",
+        "natsUrl=",
+        "vpcId=",
+        "subnets=",
+        "natsCredsSecretArn=",
+        "consoleIssuerUrl=",
+        "consoleClientId=",
+      ]) {
         expect(err?.message).toContain(`--param="${p}`);
       }
       // It stops before anything is built.
@@ -430,6 +488,71 @@ describe("serverless package (offline)", () => {
       rmSync(d, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("serves the web console: a public page, its API calls behind the console's JWT authorizer, every API route behind IAM", () => {
+    const routes = new Map(
+      ofType("AWS::ApiGatewayV2::Route").map(([, r]) => [r.Properties.RouteKey as string, r.Properties]),
+    );
+    // machines: every route of the API, signed with SigV4
+    for (const route of apiRoutes) {
+      expect(
+        routes.get(`${route.method} ${route.path}`)?.AuthorizationType,
+        `${route.method} ${route.path}`,
+      ).toBe("AWS_IAM");
+    }
+    expect(routes.get("ANY /{proxy+}")?.AuthorizationType).toBe("AWS_IAM");
+    // the page, its assets and settings hold no secret: public
+    for (const key of ["GET /ui", "GET /ui/{proxy+}", "GET /openapi.json"]) {
+      expect(routes.get(key), key).toBeDefined();
+      expect(routes.get(key)?.AuthorizationType, key).toBeUndefined();
+    }
+    // the page's API calls: a bearer token from the console's sign-in
+    expect(routes.get("ANY /ui/api/{proxy+}")).toMatchObject({
+      AuthorizationType: "JWT",
+      AuthorizerId: { Ref: "HttpApiAuthorizerReefConsole" },
+    });
+    const issuer = {
+      "Fn::Join": ["", ["https://", { "Fn::GetAtt": ["ReefConsoleUserPool", "ProviderURL"] }]],
+    };
+    expect(t.Resources.HttpApiAuthorizerReefConsole.Properties).toMatchObject({
+      AuthorizerType: "JWT",
+      IdentitySource: ["$request.header.Authorization"],
+      JwtConfiguration: { Issuer: issuer, Audience: [{ Ref: "ReefConsoleUserPoolClient" }] },
+    });
+    // the stack's user pool: invited users only, a public client (code + PKCE) that returns to /ui
+    expect(t.Resources.ReefConsoleUserPool.Properties).toMatchObject({
+      UserPoolName: "reef-ci-console",
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    const client = t.Resources.ReefConsoleUserPoolClient.Properties;
+    expect(client).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthFlowsUserPoolClient: true,
+      SupportedIdentityProviders: ["COGNITO"],
+    });
+    expect(JSON.stringify(client.CallbackURLs)).toContain('".execute-api."');
+    expect(JSON.stringify(client.CallbackURLs)).toContain('".amazonaws.com/ui"');
+    expect(t.Resources.ReefConsoleUserPoolDomain.Properties.UserPoolId).toEqual({
+      Ref: "ReefConsoleUserPool",
+    });
+    // the api tells the page where to sign in
+    expect(env("ApiLambdaFunction")).toMatchObject({
+      REEF_API_AUTH: "authorizer",
+      REEF_CONSOLE_OIDC_ISSUER: issuer,
+      REEF_CONSOLE_OIDC_CLIENT_ID: { Ref: "ReefConsoleUserPoolClient" },
+    });
+  });
+
+  it("ships the console's build in the api function's package", () => {
+    const x = unzipped("api.zip");
+    const page = readFileSync(join(x, "dist/console/index.html"), "utf8");
+    const assets = [...page.matchAll(/\/ui\/(assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBe(2); // the script and the stylesheet
+    for (const a of assets) expect(existsSync(join(x, "dist/console", a)), a).toBe(true);
+    // the other functions do not carry it
+    expect(existsSync(join(unzipped("converge.zip"), "dist"))).toBe(false);
+  });
 
   it("bundles no import a Lambda could not resolve", () => {
     // Every bare import of a function bundle must be a Node built-in or shipped in the zip:
@@ -465,17 +588,21 @@ function unzipped(zip: string): string {
 
 // The template's CloudFormation references, as CloudFormation would resolve them in a test account.
 const ACCOUNT = "123456789012";
+const CONSOLE_POOL = "cognito-idp.us-east-1.amazonaws.com/us-east-1_TeSt";
+const CONSOLE_CLIENT = "consoleclient123";
 function resolveCfn(value: unknown): string {
   if (typeof value === "string") return value;
   const v = value as Record<string, unknown>;
   if ("Ref" in v) {
     if (v.Ref === "ReefTasksSecurityGroup") return "sg-tasks";
+    if (v.Ref === "ReefConsoleUserPoolClient") return CONSOLE_CLIENT;
     throw new Error(`unresolved Ref ${String(v.Ref)} in a function's environment`);
   }
   if ("Fn::GetAtt" in v) {
     const [res, attr] = v["Fn::GetAtt"] as [string, string];
     if (attr === "RepositoryUri") return `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${res}`;
     if (attr === "Arn") return `arn:aws:iam::${ACCOUNT}:role/${res}`;
+    if (attr === "ProviderURL") return CONSOLE_POOL;
   }
   if ("Fn::Join" in v) {
     const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
@@ -500,14 +627,17 @@ describe("the packaged handlers with the template's environment", () => {
   });
 
   /** Runs a function's bundle from its zip under node, as Lambda would, and returns its answer. */
-  async function invoke(fn: "converge" | "reconcile", event: unknown): Promise<Record<string, unknown>> {
+  async function invoke(
+    fn: "converge" | "reconcile" | "api",
+    event: unknown,
+  ): Promise<Record<string, unknown>> {
     const root = unzipped(`${fn}.zip`);
     // Only the offline package leaves dockerode out (see OFFLINE_EXCLUDED); a deploy ships it.
     mkdirSync(join(root, "node_modules"), { recursive: true });
     if (!existsSync(join(root, "node_modules", "dockerode"))) {
       symlinkSync(join(ROOT, "node_modules", "dockerode"), join(root, "node_modules", "dockerode"));
     }
-    const variables = env(fn === "converge" ? "ConvergeLambdaFunction" : "ReconcileLambdaFunction");
+    const variables = env(`${fn[0].toUpperCase()}${fn.slice(1)}LambdaFunction`);
     const lambdaEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH };
     for (const [k, v] of Object.entries(variables)) {
       const resolved = resolveCfn(v);
@@ -540,7 +670,8 @@ try {
       await run(
         process.execPath,
         [driver, pathToFileURL(join(root, "functions", `${fn}.mjs`)).href, JSON.stringify(event), answer],
-        { env: lambdaEnv, timeout: 60_000, maxBuffer: 16 << 20 },
+        // Lambda runs a function in its package's root (/var/task)
+        { env: lambdaEnv, cwd: root, timeout: 60_000, maxBuffer: 16 << 20 },
       );
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
@@ -606,5 +737,36 @@ try {
     expect(reconciled.failures).toEqual([]);
     expect(reconciled.results.find((r) => r.id === id)?.phase).toBe("running");
     expect((await ts.store.getStatus(id))?.executor).toBe("ecs");
+  }, 120_000);
+
+  it("the api serves the console from its package and tells the page to sign in with the stack's user pool", async () => {
+    const get = (path: string) =>
+      invoke("api", {
+        version: "2.0",
+        routeKey: path === "/ui" ? "GET /ui" : "GET /ui/{proxy+}",
+        rawPath: path,
+        rawQueryString: "",
+        headers: { host: "abc123.execute-api.us-east-1.amazonaws.com" },
+        requestContext: { http: { method: "GET", path }, stage: "$default" },
+        isBase64Encoded: false,
+      }) as Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+    const settings = await get("/ui/config.json");
+    expect(settings.statusCode).toBe(200);
+    expect(JSON.parse(settings.body)).toEqual({
+      auth: {
+        mode: "oidc",
+        authority: `https://${CONSOLE_POOL}`,
+        clientId: CONSOLE_CLIENT,
+        scope: "openid email",
+      },
+      apiBase: "/ui/api",
+    });
+    const page = await get("/ui");
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["Content-Type"]).toMatch(/^text\/html/);
+    // with an OIDC sign-in the page may call the issuer's endpoints
+    expect(page.headers["Content-Security-Policy"]).toContain("connect-src 'self' https:");
+    const [, script] = /src="(\/ui\/assets\/[^"]+)"/.exec(page.body)!;
+    expect((await get(script)).statusCode).toBe(200);
   }, 120_000);
 });
