@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConsoleFiles, consoleSettingsFromEnv } from "../../lib/console/serve";
 import { reef } from "../cli/helpers";
 import { startStack, ROOT, type Stack } from "../e2e/harness";
 import { waitFor } from "../helpers/nats";
@@ -264,6 +265,101 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
+  });
+
+  it("signs in with OpenID Connect where the AWS authorizer guards the API, and sends the token", async () => {
+    // The page and its settings as the api serves them in AWS (lib/console with the stack's OIDC
+    // settings); the issuer is played by the test (no network here); the API is the real one.
+    const IDP = "https://idp.reef.test/pool";
+    const files = new ConsoleFiles(
+      join(ROOT, "dist/console"),
+      consoleSettingsFromEnv(
+        { REEF_CONSOLE_OIDC_ISSUER: IDP, REEF_CONSOLE_OIDC_CLIENT_ID: "reef-console" },
+        "authorizer",
+        "x-api-key",
+      ),
+    );
+    const tab = await context.newPage();
+    tab.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(`oidc tab: ${m.text()}`);
+    });
+    tab.on("pageerror", (e) => consoleErrors.push(`oidc tab uncaught: ${e.message}`));
+    await tab.route(
+      (url) => url.origin === stack.httpUrl && (url.pathname === "/ui" || url.pathname === "/ui/config.json"),
+      async (route) => {
+        const r = (await files.respond(new URL(route.request().url()).pathname))!;
+        await route.fulfill({ status: r.statusCode, headers: r.headers, body: r.body });
+      },
+    );
+    const cors = { "access-control-allow-origin": "*" };
+    let authorize: URL | undefined;
+    let tokenRequest = "";
+    const jwt = (claims: object) =>
+      ['{"alg":"none"}', JSON.stringify(claims)].map((p) => Buffer.from(p).toString("base64url")).join(".") +
+      ".";
+    await tab.route(`${IDP}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      if (url.pathname.endsWith("/.well-known/openid-configuration")) {
+        return route.fulfill({
+          headers: cors,
+          json: {
+            issuer: IDP,
+            authorization_endpoint: `${IDP}/authorize`,
+            token_endpoint: `${IDP}/token`,
+            jwks_uri: `${IDP}/jwks`,
+            response_types_supported: ["code"],
+          },
+        });
+      }
+      if (url.pathname.endsWith("/authorize")) {
+        authorize = url;
+        // the issuer's sign-in page, done: back to the console with a code (a new navigation,
+        // so that the console's page is routed again; a route's redirects are not)
+        const back = `${stack.httpUrl}/ui?code=the-code&state=${url.searchParams.get("state")}`;
+        return route.fulfill({
+          contentType: "text/html",
+          body: `<meta http-equiv="refresh" content="0;url=${back}">`,
+        });
+      }
+      if (url.pathname.endsWith("/token")) {
+        tokenRequest = route.request().postData() ?? "";
+        return route.fulfill({
+          headers: cors,
+          json: {
+            access_token: "access-1",
+            id_token: jwt({ iss: IDP, aud: "reef-console", sub: "u-1", email: "ada@example.com" }),
+            token_type: "Bearer",
+            expires_in: 3600,
+          },
+        });
+      }
+      return route.fulfill({ status: 404, headers: cors, body: "" });
+    });
+    // the API as API Gateway would pass it on after the JWT authorizer (here: the local key)
+    const bearers: string[] = [];
+    await tab.route(`${stack.httpUrl}/ui/api/**`, async (route) => {
+      const headers = route.request().headers();
+      bearers.push(headers.authorization ?? "none");
+      await route.continue({ headers: { ...headers, "x-api-key": KEY } });
+    });
+
+    await tab.goto(`${stack.httpUrl}/ui#/pipelines/orders-enrich`);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("heading", { name: "orders-enrich", level: 1 }).waitFor({ timeout: 30_000 });
+    expect(authorize?.searchParams.get("response_type")).toBe("code");
+    expect(authorize?.searchParams.get("client_id")).toBe("reef-console");
+    expect(authorize?.searchParams.get("redirect_uri")).toBe(`${stack.httpUrl}/ui`);
+    expect(authorize?.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize?.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
+    expect(new URLSearchParams(tokenRequest).get("code")).toBe("the-code");
+    expect(new URLSearchParams(tokenRequest).get("code_verifier")).toBeTruthy();
+    // the single-use code is out of the address; the page is the one asked for
+    expect(new URL(tab.url()).search).toBe("");
+    expect(new URL(tab.url()).hash).toBe("#/pipelines/orders-enrich");
+    await tab.getByText("ada@example.com").waitFor();
+    expect(bearers.length).toBeGreaterThan(0);
+    expect(new Set(bearers)).toEqual(new Set(["Bearer access-1"]));
+    await tab.close();
   });
 
   it("never puts the key in an address, the log or lasting storage", async () => {
