@@ -10,6 +10,7 @@ import {
   diffOut,
   graphOut,
   historyOut,
+  logsOut,
   pipelineListOut,
   pipelineOut,
   observedOut,
@@ -82,16 +83,20 @@ function writeOptions(ctx: RouteContext) {
 
 const WRITE_ERRORS = [404, 409, 412, 422];
 const MAX_EVENTS = 200;
+const MAX_LOG_LINES = 1000;
 
 export const routes: RouteSpec[] = [
   {
     method: "GET",
     path: "/pipelines",
     operationId: "listPipelines",
-    summary: "List pipelines: each definition next to its observed status",
+    summary: "List pipelines: each definition next to its observed status and its live health",
     ok: { status: 200, description: "every pipeline", schema: pipelineListOut },
     errors: [],
-    handle: async ({ pipelines }) => json(200, { pipelines: await pipelines.list() }),
+    handle: async ({ pipelines }) =>
+      json(200, {
+        pipelines: (await pipelines.listLive()).map(({ view, health }) => ({ ...view, health })),
+      }),
   },
   {
     method: "POST",
@@ -304,17 +309,32 @@ export const routes: RouteSpec[] = [
     ok: { status: 200, description: "recent events and the chain verification", schema: historyOut },
     errors: [],
     handle: async (ctx) => {
-      const raw = ctx.query.limit;
-      const limit = raw === undefined || raw === "" ? 20 : Number(raw);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) {
-        throw new HttpError(
-          400,
-          "VALIDATION_FAILED",
-          `limit must be an integer from 1 to ${MAX_EVENTS}; got ${JSON.stringify(raw)}`,
-        );
-      }
+      const limit = intQuery(ctx, "limit", 1, MAX_EVENTS) ?? 20;
       return json(200, await ctx.pipelines.history(ctx.params.id!, { limit }));
     },
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{id}/logs",
+    operationId: "getLogs",
+    summary:
+      "Log lines of the pipeline's executions from PIPELINE_LOGS (as reef logs): the last ones, or those after a sequence",
+    query: [
+      { name: "limit", description: `how many lines (1 to ${MAX_LOG_LINES}, default 200)` },
+      { name: "after", description: "only lines after this sequence (a lastSeq from before), oldest first" },
+      { name: "replica", description: "only this replica's lines" },
+    ],
+    ok: { status: 200, description: "log lines, oldest first", schema: logsOut },
+    errors: [],
+    handle: async (ctx) =>
+      json(
+        200,
+        await ctx.pipelines.logs(ctx.params.id!, {
+          limit: intQuery(ctx, "limit", 1, MAX_LOG_LINES) ?? 200,
+          after: intQuery(ctx, "after", 0, Number.MAX_SAFE_INTEGER),
+          replica: intQuery(ctx, "replica", 0, 10_000),
+        }),
+      ),
   },
   {
     method: "GET",
@@ -345,6 +365,21 @@ export const routes: RouteSpec[] = [
 function versionQuery(ctx: RouteContext, name: string): string | undefined {
   const v = ctx.query[name];
   return v === undefined || v === "" ? undefined : checkVersionParam(v);
+}
+
+/** An integer from the query string in [min, max] (400 otherwise), or undefined. */
+function intQuery(ctx: RouteContext, name: string, min: number, max: number): number | undefined {
+  const raw = ctx.query[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new HttpError(
+      400,
+      "VALIDATION_FAILED",
+      `${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
 }
 
 export function checkVersionParam(version: string): string {

@@ -101,7 +101,15 @@ export const pipelineOut = z
   .register(apiSchemas, { id: "Pipeline" });
 
 export const pipelineListOut = z
-  .object({ pipelines: z.array(pipelineOut) })
+  .object({
+    pipelines: z.array(
+      pipelineOut.extend({
+        health: healthOut.describe(
+          "live: folded now from the current heartbeats (observed.health is the status' own, as of its last converge)",
+        ),
+      }),
+    ),
+  })
   .register(apiSchemas, { id: "PipelineList" });
 
 export const writeResultOut = z
@@ -195,6 +203,24 @@ export const historyOut = z
     }),
   })
   .register(apiSchemas, { id: "History" });
+
+export const logsOut = z
+  .object({
+    id,
+    lines: z
+      .array(
+        z.object({
+          seq: z.number().int(),
+          time: z.string(),
+          level: z.string(),
+          message: z.string(),
+          replica: z.number().int(),
+        }),
+      )
+      .describe("oldest first"),
+    lastSeq: z.number().int().nullable().describe("pass it back as after= to get only newer lines"),
+  })
+  .register(apiSchemas, { id: "Logs" });
 
 export const errorOut = z
   .object({

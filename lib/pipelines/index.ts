@@ -9,6 +9,8 @@ export type {
   VersionsView,
   DiffView,
   GraphView,
+  LogsView,
+  LogLineView,
   HistoryView,
   ChainVerification,
   PipelinesOptions,

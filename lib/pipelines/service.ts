@@ -24,6 +24,7 @@ import {
   type DefinitionEntry,
   type EventRow,
   type Store,
+  type StoredLogLine,
 } from "../store";
 import { foldHealth, observeHealth, prometheusExposition } from "../telemetry";
 import {
@@ -133,6 +134,22 @@ export interface HistoryView {
   /** Every recorded event of the pipeline (the verified chain's length). */
   total: number;
   verification: ChainVerification;
+}
+
+export interface LogLineView {
+  seq: number;
+  time: string;
+  level: string;
+  message: string;
+  replica: number;
+}
+
+export interface LogsView {
+  id: string;
+  /** Oldest first. */
+  lines: LogLineView[];
+  /** Pass it back as `after` to get only newer lines. */
+  lastSeq: number | null;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -252,11 +269,25 @@ export class Pipelines {
 
   /** Every pipeline with its live health: `reef top` (one read of the heartbeats for all). */
   async top(): Promise<TopRow[]> {
+    return (await this.listLive()).map(({ view, health, heartbeats }) => ({
+      id: view.id,
+      phase: view.observed?.phase ?? null,
+      health,
+      replicas: {
+        running: (view.observed?.executions ?? []).filter((e) => e.state === "running").length,
+        reporting: heartbeats.length,
+      },
+      p99Ms: Math.max(0, ...heartbeats.map((h) => h.latencyMs.p99)),
+    }));
+  }
+
+  /** Every pipeline with its live health, folded now from the current heartbeats (one read of them for all). */
+  async listLive(): Promise<{ view: PipelineView; health: Health; heartbeats: Heartbeat[] }[]> {
     const [views, heartbeats] = await Promise.all([this.list(), this.store.listHeartbeats()]);
     const now = Date.now();
-    return views.map((v) => {
-      const mine = heartbeats.filter((h) => h.heartbeat.id === v.id);
-      const executions = (v.observed?.executions ?? []).map((e) => ({
+    return views.map((view) => {
+      const mine = heartbeats.filter((h) => h.heartbeat.id === view.id);
+      const executions = (view.observed?.executions ?? []).map((e) => ({
         replica: typeof e.replica === "number" ? e.replica : -1,
         state: e.state,
         startedAt: typeof e.startedAt === "string" ? e.startedAt : undefined,
@@ -267,14 +298,7 @@ export class Pipelines {
         intervalMs: this.heartbeatIntervalMs,
         now,
       });
-      const p99 = Math.max(0, ...mine.map((h) => h.heartbeat.latencyMs.p99));
-      return {
-        id: v.id,
-        phase: v.observed?.phase ?? null,
-        health,
-        replicas: { running: executions.filter((e) => e.state === "running").length, reporting: mine.length },
-        p99Ms: p99,
-      };
+      return { view, health, heartbeats: mine.map((h) => h.heartbeat) };
     });
   }
 
@@ -355,6 +379,34 @@ export class Pipelines {
         startsAfterRetention: chain?.startsAfterRetention ?? false,
         problems: report.problems,
       },
+    };
+  }
+
+  /**
+   * A pipeline's log lines from the logs stream: with `after` (a `lastSeq` from before), the lines
+   * stored since, oldest first, at most `limit`; without, the last `limit` lines.
+   */
+  async logs(id: string, opts: { replica?: number; after?: number; limit?: number } = {}): Promise<LogsView> {
+    checkId(id);
+    const limit = opts.limit ?? 200;
+    const query = { pipeline: id, replica: opts.replica };
+    // taken before reading: a line stored meanwhile has a later sequence, so the next read has it
+    const before = await this.store.lastLogSeq();
+    let lines: StoredLogLine[];
+    if (opts.after === undefined) {
+      lines = await this.store.tailLogs(query, limit);
+    } else {
+      lines = [];
+      for await (const l of this.store.readLogs({ ...query, fromSeq: opts.after + 1 })) {
+        if (lines.push(l) >= limit) break;
+      }
+    }
+    const last = lines.at(-1)?.seq ?? opts.after ?? 0;
+    return {
+      id,
+      lines: lines.map(({ seq, time, level, message, replica }) => ({ seq, time, level, message, replica })),
+      // a full page may stop short of `before`: go on from its last line
+      lastSeq: (lines.length >= limit ? last : Math.max(last, before)) || null,
     };
   }
 

@@ -426,16 +426,7 @@ export class Store {
    * aborts. An ordered consumer: nothing is left behind on the server.
    */
   async *readLogs(q: LogQuery): AsyncIterable<StoredLogLine> {
-    const filter = `${this.names.logsSubject}.${q.pipeline}.${q.replica ?? "*"}`;
-    const js = jetstream(this.nc);
-    const consumer = await js.consumers.get(this.names.logs, {
-      filter_subjects: filter, // a string: also works on servers before 2.10
-      ...(q.fromSeq
-        ? { opt_start_seq: q.fromSeq }
-        : q.since
-          ? { opt_start_time: q.since.toISOString() }
-          : {}),
-    });
+    const consumer = await this.logsConsumer(q);
     const info = await consumer.info(true);
     if (!q.follow && info.num_pending === 0) return;
     const messages = await consumer.consume();
@@ -455,6 +446,57 @@ export class Store {
       q.signal?.removeEventListener("abort", stop);
       await messages.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * The last `n` stored lines matching `q`, oldest first. Only those are read, however much the
+   * stream holds: where they start is found by counting (a binary search over the stream's
+   * sequences, each probe a consumer's pending count, computed by the server).
+   */
+  async tailLogs(q: Omit<LogQuery, "follow" | "signal">, n: number): Promise<StoredLogLine[]> {
+    const read = async (from: LogQuery) => {
+      const lines: StoredLogLine[] = [];
+      if (n < 1) return lines;
+      for await (const l of this.readLogs(from)) if (lines.push(l) >= n) break;
+      return lines;
+    };
+    if ((await this.countLogs(q)) <= n) return read(q);
+    const { first_seq, last_seq } = (await this.jsm.streams.info(this.names.logs)).state;
+    // the largest start with at least n lines from it (the count only falls as the start grows)
+    let lo = Math.max(first_seq, q.fromSeq ?? 0);
+    let hi = last_seq;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if ((await this.countLogs({ ...q, fromSeq: mid })) >= n) lo = mid;
+      else hi = mid - 1;
+    }
+    return read({ ...q, fromSeq: lo });
+  }
+
+  /** How many stored lines match. */
+  private async countLogs(q: LogQuery): Promise<number> {
+    const consumer = await this.logsConsumer(q);
+    try {
+      return (await consumer.info(true)).num_pending;
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  /** The last sequence of the logs stream (where the next line will come after). */
+  async lastLogSeq(): Promise<number> {
+    return (await this.jsm.streams.info(this.names.logs)).state.last_seq;
+  }
+
+  private logsConsumer(q: LogQuery) {
+    return jetstream(this.nc).consumers.get(this.names.logs, {
+      filter_subjects: `${this.names.logsSubject}.${q.pipeline}.${q.replica ?? "*"}`, // a string: also works on servers before 2.10
+      ...(q.fromSeq
+        ? { opt_start_seq: q.fromSeq }
+        : q.since
+          ? { opt_start_time: q.since.toISOString() }
+          : {}),
+    });
   }
 
   // ---- JetStream consumers (lag of a pipeline's input) ----------------------------------------

@@ -549,6 +549,55 @@ describe("api: diffs, graphs and recorded events", () => {
   });
 });
 
+describe("api: log lines", () => {
+  it("serves the last lines, then only newer ones (after), per replica if asked", async () => {
+    const id = uid("logs");
+    expect((await call("POST", "/pipelines", { body: { id, config: GOOD } })).status).toBe(201);
+    expect((await call("GET", `/pipelines/${id}/logs`)).body).toMatchObject({ id, lines: [] });
+    const line = (n: number, replica = 0) => ({
+      time: new Date().toISOString(),
+      level: n % 10 === 0 ? "error" : "info",
+      message: `line ${n}`,
+      replica,
+    });
+    for (let n = 1; n <= 30; n++) t.store.publishLog(id, line(n, n % 2));
+    await t.nc.flush();
+    await waitFor(
+      async () => (await call("GET", `/pipelines/${id}/logs`)).body.lines.length === 30,
+      "30 lines",
+    );
+    let r = await call("GET", `/pipelines/${id}/logs?limit=5`);
+    expect(r.body.lines.map((l: { message: string }) => l.message)).toEqual([
+      "line 26",
+      "line 27",
+      "line 28",
+      "line 29",
+      "line 30",
+    ]);
+    expect(r.body.lines[4]).toMatchObject({ level: "error", replica: 0, seq: expect.any(Number) });
+    const odd = await call("GET", `/pipelines/${id}/logs?limit=2&replica=1`);
+    expect(odd.body.lines.map((l: { message: string }) => l.message)).toEqual(["line 27", "line 29"]);
+    const last = r.body.lastSeq;
+    expect(last).toBe(r.body.lines[4].seq);
+    // nothing new yet
+    expect((await call("GET", `/pipelines/${id}/logs?after=${last}`)).body).toMatchObject({
+      lines: [],
+      lastSeq: last,
+    });
+    t.store.publishLog(id, line(31, 1));
+    t.store.publishLog(id, line(32, 0));
+    await t.nc.flush();
+    await waitFor(
+      async () => (await call("GET", `/pipelines/${id}/logs?after=${last}`)).body.lines.length === 2,
+      "2 new lines",
+    );
+    r = await call("GET", `/pipelines/${id}/logs?after=${last}&replica=1`);
+    expect(r.body.lines.map((l: { message: string }) => l.message)).toEqual(["line 31"]);
+    expectError(await call("GET", `/pipelines/${id}/logs?limit=5000`), 400, "VALIDATION_FAILED");
+    expectError(await call("GET", `/pipelines/${id}/logs?after=-1`), 400, "VALIDATION_FAILED");
+  });
+});
+
 describe("api: the web console at /ui", () => {
   it("serves the page, its assets and its settings without the key", async () => {
     const page = await call("GET", "/ui", { key: null });
@@ -582,6 +631,11 @@ describe("api: the web console at /ui", () => {
     const id = uid("ui");
     expect((await call("POST", "/ui/api/pipelines", { body: { id, config: GOOD } })).status).toBe(201);
     expectError(await call("GET", "/ui/api/pipelines", { key: null }), 401, "UNAUTHORIZED");
+    // the list carries each pipeline's live health (nothing runs: unknown)
+    const list = await call("GET", "/ui/api/pipelines");
+    expect(list.body.pipelines.find((p: { id: string }) => p.id === id)).toMatchObject({
+      health: { state: "unknown", replicasReporting: 0 },
+    });
     const r = await call("GET", `/ui/api/pipelines/${id}`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ id, definition: { status: "draft" } });

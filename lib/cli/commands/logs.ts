@@ -67,15 +67,11 @@ async function printStored(store: Store, id: string, opts: Opts, signal: AbortSi
   let found = false;
   let lastSeq = 0;
   if (opts.tail !== undefined) {
-    // The last n lines: read what is stored, keep n, then (with -f) follow from after them.
-    const kept: StoredLogLine[] = [];
-    for await (const line of store.readLogs(query)) {
-      kept.push(line);
-      if (kept.length > opts.tail) kept.shift();
-      lastSeq = line.seq;
-      found = true;
-    }
+    // The last n lines, then (with -f) new ones from after them.
+    const kept = await store.tailLogs(query, opts.tail);
     for (const line of kept) print(line, opts.json);
+    lastSeq = kept.at(-1)?.seq ?? 0;
+    found = kept.length > 0;
     if (!opts.follow) return found;
   }
   for await (const line of store.readLogs({
