@@ -142,12 +142,17 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
       /Orders enrichment[\s\S]*draft[\s\S]*absent[\s\S]*2/,
     );
 
+    // live health from the executions' heartbeats
+    await row("audit-log")
+      .locator('[data-col="health"]', { hasText: "healthy" })
+      .waitFor({ timeout: 60_000 });
+
     await page.getByLabel("Phase").selectOption("running");
     await expect.poll(() => page.locator("tr[data-pipeline]").count()).toBe(1);
     expect(page.url()).toContain("phase=running");
     await page.getByLabel("Phase").selectOption("");
     await expect.poll(() => page.locator("tr[data-pipeline]").count()).toBe(4);
-  });
+  }, 180_000);
 
   it("shows a pipeline: graph as SVG, versions with a rendered diff, config, events with the chain verification", async () => {
     await page.getByRole("link", { name: "orders-enrich" }).click();
@@ -195,14 +200,59 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
   it("shows a change made with the CLI without a reload", async () => {
     await page.getByRole("link", { name: "← All pipelines" }).click();
     await row("orders-enrich").locator('[data-col="phase"]', { hasText: "running" }).waitFor();
-    await shoot("console-list.png");
     await page.evaluate("window.notReloaded = true");
+    // health and rates arrive from the executions' heartbeats (2 orders a second)
+    const cell = (id: string, col: string) => row(id).locator(`[data-col="${col}"]`).innerText();
+    await expect.poll(() => cell("orders-enrich", "health"), { timeout: 60_000 }).toBe("healthy");
+    await expect
+      .poll(async () => Number(await cell("orders-enrich", "in")), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await cell("orders-enrich", "out")), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect(cell("orders-enrich", "errors")).resolves.toBe("0.0");
+    await shoot("console-list.png");
     await cli("pause", "orders-enrich");
     await row("orders-enrich")
       .locator('[data-col="phase"]', { hasText: "stopped" })
       .waitFor({ timeout: 30_000 });
     await expect(row("orders-enrich").innerText()).resolves.toContain("paused");
+    // nothing runs: health unknown, and no rate rather than a made-up 0
+    await expect.poll(() => cell("orders-enrich", "health"), { timeout: 30_000 }).toBe("unknown");
+    await expect(cell("orders-enrich", "in")).resolves.toBe("—");
     expect(await page.evaluate("window.notReloaded")).toBe(true);
+  });
+
+  it("shows each replica's heartbeat and the log tail, new lines arriving by themselves", async () => {
+    await page.getByRole("link", { name: "audit-log" }).click();
+    await page.getByRole("heading", { name: "audit-log", level: 1 }).waitFor();
+    const replicas = page.getByRole("table", { name: "replicas" });
+    await replicas
+      .locator("td", { hasText: /\d+s ago/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const logs = page.getByLabel("log lines, newest last");
+    await logs.locator(".log", { hasText: "audit u" }).first().waitFor({ timeout: 30_000 });
+    // new lines arrive by themselves, at the bottom, in order
+    const users = async () =>
+      (await logs.locator(".log", { hasText: "audit u" }).allInnerTexts()).map((t) =>
+        Number(/audit u(\d+)/.exec(t)![1]),
+      );
+    const before = await users();
+    await expect
+      .poll(async () => (await users()).at(-1), { timeout: 30_000 })
+      .toBeGreaterThan(before.at(-1)!);
+    const after = await users();
+    expect(after).toEqual([...after].sort((a, b) => a - b));
+    await expect(logs.innerText()).resolves.toMatch(/\[0\] INFO .*audit u\d+/i);
+    // one replica's lines only; a replica with none says so
+    await page.getByLabel("Replica").selectOption("0");
+    await logs.locator(".log", { hasText: "audit u" }).first().waitFor({ timeout: 30_000 });
+    // a pipeline that never ran has no line, and says so
+    await page.goto(`${stack.httpUrl}/ui#/pipelines/billing-export`);
+    await page.getByRole("heading", { name: "billing-export", level: 1 }).waitFor();
+    await page.locator('[data-empty="logs"]', { hasText: "No log line stored" }).waitFor({ timeout: 30_000 });
+    await page.getByRole("link", { name: "← All pipelines" }).click();
   });
 
   it("refuses an action on a revision that changed meanwhile, says so, and overwrites nothing", async () => {

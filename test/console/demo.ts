@@ -25,6 +25,9 @@ pipeline:
             - mapping: 'root.tier = "gold"'
         - processors:
             - mapping: 'root.tier = "standard"'
+    - log:
+        level: INFO
+        message: 'order \${! json("id") } is \${! json("tier") }'
 output:
   switch:
     cases:
@@ -44,7 +47,7 @@ export const AUDIT = `input:
 pipeline:
   processors:
     - log:
-        level: DEBUG
+        level: INFO
         message: 'audit \${! json("user") }'
 output:
   drop: {}

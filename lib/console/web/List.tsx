@@ -38,7 +38,7 @@ function version(p: PipelineView) {
 
 function matches(p: PipelineView, phase: string, health: string, text: string): boolean {
   if (phase && (p.observed?.phase ?? "") !== phase) return false;
-  const h = p.observed?.health?.state;
+  const h = (p.health ?? p.observed?.health)?.state;
   if (health === NO_HEALTH ? h !== undefined && h !== null : health && h !== health) return false;
   if (text) {
     const hay = `${p.id} ${p.definition?.name ?? ""} ${Object.values(p.definition?.labels ?? {}).join(" ")}`;
@@ -166,7 +166,9 @@ export function PipelineList({ api, query }: { api: Api; query: URLSearchParams 
             </thead>
             <tbody>
               {rows.map((p) => {
-                const h = p.observed?.health;
+                const h = p.health ?? p.observed?.health;
+                // rates only from replicas that report (none: "—", not a misleading 0)
+                const r = h?.replicasReporting ? h.rates : null;
                 const err = p.definitionError ?? p.observed?.error ?? null;
                 return (
                   <tr key={p.id} data-pipeline={p.id}>
@@ -182,15 +184,19 @@ export function PipelineList({ api, query }: { api: Api; query: URLSearchParams 
                     <td data-col="phase">
                       <PhaseBadge phase={p.observed?.phase} />
                     </td>
-                    <td>
+                    <td data-col="health">
                       <HealthBadge state={h?.state} />
                     </td>
                     <td class="num">{replicas(p)}</td>
                     <td>{version(p)}</td>
-                    <td class="num">{rate(h?.rates?.received)}</td>
-                    <td class="num">{rate(h?.rates?.sent)}</td>
-                    <td class={`num${(h?.rates?.errors ?? 0) > 0 ? " bad-text" : ""}`}>
-                      {rate(h?.rates?.errors)}
+                    <td class="num" data-col="in">
+                      {rate(r?.received)}
+                    </td>
+                    <td class="num" data-col="out">
+                      {rate(r?.sent)}
+                    </td>
+                    <td class={`num${(r?.errors ?? 0) > 0 ? " bad-text" : ""}`} data-col="errors">
+                      {rate(r?.errors)}
                     </td>
                     <td>
                       {err ? (

@@ -12,7 +12,8 @@ import { GraphPanel } from "./Graph";
 import { useImmutable, usePoll } from "./hooks";
 import { LiveStatus } from "./Live";
 import { ReplicasPanel } from "./Replicas";
-import type { Features, PipelineView, VersionsView } from "./types";
+import { LogsPanel } from "./Logs";
+import type { Features, Health, PipelineView, VersionsView } from "./types";
 import { VersionsPanel } from "./Versions";
 
 export const PIPELINE_INTERVAL_MS = 2000;
@@ -62,6 +63,11 @@ export function PipelinePage({ api, id, features }: { api: Api; id: string; feat
   const shownVersion = shown ?? def?.version ?? vs?.current ?? vs?.versions.at(-1)?.version ?? null;
   const shownDigest = vs?.versions.find((v) => v.version === shownVersion)?.digest ?? null;
   const o = view.observed;
+  // live from the heartbeats where the API serves them, else as the status last recorded it
+  const liveHealth = health.data?.health ?? o?.health ?? null;
+  const replicaNumbers = [...new Set((o?.executions ?? []).map((e, i) => e.replica ?? i))].sort(
+    (a, b) => a - b,
+  );
 
   return (
     <>
@@ -78,7 +84,7 @@ export function PipelinePage({ api, id, features }: { api: Api; id: string; feat
         <div class="head-badges">
           <StatusBadge status={def?.status} />
           <PhaseBadge phase={o?.phase} />
-          {o?.health && <HealthBadge state={o.health.state} />}
+          {liveHealth && <HealthBadge state={liveHealth.state} />}
         </div>
         <LiveStatus polled={polled} />
       </div>
@@ -93,8 +99,11 @@ export function PipelinePage({ api, id, features }: { api: Api; id: string; feat
       <ActionNotices actions={actions} view={view} onRefresh={polled.refresh} />
       {actions.confirmDialog}
       <div class="panels">
-        <StatusPanel view={view} />
-        <ReplicasPanel observed={o} heartbeats={health.data} />
+        <StatusPanel view={view} health={liveHealth} />
+        <ReplicasPanel
+          observed={o}
+          heartbeats={health.data?.replicas ?? (features.health ? undefined : null)}
+        />
         {shownVersion && shownDigest !== null ? (
           <GraphPanel api={api} id={view.id} version={shownVersion} digest={shownDigest} />
         ) : (
@@ -124,16 +133,16 @@ export function PipelinePage({ api, id, features }: { api: Api; id: string; feat
             current={def?.version}
           />
         )}
+        {features.logs && <LogsPanel api={api} id={view.id} replicas={replicaNumbers} />}
         <EventsPanel api={api} id={view.id} refreshKey={`${o?.revision ?? ""}:${o?.updatedAt ?? ""}`} />
       </div>
     </>
   );
 }
 
-function StatusPanel({ view }: { view: PipelineView }) {
+function StatusPanel({ view, health: h }: { view: PipelineView; health: Health | null }) {
   const def = view.definition;
   const o = view.observed;
-  const h = o?.health;
   const converged = o && o.revision >= view.revision;
   return (
     <section class="panel" aria-labelledby="status-title">

@@ -1,5 +1,5 @@
 // Each replica: the execution the executor reports (status) next to its heartbeat (telemetry, when
-// the API serves GET /pipelines/{id}/health).
+// the API serves GET /pipelines/{id}/health). The execution's id is the replica number's tooltip.
 import { StateBadge } from "./badges";
 import { ago, rate } from "./format";
 import type { Heartbeat, Observed } from "./types";
@@ -30,7 +30,6 @@ export function ReplicasPanel({
                 <th scope="col" class="num">
                   #
                 </th>
-                <th scope="col">Execution</th>
                 <th scope="col">State</th>
                 <th scope="col">Version</th>
                 {telemetry && (
@@ -58,9 +57,8 @@ export function ReplicasPanel({
                 const hb = byReplica.get(r);
                 return (
                   <tr key={r}>
-                    <td class="num">{r}</td>
-                    <td>
-                      <code class="small">{e?.id ?? hb?.execution ?? "—"}</code>
+                    <td class="num" title={e?.id ?? hb?.execution}>
+                      {r}
                     </td>
                     <td>
                       <StateBadge state={e?.state} />
@@ -93,7 +91,7 @@ export function ReplicasPanel({
                         <td class="num">{rate(hb?.rates?.sent)}</td>
                         <td class="num">{rate(hb?.rates?.errors)}</td>
                         <td class="num">
-                          {hb?.latencyMs?.p99 === undefined ? "—" : `${hb.latencyMs.p99} ms`}
+                          {hb?.latencyMs?.p99 === undefined ? "—" : `${rate(hb.latencyMs.p99)} ms`}
                         </td>
                       </>
                     )}

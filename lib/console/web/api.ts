@@ -5,8 +5,9 @@ import type {
   DiffView,
   Features,
   GraphView,
-  Heartbeat,
+  HealthView,
   HistoryView,
+  LogsView,
   PipelineView,
   VersionsView,
   WriteResult,
@@ -76,13 +77,17 @@ export class Api {
     return { health: "/pipelines/{id}/health" in paths, logs: "/pipelines/{id}/logs" in paths };
   }
 
-  /** Per-replica heartbeats (telemetry). */
-  async health(id: string): Promise<Heartbeat[]> {
-    const body = await this.json<unknown>("GET", `/pipelines/${enc(id)}/health`);
-    if (Array.isArray(body)) return body as Heartbeat[];
-    const b = body as { replicas?: unknown; heartbeats?: unknown };
-    const list = Array.isArray(b.replicas) ? b.replicas : Array.isArray(b.heartbeats) ? b.heartbeats : [];
-    return list as Heartbeat[];
+  /** Live health and each replica's current heartbeat (telemetry). */
+  health(id: string): Promise<HealthView> {
+    return this.json("GET", `/pipelines/${enc(id)}/health`);
+  }
+
+  /** Log lines: the last ones, or (after: a lastSeq from before) only newer ones. */
+  logs(id: string, q: { replica?: number; after?: number } = {}): Promise<LogsView> {
+    const query = new URLSearchParams({ limit: "200" });
+    if (q.replica !== undefined) query.set("replica", String(q.replica));
+    if (q.after !== undefined) query.set("after", String(q.after));
+    return this.json("GET", `/pipelines/${enc(id)}/logs?${query}`);
   }
 
   /** publish / pause / draft / rollback, only if the definition is still at `revision` (else 412). */

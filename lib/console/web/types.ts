@@ -70,6 +70,8 @@ export interface PipelineView {
   definition: Definition | null;
   definitionError: StatusError | null;
   observed: Observed | null;
+  /** Live health (GET /pipelines folds it from the current heartbeats). */
+  health?: Health | null;
 }
 
 export interface VersionInfo {
@@ -142,6 +144,26 @@ export interface Heartbeat {
   lag?: { pending?: number; ackPending?: number } | null;
   lastError?: LastError | null;
   memoryBytes?: number;
+}
+
+/** GET /pipelines/{id}/health: the live fold and each replica's current heartbeat. */
+export interface HealthView {
+  health: Health | null;
+  replicas: Heartbeat[];
+}
+
+export interface LogLine {
+  seq: number;
+  time: string;
+  level: string;
+  message: string;
+  replica: number;
+}
+
+export interface LogsView {
+  id: string;
+  lines: LogLine[];
+  lastSeq: number | null;
 }
 
 export interface LintIssue {
