@@ -246,7 +246,7 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     expect(after).toEqual([...after].sort((a, b) => a - b));
     await expect(logs.innerText()).resolves.toMatch(/\[0\] INFO .*audit u\d+/i);
     // one replica's lines only; a replica with none says so
-    await page.getByLabel("Replica").selectOption("0");
+    await page.getByLabel("Lines of replica").selectOption("0");
     await logs.locator(".log", { hasText: "audit u" }).first().waitFor({ timeout: 30_000 });
     // a pipeline that never ran has no line, and says so
     await page.goto(`${stack.httpUrl}/ui#/pipelines/billing-export`);

@@ -52,9 +52,9 @@ export function LogsPanel({ api, id, replicas }: { api: Api; id: string; replica
     <section class="panel wide" aria-labelledby="logs-title">
       <div class="panel-head">
         <h2 id="logs-title">Logs</h2>
-        <label class="inline">
-          Replica{" "}
-          <select value={replica} onChange={(e) => setReplica(e.currentTarget.value)}>
+        <span class="inline">
+          <label for="logs-replica">Lines of replica</label>{" "}
+          <select id="logs-replica" value={replica} onChange={(e) => setReplica(e.currentTarget.value)}>
             <option value="">all</option>
             {replicas.map((r) => (
               <option key={r} value={String(r)}>
@@ -62,7 +62,7 @@ export function LogsPanel({ api, id, replicas }: { api: Api; id: string; replica
               </option>
             ))}
           </select>
-        </label>
+        </span>
       </div>
       {error && (
         <p class="error" role="alert">
