@@ -2,7 +2,7 @@
 // measured against a plain nats.js subscribe → transform → publish loop in the same run, on a
 // nats-server this bench starts itself. Reports, never asserts.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -12,6 +12,8 @@ import { Store } from "../../lib/store";
 import { ExecutionTelemetry } from "../../lib/telemetry";
 
 const N = Number(process.env.BENCH_N ?? 200_000);
+/** BENCH_TELEMETRY=0 skips the telemetry-overhead rounds (four more engine runs). */
+const TELEMETRY_ROUNDS = process.env.BENCH_TELEMETRY === "0" ? 0 : 2;
 const PACED_N = 20_000;
 const PACED_RATE = 10_000; // msgs/s for the latency run below saturation
 
@@ -22,6 +24,8 @@ root.seen = true
 meta kind = "order"`;
 
 interface Result {
+  /** CPU time of this process (driver + subject) per message. */
+  cpuUs: number;
   seconds: number;
   rate: number;
   p50: number;
@@ -51,6 +55,7 @@ async function drive(
     },
   });
   await nc.flush();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     nc.publish(
@@ -75,9 +80,16 @@ async function drive(
     ),
   ]).finally(() => clearTimeout(timer));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   sub.unsubscribe();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { seconds, rate: n / seconds, p50: sorted[Math.floor(n * 0.5)], p99: sorted[Math.floor(n * 0.99)] };
+  return {
+    cpuUs: (cpu.user + cpu.system) / n,
+    seconds,
+    rate: n / seconds,
+    p50: sorted[Math.floor(n * 0.5)],
+    p99: sorted[Math.floor(n * 0.99)],
+  };
 }
 
 /** The baseline: the same transformation written directly against nats.js. */
@@ -160,7 +172,7 @@ async function telemetryFor(nc: NatsConnection, intervalMs: number): Promise<Exe
 }
 
 const fmt = (r: Result) =>
-  `${Math.round(r.rate).toLocaleString("en-US").padStart(9)} msg/s  ${r.seconds.toFixed(2)}s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+  `${Math.round(r.rate).toLocaleString("en-US").padStart(9)} msg/s  ${r.seconds.toFixed(2)}s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs.toFixed(1)} µs/msg`;
 
 export default async function bench(): Promise<void> {
   const storeDir = mkdtempSync(join(tmpdir(), "reef-bench-engine-"));
@@ -185,7 +197,7 @@ export default async function bench(): Promise<void> {
     // heartbeat (5× the default rate), alternated twice so drift on a shared machine evens out.
     const plain: Result[] = [];
     const reported: Result[] = [];
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
       for (const withTelemetry of [false, true]) {
         const t = withTelemetry ? await telemetryFor(nc, 1_000) : undefined;
         const sIn = `t${round}${withTelemetry ? "y" : "n"}.in`;
@@ -204,22 +216,26 @@ export default async function bench(): Promise<void> {
     );
     console.log(`  plain nats.js loop   ${fmt(baseRun)}`);
     console.log(`  reef engine          ${fmt(engRun)}`);
-    console.log(`  ratio engine/plain   ${(engRun.rate / baseRun.rate).toFixed(2)}x throughput`);
+    console.log(
+      `  ratio engine/plain   ${(engRun.rate / baseRun.rate).toFixed(2)}x throughput, ${(engRun.p50 / baseRun.p50).toFixed(1)}x p50 latency, ${(engRun.cpuUs / baseRun.cpuUs).toFixed(2)}x CPU per message (load ${loadavg()[0].toFixed(1)})`,
+    );
     console.log(
       `\npaced at ${PACED_RATE.toLocaleString("en-US")} msg/s, ${PACED_N.toLocaleString("en-US")} messages (latency below saturation)`,
     );
     console.log(`  plain nats.js loop   ${fmt(basePaced)}`);
     console.log(`  reef engine          ${fmt(engPaced)}`);
-    console.log(
-      `\ntelemetry overhead (heartbeat every 1 s to KV + log lines to the logs stream), 2 rounds each`,
-    );
+    if (TELEMETRY_ROUNDS)
+      console.log(
+        `\ntelemetry overhead (heartbeat every 1 s to KV + log lines to the logs stream), 2 rounds each`,
+      );
     for (let i = 0; i < plain.length; i++) {
       console.log(`  engine                 ${fmt(plain[i])}`);
       console.log(`  engine + telemetry     ${fmt(reported[i])}`);
     }
-    console.log(
-      `  overhead               ${((1 - mean(reported) / mean(plain)) * 100).toFixed(1)}% of throughput (mean ${Math.round(mean(plain)).toLocaleString("en-US")} → ${Math.round(mean(reported)).toLocaleString("en-US")} msg/s)`,
-    );
+    if (TELEMETRY_ROUNDS)
+      console.log(
+        `  overhead               ${((1 - mean(reported) / mean(plain)) * 100).toFixed(1)}% of throughput (mean ${Math.round(mean(plain)).toLocaleString("en-US")} → ${Math.round(mean(reported)).toLocaleString("en-US")} msg/s)`,
+      );
     const m = metrics["pipeline.processors.0"];
     console.log(
       `\nengine metrics: mapping p50 ${m.latencyMs.p50.toFixed(3)} ms/batch, output p50 ${metrics.output.latencyMs.p50.toFixed(3)} ms/write`,

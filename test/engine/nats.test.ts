@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -29,6 +30,58 @@ async function createStream(subjects: string[]): Promise<string> {
 }
 
 describe("nats", () => {
+  it("a core nats input behind a stalled output stops reading and, once it drains, loses nothing", async () => {
+    const id = uid();
+    const N = 10_000;
+    const held: (() => void)[] = [];
+    let stalled = true;
+    let delivered = 0;
+    const port = await freePort();
+    const srv = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const answer = () => {
+          delivered += Buffer.concat(chunks).toString().split("\n").filter(Boolean).length;
+          res.end("ok");
+        };
+        if (stalled) held.push(answer);
+        else answer();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(port, "127.0.0.1", r));
+    const s = await start(`
+input:
+  nats:
+    urls: [${url()}]
+    subject: bp.${id}
+pipeline:
+  threads: 1
+output:
+  http_client:
+    url: http://127.0.0.1:${port}/in
+    max_in_flight: 4
+    batching:
+      count: 100
+      period: 5ms
+      processors: [ { archive: { format: lines } } ]
+`);
+    try {
+      for (let i = 0; i < N; i++) nc.publish(`bp.${id}`, enc.encode(`{"i":${i}}`));
+      await nc.flush();
+      await waitFor(() => held.length > 0 && s.metrics().input.received >= 64, "the output stalled");
+      // The server has every message; the stalled pipeline must not pull them all into memory.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(s.metrics().input.received).toBeLessThan(N / 2);
+      stalled = false;
+      held.splice(0).forEach((f) => f());
+      await waitFor(() => delivered === N, `all ${N} messages delivered`, 30_000);
+    } finally {
+      await s.stop(2000);
+      srv.close();
+    }
+  });
+
   it("nats → mapping → nats moves messages and carries headers as metadata", async () => {
     const id = uid();
     const got: { data: string; subject: string; h?: string }[] = [];

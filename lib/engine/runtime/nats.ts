@@ -75,8 +75,9 @@ export class NatsPool {
   private readonly conns = new Map<string, { nc: Promise<NatsConnection>; refs: number }>();
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
-  async get(conf: NatsComponentConf): Promise<NatsConnection> {
-    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? "", conf.max_reconnects ?? -1]);
+  /** A shared connection per URLs + auth; `own` gets a connection of its own under that name. */
+  async get(conf: NatsComponentConf, own?: string): Promise<NatsConnection> {
+    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? "", conf.max_reconnects ?? -1, own]);
     let e = this.conns.get(key);
     if (!e) {
       const opts = natsOptions(conf, this.env);
@@ -109,6 +110,21 @@ export class NatsPool {
       }),
     );
   }
+}
+
+/**
+ * Stops or resumes reading a connection's socket, so a subscriber that falls behind leaves messages
+ * with the server (which buffers them, as it does for any slow reader) instead of in process memory.
+ * nats.js has no public API for this: it reaches the transport's socket, and does nothing when a
+ * future nats.js keeps it elsewhere (the subscriber then only queues, up to its limit).
+ */
+export function pauseReading(nc: NatsConnection, paused: boolean): boolean {
+  const socket = (nc as unknown as { protocol?: { transport?: { socket?: unknown } } }).protocol?.transport
+    ?.socket as { pause?: () => void; resume?: () => void } | undefined;
+  if (typeof socket?.pause !== "function" || typeof socket.resume !== "function") return false;
+  if (paused) socket.pause();
+  else socket.resume();
+  return true;
 }
 
 /** NATS headers → metadata (first value of each), and metadata → headers by the output filter. */

@@ -54,6 +54,9 @@ export interface StreamOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How long pipeline threads may run without yielding to I/O and timers. */
+const YIELD_AFTER_MS = 10;
+
 export async function startStream(config: EngineConfig, opts: StreamOptions = {}): Promise<RunningStream> {
   const logger = makeLogger(config.logger, opts.logger, opts.logTap);
   const metrics = new MetricsRegistry();
@@ -146,11 +149,16 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
   };
 
   // A pipeline thread processes one transaction at a time (as in Benthos); writes run behind it.
+  let lastYield = performance.now();
   const worker = async () => {
     for (let n = 1; ; n++) {
       // Inputs and processors that never wait would keep this loop on the microtask queue forever:
-      // yield to timers and I/O (signals, stop(), socket writes) now and then.
-      if (n % 256 === 0) await new Promise((r) => setImmediate(r));
+      // yield to timers and I/O (signals, stop(), socket writes) now and then. By time, not count:
+      // a fixed count per turn lets a fast input outrun processing (and messages wait in its queue).
+      if (n % 64 === 0 && performance.now() - lastYield > YIELD_AFTER_MS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
       if (!slots.tryAcquire()) await slots.acquire();
       let tx: Transaction | null | undefined;
       try {

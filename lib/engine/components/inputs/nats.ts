@@ -13,16 +13,22 @@ import { nanos, type NatsConnection, type QueuedIterator, type Subscription } fr
 import { parseDuration } from "../../duration";
 import { Message, type Transaction } from "../../message";
 import type { BuildContext } from "../../runtime/context";
-import { headersToMeta, type NatsComponentConf } from "../../runtime/nats";
+import { headersToMeta, pauseReading, type NatsComponentConf } from "../../runtime/nats";
 import { sleep } from "../../runtime/async";
 import type { Input } from "../../runtime/types";
 import { QueueInput } from "./queue";
 
 const ACK = new TextEncoder().encode("+ACK");
 
+/** Queued messages at which a core NATS input stops reading its socket, and at which it resumes. */
+const READ_PAUSE_AT = 1024;
+const READ_RESUME_AT = 256;
+
 class NatsInput extends QueueInput {
   private sub?: Subscription;
+  private nc?: NatsConnection;
   private dropped = 0;
+  private paused = false;
   constructor(
     private readonly conf: NatsComponentConf & {
       subject: string;
@@ -36,7 +42,10 @@ class NatsInput extends QueueInput {
   }
 
   async connect(): Promise<void> {
-    const nc = await this.ctx.nats.get(this.conf);
+    // A connection of its own: pausing its socket (backpressure) must not hold up the PONGs and
+    // replies that outputs and other components wait for on a shared one.
+    const nc = await this.ctx.nats.get(this.conf, `input:${this.conf.subject}:${this.conf.queue ?? ""}`);
+    this.nc = nc;
     this.sub = nc.subscribe(this.conf.subject, {
       queue: this.conf.queue || undefined,
       callback: (err, m) => {
@@ -65,13 +74,36 @@ class NatsInput extends QueueInput {
             if (!err && reply) nc.publish(reply, ACK);
           },
         });
+        // Backpressure: past the high-water mark the socket stops being read until the pipeline
+        // catches up; the server holds the rest (the NATS server's own slow-consumer limits apply).
+        if (!this.paused && this.queue.size >= Math.min(READ_PAUSE_AT, this.conf.prefetch_count))
+          this.paused = pauseReading(nc, true);
       },
     });
     await nc.flush();
   }
 
+  private resumeIfDrained(): void {
+    if (this.paused && this.queue.size <= READ_RESUME_AT && this.nc) {
+      pauseReading(this.nc, false);
+      this.paused = false;
+    }
+  }
+
+  override async read(): Promise<Transaction | null> {
+    this.resumeIfDrained();
+    return super.read();
+  }
+
+  override tryRead(): Transaction | undefined {
+    const tx = super.tryRead();
+    this.resumeIfDrained();
+    return tx;
+  }
+
   override async stop(): Promise<void> {
     this.sub?.unsubscribe();
+    if (this.paused && this.nc) pauseReading(this.nc, false);
     await super.stop();
   }
 }
