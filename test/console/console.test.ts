@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleFiles, consoleSettingsFromEnv } from "../../lib/console/serve";
@@ -188,9 +189,9 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
       .waitFor({ timeout: 90_000 });
     expect(await definition("orders-enrich")).toMatchObject({ status: "published", version: "2" });
     await page.locator('[data-field="phase"]', { hasText: "running" }).waitFor();
-    // the bridge recorded the change; the events panel shows it without a reload
+    // the bridge recorded the change (it started version 2); the events panel shows it without a reload
     await page
-      .locator("table[aria-label='recent events'] td", { hasText: "running" })
+      .locator("table[aria-label='recent events'] td", { hasText: "start orders-enrich#0 v2" })
       .first()
       .waitFor({ timeout: 30_000 });
     await page.locator('[data-chain="ok"]').waitFor();
@@ -301,6 +302,48 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     await expect(lint.innerText()).resolves.toMatch(/1 lint error[\s\S]*2:3[\s\S]*kafka_franz_nope/);
     await expect(lint.getByRole("button", { name: "Publish anyway" }).isVisible()).resolves.toBe(true);
     expect((await definition("legacy-import")).status).toBe("draft");
+  });
+
+  it("rolls back and pauses from the page, each confirmed and shown until the status reflects it", async () => {
+    await page.goto(`${stack.httpUrl}/ui#/pipelines/orders-enrich`);
+    await page.getByRole("heading", { name: "orders-enrich", level: 1 }).waitFor();
+    await page.locator('[data-field="phase"]', { hasText: "running" }).waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.innerText()).resolves.toMatch(/previous version replaces version 2/i);
+    await dialog.getByRole("button", { name: "Roll back" }).click();
+    await page
+      .locator('[data-notice="done"]')
+      .filter({ hasText: "Switched version: phase running, version 1" })
+      .waitFor({ timeout: 90_000 });
+    expect(await definition("orders-enrich")).toMatchObject({ status: "published", version: "1" });
+    // the page now shows version 1: its config and graph
+    await expect
+      .poll(() => page.getByLabel("config of version 1").innerText(), { timeout: 30_000 })
+      .not.toContain("tier");
+    await page.getByRole("button", { name: "Pause", exact: true }).click();
+    await page
+      .locator('[data-notice="done"]')
+      .filter({ hasText: "Paused: phase stopped" })
+      .waitFor({ timeout: 90_000 });
+    expect((await definition("orders-enrich")).status).toBe("paused");
+  }, 240_000);
+
+  it("has no accessibility violations axe can find (WCAG 2 A and AA) on the list and a pipeline", async () => {
+    for (const hash of ["#/", "#/pipelines/audit-log"]) {
+      await page.goto(`${stack.httpUrl}/ui${hash}`);
+      await page.locator("#page-title").waitFor();
+      if (hash !== "#/") {
+        await page.locator(".graph svg").waitFor({ timeout: 30_000 });
+        await page.getByLabel("log lines, newest last").locator(".log").first().waitFor({ timeout: 30_000 });
+      } else {
+        await row("audit-log").waitFor();
+      }
+      const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+      expect(
+        violations.map((v) => ({ page: hash, rule: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) })),
+      ).toEqual([]);
+    }
   });
 
   it("is readable in a narrow window (no sideways scrolling of the page)", async () => {

@@ -22,9 +22,9 @@ pipeline:
     - switch:
         - check: this.total > 250
           processors:
-            - mapping: 'root.tier = "gold"'
+            - mutation: 'root.tier = "gold"'
         - processors:
-            - mapping: 'root.tier = "standard"'
+            - mutation: 'root.tier = "standard"'
     - log:
         level: INFO
         message: 'order \${! json("id") } is \${! json("tier") }'
