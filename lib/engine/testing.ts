@@ -1,9 +1,9 @@
 // `reef test`: Benthos config unit tests, from a config's own `tests:` or from a sibling
 // `<name>_benthos_test.yaml`, run against the config's processors without any input or output.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { isMap, parseDocument, parse as parseYaml, visit } from "yaml";
+import { isMap, isSeq, parseDocument, parse as parseYaml, visit } from "yaml";
 import { compile, execInput } from "./blobl";
 import { buildInput } from "./components/inputs";
 import { buildOutput } from "./components/outputs";
@@ -68,7 +68,8 @@ const TEST_SUFFIX = /_benthos_test\.ya?ml$/;
 
 /** Runs the tests found at a config file, a `_benthos_test.yaml` file, or every YAML file under a directory. */
 export async function runConfigTests(pathOrDir: string): Promise<TestReport> {
-  const targets = collect(resolve(pathOrDir));
+  // `dir/...` is Benthos's "this directory and everything below it" (a directory is walked anyway).
+  const targets = collect(resolve(pathOrDir.replace(/(^|[\\/])\.\.\.$/, "$1.")));
   const files: TestFileResult[] = [];
   for (const t of targets) files.push(await runFile(t.config, t.definition));
   const all = files.flatMap((f) => f.tests);
@@ -153,39 +154,63 @@ async function runCase(
 ): Promise<TestCaseResult> {
   const name = def.name ?? "";
   const env = { ...process.env, ...(def.environment ?? {}) };
-  const target = def.target_processors ?? "/pipeline/processors";
-  const config = loadConfig(
-    withoutUnusedIO(configText, target, (def.mocks ?? {}) as Record<string, unknown>),
-    {
+  // `other.yaml#/pipeline/processors` targets processors of another config, relative to the test file.
+  let target = def.target_processors || "/pipeline/processors";
+  const hash = target.indexOf("#");
+  if (hash >= 0) {
+    const file = target.slice(0, hash);
+    target = target.slice(hash + 1);
+    if (file) {
+      configPath = resolve(baseDir, file);
+      configText = readFileSync(configPath, "utf8");
+    }
+    if (!target)
+      throw new Error(
+        `failed to target processors '${def.target_processors}': reference URI must contain a path or fragment`,
+      );
+  }
+  // As in Benthos, the test's environment is set while the config and its processors are built:
+  // `${VAR}` and env() (read once, when a mapping is built) see it; it is restored right after.
+  const restoreEnv = withEnvironment(def.environment);
+  let config: EngineConfig;
+  let ctx: BuildContext;
+  let resources: ResourceSet;
+  let procs: Processor[];
+  const hardStop = new AbortController();
+  try {
+    config = loadConfig(withoutUnusedIO(configText, target, (def.mocks ?? {}) as Record<string, unknown>), {
       env,
       path: configPath,
-    },
-  );
-  const hardStop = new AbortController();
-  const resources = new ResourceSet(config, {
-    input: buildInput,
-    processor: buildProcessor,
-    output: buildOutput,
-  });
-  const ctx: BuildContext = {
-    config,
-    resources,
-    logger: makeLogger(config.logger, () => {}),
-    metrics: new MetricsRegistry(),
-    signal: hardStop.signal,
-    nats: new NatsPool(env),
-    http: new HttpServerRegistry(),
-    env,
-  };
-  resources.ctx = ctx;
-
-  const procs = def.target_mapping
-    ? [mappingFromFile(join(baseDir, def.target_mapping))]
-    : targetProcessors(config, def.target_processors ?? "/pipeline/processors").map((c) =>
-        buildProcessor(c, ctx),
-      );
-  const inputs: InputPart[][] = def.input_batches ?? (def.input_batch ? [def.input_batch] : []);
+    });
+    resources = new ResourceSet(config, {
+      input: buildInput,
+      processor: buildProcessor,
+      output: buildOutput,
+    });
+    ctx = {
+      config,
+      resources,
+      logger: makeLogger(config.logger, () => {}),
+      metrics: new MetricsRegistry(),
+      signal: hardStop.signal,
+      nats: new NatsPool(env),
+      http: new HttpServerRegistry(),
+      env,
+    };
+    resources.ctx = ctx;
+    procs = def.target_mapping
+      ? [mappingFromFile(join(baseDir, def.target_mapping))]
+      : targetProcessors(config, target).map((c) => buildProcessor(c, ctx));
+  } finally {
+    restoreEnv();
+  }
+  // input_batches first, then input_batch (Benthos accepts both in one test).
+  const inputs: InputPart[][] = [
+    ...(def.input_batches ?? []),
+    ...(def.input_batch?.length ? [def.input_batch] : []),
+  ];
   const outputs: Batch[] = [];
+  const failures: string[] = [];
   try {
     for (const parts of inputs) {
       const batch = parts.map((p) => inputMessage(p, baseDir));
@@ -198,19 +223,47 @@ async function runCase(
     await ctx.nats.closeAll();
   }
 
-  const failures: string[] = [];
+  // Failure texts are Benthos's own, in its order.
   const expected = def.output_batches ?? [];
-  if (expected.length !== outputs.length)
+  if (outputs.length < expected.length)
     failures.push(`wrong batch count, expected ${expected.length}, got ${outputs.length}`);
-  for (let b = 0; b < Math.min(expected.length, outputs.length); b++) {
-    if (expected[b].length !== outputs[b].length)
-      failures.push(`batch ${b}: wrong batch size, expected ${expected[b].length}, got ${outputs[b].length}`);
-    for (let m = 0; m < Math.min(expected[b].length, outputs[b].length); m++) {
-      for (const f of checkConditions(expected[b][m], outputs[b], m, baseDir))
-        failures.push(`batch ${b} message ${m}: ${f}`);
+  outputs.forEach((batch, b) => {
+    if (b >= expected.length) {
+      failures.push(`unexpected batch: [${batch.map((m) => m.text).join(" ")}]`);
+      return;
     }
-  }
+    const want = expected[b];
+    if (want.length !== batch.length)
+      failures.push(
+        `mismatch of output batch ${b} message counts, expected ${want.length}, got ${batch.length}`,
+      );
+    batch.forEach((msg, m) => {
+      if (m >= want.length) {
+        failures.push(`unexpected message from batch ${b}: ${msg.text}`);
+        return;
+      }
+      const errs = checkConditions(want[m], batch, m, baseDir);
+      for (const f of errs) failures.push(`batch ${b} message ${m}: ${f}`);
+      if (msg.error && errs.length) failures.push(`batch ${b} message ${m}: ${msg.error.message}`);
+    });
+  });
   return { name, ok: failures.length === 0, failures };
+}
+
+/** Sets variables in process.env; the returned function puts back what was there. */
+function withEnvironment(vars: Record<string, string> | undefined): () => void {
+  if (!vars) return () => {};
+  const before = new Map<string, string | undefined>();
+  for (const [k, v] of Object.entries(vars)) {
+    before.set(k, process.env[k]);
+    process.env[k] = String(v);
+  }
+  return () => {
+    for (const [k, v] of before) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
 }
 
 /**
@@ -228,7 +281,13 @@ function withoutUnusedIO(text: string, target: string, mocks: Record<string, unk
         .slice(1)
         .split("/")
         .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, "/").replace(/~0/g, "~")));
-      doc.setIn(path, doc.createNode(mock));
+      // The JSON pointer token `-` is "after the last element": the mock is appended there.
+      if (path[path.length - 1] === "-") {
+        const parent = path.slice(0, -1);
+        const seq = doc.getIn(parent, true);
+        if (isSeq(seq)) seq.add(doc.createNode(mock));
+        else doc.setIn(parent, doc.createNode([mock]));
+      } else doc.setIn(path, doc.createNode(mock));
       continue;
     }
     const created = new Set<unknown>();
@@ -327,75 +386,86 @@ function checkConditions(cond: Condition, batch: Batch, i: number, baseDir: stri
       return undefined;
     }
   };
-  for (const [kind, want] of Object.entries(cond)) {
-    switch (kind) {
-      case "content_equals":
-        if (msg.text !== String(want))
-          fails.push(
-            `content_equals: content mismatch\n  expected: ${String(want)}\n  received: ${msg.text}`,
-          );
-        break;
-      case "content_matches":
-        if (!new RegExp(String(want)).test(msg.text))
-          fails.push(`content_matches: ${msg.text} does not match ${String(want)}`);
-        break;
-      case "json_equals": {
-        const got = parse();
-        if (!isDeepStrictEqual(got, want))
-          fails.push(
-            `json_equals: JSON content mismatch\n  expected: ${JSON.stringify(want)}\n  received: ${msg.text}`,
-          );
-        break;
-      }
-      case "json_contains": {
-        const got = parse();
-        if (!contains(got, want))
-          fails.push(
-            `json_contains: JSON superset mismatch\n  expected to contain: ${JSON.stringify(want)}\n  received: ${msg.text}`,
-          );
-        break;
-      }
-      case "metadata_equals":
-        for (const [k, v] of Object.entries((want ?? {}) as Record<string, unknown>)) {
-          const got = msg.metadata[k];
-          if (!(isDeepStrictEqual(got, v) || (got !== undefined && String(got) === String(v))))
-            fails.push(
-              `metadata_equals: metadata key '${k}' mismatch\n  expected: ${JSON.stringify(v)}\n  received: ${JSON.stringify(got)}`,
-            );
-        }
-        break;
-      case "bloblang": {
-        let v: unknown;
-        try {
-          v = compile(String(want)).query(execInput(batch, i));
-        } catch (err) {
-          fails.push(`bloblang: ${errorMessage(err)}`);
+  // A condition given as a string is JSON text (Benthos compares documents, not a YAML string).
+  const asJson = (want: unknown): unknown => {
+    if (typeof want !== "string") return want;
+    try {
+      return JSON.parse(want);
+    } catch {
+      return want;
+    }
+  };
+  const readRel = (file: string, what: string): string => {
+    try {
+      return readFileSync(join(baseDir, file), "utf8");
+    } catch (err) {
+      throw new Error(`failed to read comparison ${what}file: ${errorMessage(err)}`);
+    }
+  };
+  const jsonEquals = (want: unknown) => {
+    if (!isDeepStrictEqual(parse(), want))
+      return `JSON content mismatch\n  expected: ${JSON.stringify(want)}\n  received: ${msg.text}`;
+  };
+  const jsonContains = (want: unknown) => {
+    if (!contains(parse(), want))
+      return `JSON superset mismatch\n  expected to contain: ${JSON.stringify(want)}\n  received: ${msg.text}`;
+  };
+  // Benthos checks conditions in the order of their names.
+  for (const kind of Object.keys(cond).sort()) {
+    const want = cond[kind];
+    let fail: string | undefined;
+    try {
+      switch (kind) {
+        case "content_equals":
+          if (msg.text !== String(want))
+            fail = `content mismatch\n  expected: ${String(want)}\n  received: ${msg.text}`;
+          break;
+        case "content_matches":
+          if (!new RegExp(String(want)).test(msg.text))
+            fail = `pattern mismatch\n   pattern: ${String(want)}\n  received: ${msg.text}`;
+          break;
+        case "json_equals":
+          fail = jsonEquals(asJson(want));
+          break;
+        case "json_contains":
+          fail = jsonContains(asJson(want));
+          break;
+        case "metadata_equals":
+          for (const [k, v] of Object.entries((want ?? {}) as Record<string, unknown>)) {
+            if (!(k in msg.metadata)) {
+              fail = `metadata key '${k}' expected but not found`;
+              break;
+            }
+            const got = msg.metadata[k];
+            if (!(isDeepStrictEqual(got, v) || String(got) === String(v))) {
+              fail = `metadata key '${k}' mismatch\n  expected: ${String(v)}\n  received: ${String(got)}`;
+              break;
+            }
+          }
+          break;
+        case "bloblang": {
+          const v = compile(String(want)).query(execInput(batch, i));
+          if (v !== true) fail = "bloblang expression was false";
           break;
         }
-        if (v !== true)
-          fails.push(`bloblang: ${String(want).trim()} was ${JSON.stringify(v)}, expected true`);
-        break;
+        case "file_equals": {
+          const exp = readRel(String(want), "");
+          if (msg.text !== exp) fail = `content mismatch\n  expected: ${exp}\n  received: ${msg.text}`;
+          break;
+        }
+        case "file_json_equals":
+          fail = jsonEquals(JSON.parse(readRel(String(want), "JSON ")));
+          break;
+        case "file_json_contains":
+          fail = jsonContains(JSON.parse(readRel(String(want), "JSON ")));
+          break;
+        default:
+          fail = `condition ${kind} is not supported`;
       }
-      case "file_equals": {
-        const exp = readFileSync(join(baseDir, String(want)), "utf8");
-        if (msg.text !== exp) fails.push(`file_equals: content differs from ${basename(String(want))}`);
-        break;
-      }
-      case "file_json_equals": {
-        const exp = JSON.parse(readFileSync(join(baseDir, String(want)), "utf8"));
-        if (!isDeepStrictEqual(parse(), exp))
-          fails.push(`file_json_equals: JSON differs from ${basename(String(want))}`);
-        break;
-      }
-      case "file_json_contains": {
-        const exp = JSON.parse(readFileSync(join(baseDir, String(want)), "utf8"));
-        if (!contains(parse(), exp))
-          fails.push(`file_json_contains: JSON does not contain ${basename(String(want))}`);
-        break;
-      }
-      default:
-        fails.push(`condition ${kind} is not supported`);
+    } catch (err) {
+      fail = errorMessage(err);
     }
+    if (fail) fails.push(`${kind}: ${fail}`);
   }
   return fails;
 }

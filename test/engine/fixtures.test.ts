@@ -92,4 +92,59 @@ describe("config unit tests (runConfigTests)", () => {
     );
     expect(second.failures[0]).toMatch(/wrong batch count, expected 2, got 1/);
   });
+
+  it("covers Benthos's unit-test format: input_batches, environment, other-file targets, pointer and `-` mocks, error texts, stateful functions, dynamic keys", async () => {
+    const report = await runConfigTests(join(fixtures, "unit-benthos"));
+    const summary = report.files.map((f) => [
+      f.config.slice(fixtures.length + 1),
+      f.error,
+      f.tests.map((t) => [t.name, t.ok, t.failures]),
+    ]);
+    expect(summary).toEqual([
+      [
+        "unit-benthos/batches.yaml",
+        undefined,
+        [
+          ["dedupe across input batches, batch_index and a counter across messages", true, []],
+          ["each test starts from fresh resources and state", true, []],
+        ],
+      ],
+      [
+        "unit-benthos/env.yaml",
+        undefined,
+        [
+          ["environment reaches variable references and env()", true, []],
+          ["without it, the defaults", true, []],
+        ],
+      ],
+      ["unit-benthos/errors.yaml", undefined, [["error messages", true, []]]],
+      ["unit-benthos/literals.yaml", undefined, [["dynamic keys and a named counter", true, []]]],
+      [
+        "unit-benthos/tests/fragment.yaml",
+        undefined,
+        [
+          ["targets another file, mocking by label", true, []],
+          ["mocks by JSON pointer, and `-` appends a processor", true, []],
+          ["one processor of another file by pointer", true, []],
+        ],
+      ],
+    ]);
+    // The environment was only set while each test's config was built.
+    expect(process.env.REEF_FIXTURE_GREETING).toBeUndefined();
+    expect(report).toMatchObject({ ok: true, passed: 9, failed: 0 });
+  });
+
+  it("words failures as benthos test does", async () => {
+    const report = await runConfigTests(join(fixtures, "unit-failing", "messages.yaml"));
+    expect(report.files[0].tests.map((t) => t.failures)).toEqual([
+      ["unexpected batch: [B]"],
+      [
+        "mismatch of output batch 0 message counts, expected 1, got 2",
+        "batch 0 message 0: bloblang: bloblang expression was false",
+        "batch 0 message 0: content_matches: pattern mismatch\n   pattern: ^[a-z]+$\n  received: X",
+        "batch 0 message 0: metadata_equals: metadata key 'missing' expected but not found",
+        "unexpected message from batch 0: Y",
+      ],
+    ]);
+  });
 });

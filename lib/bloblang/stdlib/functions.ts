@@ -243,11 +243,17 @@ simpleFunction(
     { name: "name", type: "string" },
     { name: "no_cache", type: "bool", default: false },
   ],
-  ([name]) =>
-    () => {
+  ([name, noCache]) => {
+    // As in Benthos: read once when the mapping is built, unless no_cache (so a unit test's
+    // `environment`, set while its config is built, is what env() sees).
+    const read = () => {
       const v = process.env[name as string];
       return v === undefined ? null : v;
-    },
+    };
+    if (noCache) return read;
+    const v = read();
+    return () => v;
+  },
 );
 simpleFunction(
   "file",
