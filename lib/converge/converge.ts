@@ -4,11 +4,13 @@ import {
   parseConfigYaml,
   ConfigNotFoundError,
   parseDefinition,
+  jobSettingsOf,
   toStatusError,
   type Execution,
   type Log,
   type Health,
   type Phase,
+  type RunRecord,
   type StatusError,
 } from "../model";
 import type { DefinitionEntry, Store } from "../store";
@@ -18,6 +20,8 @@ import { applyPlan, forEachBounded } from "./apply";
 import { plan, type Desired } from "./plan";
 import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";
 import { buildStatus } from "./status";
+import { convergeJob, isJob, JobTriggerError, type TriggerRequest } from "./job";
+import { runsSupported } from "../executors/runs";
 
 export interface ConvergeDeps {
   store: Store;
@@ -81,6 +85,11 @@ async function convergeLocked(
   const { store, executor, log } = deps;
   const entry = await store.getDefinitionEntry(id);
   const resolved = await resolveDesired(store, id, entry);
+  if (entry && isJob(resolved.desired)) {
+    return (await convergeJob(deps, id, entry, { ...resolved, desired: resolved.desired })).result;
+  }
+  // Runs of a job that is now a stream, a draft or deleted go (an invalid definition keeps them).
+  if (resolved.desired.kind !== "invalid") await removeRuns(deps, id);
   const observed = await executor.list(id);
   const now = deps.now?.() ?? Date.now();
   const thePlan = plan(id, resolved.desired, observed, { now });
@@ -178,8 +187,11 @@ export async function resolveDesired(
     };
   }
   const base = { desiredStatus: def.status, version: def.version ?? null };
+  const job = jobSettingsOf(def);
   if (def.status === "draft") return { ...base, desired: { kind: "draft" } };
-  if (def.status === "paused") return { ...base, desired: { kind: "paused", version: def.version } };
+  if (def.status === "paused") {
+    return { ...base, desired: { kind: "paused", version: def.version, ...(job ? { job } : {}) } };
+  }
 
   const version = def.version!; // the schema requires a version unless draft
   try {
@@ -188,7 +200,13 @@ export async function resolveDesired(
     parseConfigYaml(`config ${id}/${version}`, config.bytes);
     return {
       ...base,
-      desired: { kind: "published", version, digest: config.digest, replicas: def.replicas },
+      desired: {
+        kind: "published",
+        version,
+        digest: config.digest,
+        replicas: def.replicas,
+        ...(job ? { job } : {}),
+      },
     };
   } catch (err) {
     return { ...base, desired: { kind: "invalid", error: toStatusError(err, "INVALID_CONFIG") } };
@@ -202,6 +220,13 @@ function rawStatusField(value: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/** Removes every run of the pipeline (executors that cannot run jobs have none). */
+async function removeRuns(deps: ConvergeDeps, id: string): Promise<void> {
+  if (!runsSupported(deps.executor)) return;
+  const runner = deps.executor;
+  for (const run of await runner.listRuns(id)) await runner.removeRun(run);
 }
 
 export interface ReconcileResult {
@@ -223,6 +248,9 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const defined = await deps.store.listDefinitionKeys();
   const withExecutions = (await deps.executor.list()).map((e) => e.pipeline);
+  if (runsSupported(deps.executor)) {
+    withExecutions.push(...(await deps.executor.listRuns()).map((e) => e.pipeline));
+  }
   const statuses = await deps.store.listStatuses();
   const statusRevision = new Map(statuses.map((s) => [s.id, s.revision]));
   const definedSet = new Set(defined);
@@ -256,4 +284,35 @@ export async function reconcile(
   });
   opts.signal?.throwIfAborted();
   return { results, orphans, failures };
+}
+
+/**
+ * Starts one run of a published job (CONTRACT.md §8) under the job's concurrency policy, after
+ * observing its runs; returns the run's record (`skipped` under `forbid` while one runs).
+ */
+export async function triggerJob(
+  deps: ConvergeDeps,
+  id: string,
+  request: TriggerRequest,
+): Promise<{ run: RunRecord; result: ConvergeResult }> {
+  return deps.store.withLease(id, async () => {
+    const entry = await deps.store.getDefinitionEntry(id);
+    if (!entry || entry.operation !== "PUT") {
+      throw new JobTriggerError("NOT_FOUND", `pipeline ${id} does not exist`);
+    }
+    const resolved = await resolveDesired(deps.store, id, entry);
+    const desired = resolved.desired;
+    if (desired.kind === "invalid") {
+      throw new JobTriggerError("NOT_PUBLISHED", `pipeline ${id} is invalid: ${desired.error.message}`);
+    }
+    if (!isJob(desired)) {
+      throw new JobTriggerError(
+        "NOT_A_JOB",
+        `pipeline ${id} is a stream: only mode "job" pipelines are triggered`,
+      );
+    }
+    const { result, run } = await convergeJob(deps, id, entry, { ...resolved, desired }, request);
+    if (!run) throw new JobTriggerError("NOT_PUBLISHED", `job ${id} is not published`);
+    return { run, result };
+  });
 }

@@ -1,12 +1,13 @@
 // The planner: one pure function from (desired, observed executions) to a plan. All convergence
 // rules live here (DESIGN.md "Rules that make convergence correct"); it does no I/O.
-import type { Execution, ExecutionState, StatusError } from "../model";
+import type { Execution, ExecutionState, JobSettings, StatusError } from "../model";
 import type { Action, Plan, Target } from "../executors/types";
 
 /** What the current definition asks for, already resolved against the config store. */
 export type Desired =
-  | { kind: "published"; version: string; digest: string; replicas: number }
-  | { kind: "paused"; version?: string }
+  /** `job`: a job pipeline (CONTRACT.md §8), converged by lib/converge/job.ts, not planned here. */
+  | { kind: "published"; version: string; digest: string; replicas: number; job?: JobSettings }
+  | { kind: "paused"; version?: string; job?: JobSettings }
   | { kind: "draft" }
   /** Key deleted or purged (or never existed). */
   | { kind: "deleted" }

@@ -17,6 +17,14 @@ export const RUNNER_ENV = {
   stateFile: "REEF_RUNNER_STATE_FILE",
 } as const;
 
+/** Env names the runner reads when its execution is one run of a job (CONTRACT.md §8). */
+export const RUN_ENV = {
+  id: "REEF_RUN_ID",
+  /** The trigger's payload, base64: the engine's stdin. */
+  stdin: "REEF_RUN_STDIN",
+  timeoutMs: "REEF_RUN_TIMEOUT_MS",
+} as const;
+
 /**
  * Settings executions share with the control plane: the engine, where reef's buckets and streams
  * are (the runner reads its config and reports heartbeats and logs there) and how often to report.

@@ -1,6 +1,7 @@
 // The pipeline definition: the JSON value of a `pipelines` KV entry (CONTRACT.md §1).
 import { z } from "zod";
 import { InvalidDefinitionError, InvalidSettingError, ID_RULE } from "./errors";
+import { JOB_ONLY_FIELDS, jobFields } from "./job";
 
 export const ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -63,12 +64,20 @@ export const definitionSchema = z
       .optional(),
     replicas: replicasSchema.default(1),
     labels: z.record(z.string(), z.string()).optional(),
+    ...jobFields,
   })
   // Unknown fields are kept (and ignored) so a read-modify-write never drops another client's data.
   .passthrough()
   .superRefine((def, ctx) => {
     if (def.status !== "draft" && def.version === undefined) {
       ctx.addIssue({ code: "custom", path: ["version"], message: `version is required when ${def.status}` });
+    }
+    if (def.mode !== "job") {
+      for (const field of JOB_ONLY_FIELDS) {
+        if (def[field] !== undefined) {
+          ctx.addIssue({ code: "custom", path: [field], message: `${field} needs mode "job"` });
+        }
+      }
     }
   });
 

@@ -9,3 +9,5 @@ export * from "./lint";
 export * from "./log";
 export * from "./runner-state";
 export * from "./health";
+export * from "./job";
+export * from "./duration";

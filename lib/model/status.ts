@@ -1,8 +1,10 @@
 // Observed status: the JSON value of a `pipeline-status` KV entry (CONTRACT.md §1).
 import { z } from "zod";
 import { healthSchema } from "./health";
+import { MODES, runRecordSchema, scheduleStatusSchema } from "./job";
 
-export const PHASES = ["pending", "running", "stopped", "absent", "failed"] as const;
+/** `idle`: a job with no active run whose last run did not fail (CONTRACT.md §8). */
+export const PHASES = ["pending", "running", "stopped", "absent", "failed", "idle"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const EXECUTOR_KINDS = ["process", "docker", "ecs"] as const;
@@ -20,6 +22,12 @@ export const statusSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     /** Whether the running executions move data (CONTRACT.md §6); absent in statuses written before telemetry. */
     health: healthSchema.optional(),
+    /** `job` for job pipelines (absent: a stream). */
+    mode: z.enum(MODES).optional(),
+    /** A job's last runs, newest first (CONTRACT.md §8). */
+    runs: z.array(runRecordSchema).optional(),
+    /** A scheduled job's last handled fire time. */
+    schedule: scheduleStatusSchema.optional(),
     updatedAt: z.string(),
   })
   .passthrough();

@@ -1,6 +1,6 @@
 // What a replay runs over: recorded events (the events stream) or every revision the KV history of
 // one pipeline still holds. Each item is a change event, with the record of how it was handled when there is one.
-import type { ChangeEvent } from "../model";
+import { OPERATIONS, type ChangeEvent } from "../model";
 import { ReplayError } from "./errors";
 import { readEvents, type EventFilter, type EventRecord, type Store, type StoredEvent } from "../store";
 
@@ -17,7 +17,19 @@ export interface ReplayItem {
 
 export function itemFromStoredEvent(ev: StoredEvent): ReplayItem | null {
   if (!ev.record?.event) return null; // unreadable records are reported by `reef events verify`
-  return { seq: ev.seq, pipeline: ev.pipeline, event: ev.record.event, recorded: ev.record, time: ev.time };
+  const event = changeOf(ev);
+  if (!event) return null; // a job run's record: nothing to replay
+  return { seq: ev.seq, pipeline: ev.pipeline, event, recorded: ev.record, time: ev.time };
+}
+
+/** The change a record is about; null for records of job runs. */
+function changeOf(ev: StoredEvent): ChangeEvent | null {
+  const event = ev.record?.event;
+  if (!event) return null;
+  const operation = event.operation;
+  return (OPERATIONS as readonly string[]).includes(operation)
+    ? { ...event, operation: operation as ChangeEvent["operation"] }
+    : null;
 }
 
 /** Recorded events matching the filter, oldest first. */
@@ -34,7 +46,7 @@ export async function selectHistory(store: Store, id: string): Promise<ReplayIte
   const recorded = new Map<number, StoredEvent>();
   for (const ev of await readEvents(store, { pipeline: id })) {
     // the first record of a revision is the one that acted on the change
-    if (ev.record?.event && !recorded.has(ev.record.event.revision))
+    if (changeOf(ev) && ev.record && !recorded.has(ev.record.event.revision))
       recorded.set(ev.record.event.revision, ev);
   }
   const items: ReplayItem[] = [];

@@ -19,6 +19,7 @@ import {
 } from "../telemetry";
 import { chooseEngine, type EngineChoice } from "./engine";
 import { RunnerStateFile } from "./state";
+import { runOfEnv, runTimer, type RunOptions } from "./job";
 
 export { chooseEngine, findOnPath, ENGINE_BINARIES } from "./engine";
 
@@ -65,7 +66,7 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
       state.write({ state: "running", engine: engineName(engine), pid: process.pid });
       void t.setState("running");
     };
-    const code = await runEngine(engine, config.text, env, started, t, store);
+    const code = await runEngine(engine, config.text, env, started, t, store, runOfEnv(env));
     if (code === 0) {
       state.write({ state: "exited", exitCode: 0 });
       await t.close({ remove: true });
@@ -162,11 +163,12 @@ async function runEngine(
   started: () => void,
   telemetry: ExecutionTelemetry,
   store: Store,
+  run: RunOptions | undefined,
 ): Promise<number> {
   if (engine.kind === "builtin") {
     // The built-in engine expands ${VAR}s itself while loading, by the same rules (lib/engine/config/env.ts).
     const { runBuiltin } = await import("./builtin");
-    return runBuiltin(config, env, started, telemetry);
+    return runBuiltin(config, env, started, telemetry, run);
   }
   const dir = mkdtempSync(join(tmpdir(), "reef-runner-"));
   const file = join(dir, "config.yaml");
@@ -176,9 +178,12 @@ async function runEngine(
     // Its HTTP server on a free loopback port: the runner reads its Prometheus /metrics there.
     const port = await freeLoopbackPort();
     const child = spawn(engine.path, ["-c", file, "--set", `http.address=127.0.0.1:${port}`], {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       env,
     });
+    // A job run's payload is the engine's stdin; a stream's stdin is empty.
+    child.stdin.on("error", () => undefined); // an engine that does not read it closes the pipe
+    child.stdin.end(run?.stdin);
     // Every line stays on the execution's own output (docker/process readers) and goes over NATS.
     for (const [from, to] of [
       [child.stdout, process.stdout],
@@ -205,7 +210,8 @@ async function runEngine(
     };
     process.on("SIGTERM", forward);
     process.on("SIGINT", forward);
-    return await new Promise<number>((resolve, reject) => {
+    const timer = runTimer(run, () => forward("SIGTERM"));
+    const code = await new Promise<number>((resolve, reject) => {
       child.once("error", (err) =>
         reject(new ReefError("ENGINE_NOT_FOUND", `cannot start engine ${engine.path}: ${err.message}`)),
       );
@@ -214,9 +220,12 @@ async function runEngine(
         resolve(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)),
       );
     }).finally(() => {
+      timer.clear();
       process.off("SIGTERM", forward);
       process.off("SIGINT", forward);
     });
+    timer.check();
+    return code;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,7 +28,12 @@ export interface RecordedResult {
  * `requeue`, a converge the bridge ran again because the last one asked to (executions were still
  * starting or stopping), recorded when it acted.
  */
-export type RecordTrigger = "change" | "reconcile" | "requeue";
+export type RecordTrigger = "change" | "reconcile" | "requeue" | "run";
+
+/** What a record is about: a change (PUT, DEL, PURGE) or a job run's start, end or skip (CONTRACT.md §8). */
+export type RecordedEvent = Omit<ChangeEvent, "operation"> & {
+  operation: ChangeEvent["operation"] | "RUN_START" | "RUN_END" | "RUN_SKIP";
+};
 
 /** One action of reef on a pipeline: a handled change, or what the reconcile did. */
 export interface EventRecordInput {
@@ -36,8 +41,10 @@ export interface EventRecordInput {
    * The change acted on. For the reconcile: the pipeline's KV entry it converged to (operation
    * `PURGE` and revision 0 when the key has no entry at all) and the time it acted.
    */
-  event: ChangeEvent;
+  event: RecordedEvent;
   trigger?: RecordTrigger;
+  /** Present on run records (trigger `run`): the run as the job's status shows it. */
+  run?: Record<string, unknown>;
   outcome: "ok" | "failed";
   /** Present when outcome is `ok`. */
   result?: RecordedResult;

@@ -38,6 +38,7 @@ export type {
   EventRow,
   EventRecord,
   RecordTrigger,
+  RecordedEvent,
   RecordedResult,
   StoredEvent,
   EventFilter,

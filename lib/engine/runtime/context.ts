@@ -1,5 +1,6 @@
 // What a component factory gets: resources, logger, metrics, the stream's stop signal, shared
 // NATS connections and the shared HTTP server.
+import type { Readable } from "node:stream";
 import type { EngineConfig } from "../config/types";
 import type { Cache, RateLimit } from "./cache";
 import type { HttpServerRegistry } from "./http";
@@ -26,4 +27,6 @@ export interface BuildContext {
   nats: NatsPool;
   http: HttpServerRegistry;
   env: NodeJS.ProcessEnv;
+  /** What the `stdin` input reads (default: the process's stdin); a job run's payload. */
+  stdin?: Readable;
 }

@@ -1,6 +1,7 @@
 // A running stream: input → (buffer) → pipeline threads → output, with at-least-once delivery:
 // a transaction is acked at the input only after the output accepted every batch derived from it.
 import { availableParallelism } from "node:os";
+import type { Readable } from "node:stream";
 import { buildInput } from "../components/inputs";
 import { buildOutput } from "../components/outputs";
 import { buildProcessor, runProcessors } from "../components/processors";
@@ -52,6 +53,8 @@ export interface StreamOptions {
   logTap?: (level: string, line: string) => void;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** What the `stdin` input reads (default: the process's stdin); a job run's payload. */
+  stdin?: Readable;
 }
 
 /** How long pipeline threads may run without yielding to I/O and timers. */
@@ -91,7 +94,17 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
     processor: buildProcessor,
     output: buildOutput,
   });
-  const ctx: BuildContext = { config, resources, logger, metrics, signal: hardStop.signal, nats, http, env };
+  const ctx: BuildContext = {
+    config,
+    resources,
+    logger,
+    metrics,
+    signal: hardStop.signal,
+    nats,
+    http,
+    env,
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
+  };
   resources.ctx = ctx;
 
   let input: Input | undefined;

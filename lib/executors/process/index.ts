@@ -15,6 +15,7 @@ import {
 } from "../../model";
 import { executionEnvNames, executionLabels, hostEnv, runnerEnv, RUNNER_ENV } from "../env";
 import type { ReplicaExecutor, StartSpec } from "../types";
+import { RUN_LABEL, runEnvOf, type RunExecution, type RunExecutor, type RunSpec } from "../runs";
 import { isAlive, processStartTime, terminate } from "../../processes";
 import { RecordStore, type ProcessRecord } from "./records";
 
@@ -48,7 +49,11 @@ export function processExecutionId(pipeline: string, replica: number): string {
   return `reef-${pipeline}-${replica}`;
 }
 
-export class ProcessExecutor implements ReplicaExecutor {
+export function processRunExecutionId(pipeline: string, run: string): string {
+  return `reef-${pipeline}-run-${run}`;
+}
+
+export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
   readonly kind = "process" as const;
   private readonly records: RecordStore;
 
@@ -58,8 +63,57 @@ export class ProcessExecutor implements ReplicaExecutor {
 
   async list(pipeline?: string): Promise<Execution[]> {
     const records = await this.records.list();
-    const mine = records.filter((r) => !pipeline || r.labels[LABELS.pipeline] === pipeline);
+    const mine = records.filter(
+      (r) => !r.labels[RUN_LABEL] && (!pipeline || r.labels[LABELS.pipeline] === pipeline),
+    );
     return Promise.all(mine.map((r) => this.observe(r)));
+  }
+
+  async listRuns(pipeline?: string): Promise<RunExecution[]> {
+    const records = await this.records.list();
+    const mine = records.filter(
+      (r) => r.labels[RUN_LABEL] && (!pipeline || r.labels[LABELS.pipeline] === pipeline),
+    );
+    return Promise.all(
+      mine.map(async (r) => {
+        const execution = await this.observe(r);
+        const runner = await this.readRunnerState(r.id);
+        const exitCode =
+          execution.state === "exited"
+            ? 0
+            : execution.state === "failed"
+              ? runner?.state === "failed"
+                ? runner.exitCode
+                : 1
+              : undefined;
+        return { ...execution, run: r.labels[RUN_LABEL], ...(exitCode !== undefined ? { exitCode } : {}) };
+      }),
+    );
+  }
+
+  async startRun(spec: RunSpec): Promise<void> {
+    executionEnvNames(this.opts.env);
+    const runEnv = runEnvOf(spec); // a payload too large fails before a record exists
+    const record: ProcessRecord = {
+      id: processRunExecutionId(spec.pipeline, spec.run),
+      labels: { ...executionLabels(spec), [RUN_LABEL]: spec.run },
+      pid: null,
+      startTime: null,
+      desired: "running",
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+    };
+    if (!(await this.records.create(record))) return;
+    try {
+      await this.launch(record, runEnv);
+    } catch (err) {
+      await this.records.remove(record.id); // never a record of a run that did not start
+      throw err;
+    }
+  }
+
+  async removeRun(execution: RunExecution): Promise<void> {
+    await this.remove(execution);
   }
 
   async start(spec: StartSpec): Promise<void> {
@@ -103,7 +157,7 @@ export class ProcessExecutor implements ReplicaExecutor {
     await this.launch(record);
   }
 
-  private async launch(record: ProcessRecord): Promise<void> {
+  private async launch(record: ProcessRecord, runEnv: Record<string, string> = {}): Promise<void> {
     if (!existsSync(this.opts.runnerPath)) {
       throw new ExecutorError(
         `runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`,
@@ -125,6 +179,7 @@ export class ProcessExecutor implements ReplicaExecutor {
         env: {
           ...hostEnv(this.opts.env),
           ...runnerEnv(spec, this.opts.env),
+          ...runEnv,
           [RUNNER_ENV.stateFile]: statePath,
         },
       });

@@ -21,7 +21,7 @@ export function buildInput(conf: ComponentConfig, ctx: BuildContext): Input {
       input = generateInput(c, ctx);
       break;
     case "stdin":
-      input = stdinInput(c);
+      input = stdinInput(c, ctx.stdin);
       break;
     case "file":
       input = fileInput(c);
