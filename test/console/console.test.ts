@@ -329,6 +329,27 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     expect((await definition("orders-enrich")).status).toBe("paused");
   }, 240_000);
 
+  it("says when the API stops answering, keeps the last data, and recovers by itself", async () => {
+    await page.goto(`${stack.httpUrl}/ui#/`);
+    await row("audit-log").waitFor();
+    // the gateway's own answer, as API Gateway gives it when the function is throttled
+    const down = `${stack.httpUrl}/ui/api/pipelines`;
+    await page.route(down, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: '{"message":"Service Unavailable"}',
+      }),
+    );
+    await page.getByRole("status").filter({ hasText: "not updating: HTTP 503 — retrying" }).waitFor();
+    await expect(row("audit-log").isVisible()).resolves.toBe(true);
+    await page.unroute(down);
+    await page
+      .getByRole("status")
+      .filter({ hasText: /live · updated \d+s ago/ })
+      .waitFor({ timeout: 30_000 });
+  });
+
   it("has no accessibility violations axe can find (WCAG 2 A and AA) on the list and a pipeline", async () => {
     for (const hash of ["#/", "#/pipelines/audit-log"]) {
       await page.goto(`${stack.httpUrl}/ui${hash}`);
@@ -463,8 +484,8 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     expect(await page.content()).not.toContain(KEY);
   });
 
-  it("logged no error besides the refused key (401), the refused conflict (412) and the refused lint (422)", () => {
-    const expected = /Failed to load resource: the server responded with a status of (401|412|422)/;
+  it("logged no error besides the refused key (401), the refused conflict (412), the refused lint (422) and the gateway's 503", () => {
+    const expected = /Failed to load resource: the server responded with a status of (401|412|422|503)/;
     expect(consoleErrors.filter((e) => !expected.test(e))).toEqual([]);
   });
 });
