@@ -30,7 +30,7 @@ async function createStream(subjects: string[]): Promise<string> {
 }
 
 describe("nats", () => {
-  it("a core nats input behind a stalled output stops reading and, once it drains, loses nothing", async () => {
+  it("a core nats input behind a stalled output pauses past its queue bound, resumes, and loses nothing", async () => {
     const id = uid();
     const N = 10_000;
     const held: (() => void)[] = [];
