@@ -2,6 +2,7 @@
 // document is generated from them (z.toJSONSchema), so the two never drift apart.
 import { z } from "zod";
 import {
+  autoscaleSchema,
   healthSchema,
   heartbeatSchema,
   ID_PATTERN,
@@ -26,6 +27,12 @@ const fields = {
   status: z.enum(STATUSES).optional().describe("omitted: keep the current one (new pipelines: draft)"),
   replicas: replicasSchema.optional().describe("0 to REEF_MAX_REPLICAS (default 32)"),
   labels: z.record(z.string(), z.string()).optional(),
+  autoscale: autoscaleSchema
+    .nullable()
+    .optional()
+    .describe(
+      "replicas follow the JetStream consumer lag: ceil(pending / targetPending) within [min, max] (max ≤ REEF_MAX_REPLICAS), down one step per cooldown; null removes it",
+    ),
   config: z
     .string()
     .min(1)
@@ -69,8 +76,9 @@ export const definitionOut = z
     description: z.string().nullable().optional(),
     status: z.enum(STATUSES),
     version: z.string().optional(),
-    replicas: z.number().int(),
+    replicas: z.number().int().describe("with autoscale: only the starting count"),
     labels: z.record(z.string(), z.string()).optional(),
+    autoscale: autoscaleSchema.optional(),
   })
   .catchall(z.unknown())
   .register(apiSchemas, { id: "Definition" });

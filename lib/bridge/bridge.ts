@@ -143,8 +143,8 @@ export class Bridge {
       intervalMs: this.opts.heartbeatIntervalMs ?? 5_000,
       signal: this.abort.signal,
       log,
-      onChange: (id, status, to) => {
-        log.info("health changed", { pipeline: id, from: status.health?.state ?? "unknown", to });
+      onChange: (id, status, change) => {
+        log.info("telemetry asks for a converge", { pipeline: id, change });
         const event = { key: id, operation: "PUT" as const, revision: status.revision, timestamp: now() };
         this.dispatcher.add(id, { event }, NO_MESSAGE);
       },

@@ -50,10 +50,17 @@ export function truncate(s: string, max: number): string {
   return one.length > max ? one.slice(0, max - 1) + "…" : one;
 }
 
+/** The executions a pipeline wants: the autoscaler's count when it decides, else `replicas`. */
+export function wantedReplicas(view: PipelineView): number {
+  const d = view.definition;
+  if (d?.status !== "published") return 0;
+  return (d.autoscale ? view.observed?.replicas?.desired : undefined) ?? d.replicas ?? 1;
+}
+
 /** `running/desired` executions of a pipeline. */
 export function executionsCell(view: PipelineView): string {
   const o = view.observed;
-  const wanted = view.definition?.status === "published" ? (view.definition.replicas ?? 1) : 0;
+  const wanted = wantedReplicas(view);
   const running = o ? o.executions.filter((e) => e.state === "running").length : 0;
   return `${running}/${wanted}`;
 }

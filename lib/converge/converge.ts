@@ -17,6 +17,7 @@ import type { DefinitionEntry, Store } from "../store";
 import { observeHealth, unknownHealth } from "../telemetry";
 import { describeAction, type Executor } from "../executors/types";
 import { applyPlan, forEachBounded } from "./apply";
+import { decideScaling, recordScale, type ScaleRequest } from "./autoscale";
 import { plan, type Desired } from "./plan";
 import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";
 import { buildStatus } from "./status";
@@ -29,7 +30,7 @@ export interface ConvergeDeps {
   log?: Log;
   /** REEF_HEARTBEAT_INTERVAL of the executions (default 5 s): health counts missed heartbeats in it. */
   heartbeatIntervalMs?: number;
-  /** The clock (ms since the epoch) restarts are paced by; Date.now by default. */
+  /** The clock (ms since the epoch) restarts are paced and autoscaling decides by; Date.now by default. */
   now?: () => number;
 }
 
@@ -65,6 +66,8 @@ interface Resolved {
   desired: Desired;
   desiredStatus: string | null;
   version: string | null;
+  /** Published or paused with an `autoscale` block: what the scaler decides from. */
+  scale?: ScaleRequest;
 }
 
 /** Converges one pipeline to its current definition. Safe to call repeatedly and concurrently. */
@@ -90,8 +93,13 @@ async function convergeLocked(
   }
   // Runs of a job that is now a stream, a draft or deleted go (an invalid definition keeps them).
   if (resolved.desired.kind !== "invalid") await removeRuns(deps, id);
+  const startedAt = Date.now();
+  const now = deps.now?.() ?? startedAt;
+  const scaling = resolved.scale && (await decideScaling(deps, id, resolved.scale, now));
+  if (scaling && resolved.desired.kind === "published") {
+    resolved.desired = { ...resolved.desired, replicas: scaling.replicas.desired };
+  }
   const observed = await executor.list(id);
-  const now = deps.now?.() ?? Date.now();
   const thePlan = plan(id, resolved.desired, observed, { now });
 
   let applyError: StatusError | undefined;
@@ -131,6 +139,7 @@ async function convergeLocked(
       executions,
       applyError,
       health,
+      replicas: scaling?.replicas,
     });
     await store.writeStatus(status);
     result.phase = status.phase;
@@ -140,6 +149,7 @@ async function convergeLocked(
       thePlan.restartDueInMs,
     ].filter((ms): ms is number => ms !== undefined);
     if (recheck.length) result.requeueAfterMs = Math.min(...recheck);
+    if (scaling?.record) await recordScale(store, result, scaling.record, startedAt);
   }
   log?.info("converged", { ...result });
   return result;
@@ -189,8 +199,16 @@ export async function resolveDesired(
   const base = { desiredStatus: def.status, version: def.version ?? null };
   const job = jobSettingsOf(def);
   if (def.status === "draft") return { ...base, desired: { kind: "draft" } };
+  const scale = (configText?: string): ScaleRequest | undefined =>
+    def.autoscale && def.status !== "draft"
+      ? { autoscale: def.autoscale, status: def.status, replicas: def.replicas, configText }
+      : undefined;
   if (def.status === "paused") {
-    return { ...base, desired: { kind: "paused", version: def.version, ...(job ? { job } : {}) } };
+    return {
+      ...base,
+      desired: { kind: "paused", version: def.version, ...(job ? { job } : {}) },
+      scale: scale(),
+    };
   }
 
   const version = def.version!; // the schema requires a version unless draft
@@ -207,6 +225,7 @@ export async function resolveDesired(
         replicas: def.replicas,
         ...(job ? { job } : {}),
       },
+      scale: scale(new TextDecoder().decode(config.bytes)),
     };
   } catch (err) {
     return { ...base, desired: { kind: "invalid", error: toStatusError(err, "INVALID_CONFIG") } };

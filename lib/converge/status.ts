@@ -1,5 +1,5 @@
 // Observed status from what the definition asked for and what the executor now reports. Pure.
-import type { Execution, Health, Phase, PipelineStatus, StatusError } from "../model";
+import type { Execution, Health, Phase, PipelineStatus, ReplicasDecision, StatusError } from "../model";
 import type { Desired } from "./plan";
 
 export interface StatusInput {
@@ -15,6 +15,8 @@ export interface StatusInput {
   applyError?: StatusError;
   /** Folded from the executions' heartbeats (lib/telemetry). */
   health?: Health;
+  /** With `autoscale`: the scaler's decision (`current` is counted here). */
+  replicas?: ReplicasDecision;
   now?: Date;
 }
 
@@ -73,6 +75,13 @@ export function buildStatus(input: StatusInput): PipelineStatus {
       })),
     error,
     ...(input.health ? { health: input.health } : {}),
+    ...(input.replicas ? { replicas: { ...input.replicas, current: runningOf(input) } } : {}),
     updatedAt: (input.now ?? new Date()).toISOString(),
   };
+}
+
+/** Running executions of the version the definition asks for. */
+function runningOf(input: StatusInput): number {
+  const version = input.desired.kind === "published" ? input.desired.version : input.version;
+  return input.executions.filter((e) => e.state === "running" && e.version === version).length;
 }

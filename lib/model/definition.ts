@@ -1,5 +1,6 @@
 // The pipeline definition: the JSON value of a `pipelines` KV entry (CONTRACT.md §1).
 import { z } from "zod";
+import { autoscaleSchema } from "./autoscale";
 import { InvalidDefinitionError, InvalidSettingError, ID_RULE } from "./errors";
 import { JOB_ONLY_FIELDS, jobFields } from "./job";
 
@@ -65,6 +66,8 @@ export const definitionSchema = z
     replicas: replicasSchema.default(1),
     labels: z.record(z.string(), z.string()).optional(),
     ...jobFields,
+    /** With it, `replicas` is only the starting count (CONTRACT.md §6). */
+    autoscale: autoscaleSchema.optional(),
   })
   // Unknown fields are kept (and ignored) so a read-modify-write never drops another client's data.
   .passthrough()
@@ -78,6 +81,13 @@ export const definitionSchema = z
           ctx.addIssue({ code: "custom", path: [field], message: `${field} needs mode "job"` });
         }
       }
+    }
+    if (def.autoscale && def.autoscale.max > maxReplicas()) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscale", "max"],
+        message: `max must be at most ${maxReplicas()} (REEF_MAX_REPLICAS)`,
+      });
     }
   });
 

@@ -11,3 +11,4 @@ export * from "./runner-state";
 export * from "./health";
 export * from "./job";
 export * from "./duration";
+export * from "./autoscale";

@@ -1,5 +1,6 @@
 // Observed status: the JSON value of a `pipeline-status` KV entry (CONTRACT.md §1).
 import { z } from "zod";
+import { replicasStatusSchema } from "./autoscale";
 import { healthSchema } from "./health";
 import { MODES, runRecordSchema, scheduleStatusSchema } from "./job";
 
@@ -28,6 +29,8 @@ export const statusSchema = z
     runs: z.array(runRecordSchema).optional(),
     /** A scheduled job's last handled fire time. */
     schedule: scheduleStatusSchema.optional(),
+    /** With `autoscale`: how many replicas the control plane wants and why (CONTRACT.md §6). */
+    replicas: replicasStatusSchema.optional(),
     updatedAt: z.string(),
   })
   .passthrough();

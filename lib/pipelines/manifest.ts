@@ -6,12 +6,13 @@
 //   status: draft              # draft | published | paused (omitted: keep the current one; new: draft)
 //   replicas: 1
 //   labels: { team: payments }
+//   autoscale: { min: 1, max: 8, targetPending: 1000, cooldown: 60s }   # optional: replicas follow the lag
 //   config: ./config.yaml      # path relative to this file, or the Benthos config inline as a mapping
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
 import { z } from "zod";
-import { ID_PATTERN, ID_RULE, STATUSES, replicasSchema } from "../model";
+import { ID_PATTERN, ID_RULE, STATUSES, autoscaleSchema, replicasSchema, type Autoscale } from "../model";
 import { ManifestError } from "./errors";
 
 export const manifestSchema = z
@@ -22,6 +23,7 @@ export const manifestSchema = z
     status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` }).optional(),
     replicas: replicasSchema.optional(),
     labels: z.record(z.string(), z.string(), { error: "labels must map strings to strings" }).optional(),
+    autoscale: autoscaleSchema.optional(),
     config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
       error:
         "config is required: a path to the Benthos config (e.g. ./config.yaml) or the config inline as a mapping",
@@ -38,6 +40,7 @@ export interface Manifest {
   status?: (typeof STATUSES)[number];
   replicas?: number;
   labels?: Record<string, string>;
+  autoscale?: Autoscale;
   /** The config's YAML text. */
   configText: string;
   /** Where it came from, for messages: `dir/pipeline.yaml` (and `#2` for the 2nd document). */
@@ -171,6 +174,7 @@ export async function parseManifests(text: string, file: string): Promise<Manife
       status: m.status,
       replicas: m.replicas,
       labels: m.labels,
+      autoscale: m.autoscale,
       configText,
       configFile,
       source,
@@ -182,7 +186,7 @@ export async function parseManifests(text: string, file: string): Promise<Manife
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
-    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")} (allowed: id, name, description, status, replicas, labels, config)`;
+    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")} (allowed: id, name, description, status, replicas, labels, autoscale, config)`;
   }
   const field = issue.path.join(".");
   return field ? `${field}: ${issue.message}` : issue.message;

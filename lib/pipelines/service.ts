@@ -3,6 +3,7 @@
 import { createTwoFilesPatch } from "diff";
 import {
   definitionSchema,
+  type Autoscale,
   InvalidIdError,
   isValidId,
   parseConfigYaml,
@@ -49,6 +50,8 @@ export interface PipelineInput {
   status?: DesiredStatus;
   replicas?: number;
   labels?: Record<string, string>;
+  /** Replicas that follow the lag (CONTRACT.md §6); null removes it. */
+  autoscale?: Autoscale | null;
   /** A Benthos config (YAML): becomes a new version, or reuses the version with identical content. */
   config?: string | Uint8Array;
   /** An existing version to point at (instead of `config`). */
@@ -450,6 +453,7 @@ export class Pipelines {
         assign(next, "version", version);
         assign(next, "replicas", input.replicas ?? (base?.replicas === undefined ? 1 : undefined));
         assign(next, "labels", input.labels);
+        assign(next, "autoscale", input.autoscale);
         if (next.status !== "draft" && next.version === undefined) {
           const latest = (await listVersions(this.store, id)).at(-1)?.version;
           if (!latest)
@@ -471,6 +475,26 @@ export class Pipelines {
     opts: WriteOptions & { version?: string } = {},
   ): Promise<WriteResult> {
     return this.apply({ id, status, version: opts.version }, { ...opts, mustExist: true });
+  }
+
+  /**
+   * Edits the `autoscale` block (`reef scale`): the given fields change, the others keep their
+   * value; a pipeline without a block needs all of min, max and targetPending (cooldown: 60s).
+   * Compare-and-set like every write; the status's replica count then follows on the next converge.
+   */
+  async scale(id: string, change: Partial<Autoscale>, opts: WriteOptions = {}): Promise<WriteResult> {
+    checkId(id);
+    return this.update(id, { ...opts, mustExist: true }, async (base) => {
+      const current = (base?.autoscale ?? {}) as Partial<Autoscale>;
+      const merged = { cooldown: "60s", ...current, ...definedOnly(change) };
+      const missing = (["min", "max", "targetPending"] as const).filter((k) => merged[k] === undefined);
+      if (missing.length) {
+        throw new ValidationError(
+          `pipeline ${id} has no autoscale yet: give ${missing.map((k) => (k === "targetPending" ? "--target" : `--${k}`)).join(", ")}`,
+        );
+      }
+      return { next: { ...(base ?? {}), id, autoscale: merged }, versionCreated: false };
+    });
   }
 
   /** Points the pipeline at an earlier version: `to`, or the version it had before the current one. */
@@ -675,6 +699,10 @@ export function checkId(id: string): void {
   if (!isValidId(id)) throw new InvalidIdError(id);
 }
 
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
   if (value === undefined) return;
   if (value === null) delete target[key];
@@ -745,10 +773,18 @@ function describeChanges(
   if (base.status !== next.status) out.push(`status ${String(base.status)} → ${String(next.status)}`);
   if (base.replicas !== next.replicas)
     out.push(`replicas ${String(base.replicas)} → ${String(next.replicas)}`);
+  if (canonical(base.autoscale) !== canonical(next.autoscale))
+    out.push(`autoscale ${describeAutoscale(base.autoscale)} → ${describeAutoscale(next.autoscale)}`);
   for (const key of ["name", "description", "labels"]) {
     if (canonical(base[key]) !== canonical(next[key])) out.push(`${key} changed`);
   }
   return out;
+}
+
+function describeAutoscale(value: unknown): string {
+  if (!value || typeof value !== "object") return "none";
+  const a = value as Partial<Autoscale>;
+  return `min ${a.min} max ${a.max} targetPending ${a.targetPending} cooldown ${a.cooldown}`;
 }
 
 /** JSON with sorted keys, so key order never counts as a change. */

@@ -75,7 +75,12 @@ export async function liveStep(invoker: Invoker, item: ReplayItem): Promise<Live
   const started = Date.now();
   const base = { seq: item.seq, pipeline: item.pipeline, event: item.event };
   try {
-    const result = await invoker.converge(item.event);
+    // A SCALE record converges like a change of the revision in force (converge is level-triggered).
+    const { operation } = item.event;
+    const result = await invoker.converge({
+      ...item.event,
+      operation: operation === "SCALE" ? "PUT" : operation,
+    });
     return { ...base, result, error: null, durationMs: Date.now() - started };
   } catch (err) {
     return {

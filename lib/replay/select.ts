@@ -4,11 +4,14 @@ import { OPERATIONS, type ChangeEvent } from "../model";
 import { ReplayError } from "./errors";
 import { readEvents, type EventFilter, type EventRecord, type Store, type StoredEvent } from "../store";
 
+/** What a replay runs: a change, or a SCALE decision (replayed like a change: converge is level-triggered). */
+export type ReplayEvent = Omit<ChangeEvent, "operation"> & { operation: ChangeEvent["operation"] | "SCALE" };
+
 export interface ReplayItem {
   /** Stream sequence of the recorded event; null for a KV history revision that was never recorded. */
   seq: number | null;
   pipeline: string;
-  event: ChangeEvent;
+  event: ReplayEvent;
   /** How reef handled it at the time, when recorded. */
   recorded: EventRecord | null;
   /** When it was recorded (stream time), or when the KV revision was written. */
@@ -22,13 +25,13 @@ export function itemFromStoredEvent(ev: StoredEvent): ReplayItem | null {
   return { seq: ev.seq, pipeline: ev.pipeline, event, recorded: ev.record, time: ev.time };
 }
 
-/** The change a record is about; null for records of job runs. */
-function changeOf(ev: StoredEvent): ChangeEvent | null {
+/** The change (or SCALE decision) a record is about; null for records of job runs. */
+function changeOf(ev: StoredEvent): ReplayEvent | null {
   const event = ev.record?.event;
   if (!event) return null;
   const operation = event.operation;
-  return (OPERATIONS as readonly string[]).includes(operation)
-    ? { ...event, operation: operation as ChangeEvent["operation"] }
+  return operation === "SCALE" || (OPERATIONS as readonly string[]).includes(operation)
+    ? { ...event, operation: operation as ReplayEvent["operation"] }
     : null;
 }
 

@@ -28,18 +28,34 @@ export interface RecordedResult {
  * `requeue`, a converge the bridge ran again because the last one asked to (executions were still
  * starting or stopping), recorded when it acted.
  */
-export type RecordTrigger = "change" | "reconcile" | "requeue" | "run";
+export type RecordTrigger = "change" | "reconcile" | "requeue" | "run" | "autoscale";
 
-/** What a record is about: a change (PUT, DEL, PURGE) or a job run's start, end or skip (CONTRACT.md §8). */
+/**
+ * What a record is about: a change (PUT, DEL, PURGE), a job run's start, end or skip (CONTRACT.md
+ * §8), or an autoscaling decision (SCALE, CONTRACT.md §6).
+ */
 export type RecordedEvent = Omit<ChangeEvent, "operation"> & {
-  operation: ChangeEvent["operation"] | "RUN_START" | "RUN_END" | "RUN_SKIP";
+  operation: ChangeEvent["operation"] | "RUN_START" | "RUN_END" | "RUN_SKIP" | "SCALE";
 };
+
+/** What a SCALE record says besides the converge result: the decision and what it was made from. */
+export interface ScaleRecord {
+  from: number;
+  to: number;
+  reason: string;
+  /** The lag samples the decision read (server time of each heartbeat, pending). */
+  lag: { at: number; pending: number | null }[];
+  /** When the replicas changed before (ms), or null; and the clock of the decision (ms). */
+  changedAt: number | null;
+  now: number;
+}
 
 /** One action of reef on a pipeline: a handled change, or what the reconcile did. */
 export interface EventRecordInput {
   /**
    * The change acted on. For the reconcile: the pipeline's KV entry it converged to (operation
-   * `PURGE` and revision 0 when the key has no entry at all) and the time it acted.
+   * `PURGE` and revision 0 when the key has no entry at all) and the time it acted. For the
+   * autoscaler: operation `SCALE`, the definition revision in force.
    */
   event: RecordedEvent;
   trigger?: RecordTrigger;
@@ -50,6 +66,8 @@ export interface EventRecordInput {
   result?: RecordedResult;
   /** Present when outcome is `failed`. */
   error?: StatusError;
+  /** Present on SCALE records. */
+  scale?: ScaleRecord;
   durationMs: number;
   /** ISO time the bridge finished handling the change. */
   handledAt: string;

@@ -38,6 +38,7 @@ export type {
   EventRow,
   EventRecord,
   RecordTrigger,
+  ScaleRecord,
   RecordedEvent,
   RecordedResult,
   StoredEvent,

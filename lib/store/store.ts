@@ -375,13 +375,22 @@ export class Store {
       .sort((a, b) => a.key.localeCompare(b.key, "en", { numeric: true }));
   }
 
-  /** The heartbeats the bucket still holds for one key, oldest first (at most its history, 8). */
-  async heartbeatHistory(id: string, replica: number): Promise<HeartbeatEntry[]> {
+  /**
+   * The heartbeats the bucket still holds for one key, oldest first (at most its history, 8).
+   * Bounded: a key rewritten or removed while it is read could keep the history read waiting, so
+   * after `timeoutMs` it stops with what it has.
+   */
+  async heartbeatHistory(id: string, replica: number, timeoutMs = 2_000): Promise<HeartbeatEntry[]> {
     const out: HeartbeatEntry[] = [];
     const iter = await this.health.history({ key: heartbeatKey(id, replica) });
-    for await (const e of iter) {
-      const h = toHeartbeatEntry(e);
-      if (h) out.push(h);
+    const timer = setTimeout(() => iter.stop(), timeoutMs);
+    try {
+      for await (const e of iter) {
+        const h = toHeartbeatEntry(e);
+        if (h) out.push(h);
+      }
+    } finally {
+      clearTimeout(timer);
     }
     return out;
   }

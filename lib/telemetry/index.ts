@@ -14,3 +14,5 @@ export { ExecutionTelemetry, configuredConsumerLag } from "./execution";
 export { HealthMonitor } from "./monitor";
 export type { HealthMonitorOptions } from "./monitor";
 export { prometheusExposition } from "./exposition";
+export { decideReplicas, lagSamples, freshWithin, redecide } from "./autoscale";
+export type { LagSample, ScaleInput, ScaleDecision } from "./autoscale";

@@ -1,16 +1,18 @@
 // The bridge's view of health: it watches `pipeline-health` (and `pipeline-status`) and calls back
-// when a pipeline's health STATE differs from the one its status shows, so that converge (the only
-// writer of status) folds it in. Not on every heartbeat: rates alone never trigger a converge.
-import type { HealthState, PipelineStatus } from "../model";
+// when a pipeline's health STATE differs from the one its status shows, or when the autoscaler would
+// now want another replica count than its status shows, so that converge (the only writer of
+// status) acts on it. Not on every heartbeat: rates alone never trigger a converge.
+import { STATUSES, type DesiredStatus, type HealthState, type PipelineStatus } from "../model";
 import type { Store } from "../store";
+import { redecide } from "./autoscale";
 import { foldHealth, type ReplicaReport } from "./health";
 
 export interface HealthMonitorOptions {
   store: Store;
   intervalMs: number;
   signal: AbortSignal;
-  /** The pipeline's health changed to `to` (status still says `from`): converge it. */
-  onChange(id: string, status: PipelineStatus, to: HealthState): void;
+  /** The pipeline's health state or wanted replica count differs from its status (`change` says how): converge it. */
+  onChange(id: string, status: PipelineStatus, change: string): void;
   log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
   now?: () => number;
 }
@@ -21,8 +23,8 @@ const HISTORY = 8;
 export class HealthMonitor {
   private readonly statuses = new Map<string, PipelineStatus>();
   private readonly reports = new Map<string, ReplicaReport>();
-  /** The state last asked for, per pipeline, until its status shows it (no repeated requests). */
-  private readonly requested = new Map<string, HealthState>();
+  /** The change last asked for, per pipeline, until its status shows it (no repeated requests). */
+  private readonly requested = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -67,7 +69,7 @@ export class HealthMonitor {
   stateOf(id: string): HealthState | undefined {
     const status = this.statuses.get(id);
     if (!status) return undefined;
-    const reports = [...this.reports.values()].filter((r) => r.heartbeat.id === id);
+    const reports = this.reportsOf(id);
     const executions = status.executions.map((e) => ({
       replica: typeof e.replica === "number" ? e.replica : -1,
       state: e.state,
@@ -76,19 +78,39 @@ export class HealthMonitor {
     return foldHealth({ executions, reports, intervalMs: this.opts.intervalMs, now: this.now() }).state;
   }
 
-  /** Compares every pipeline's computed state with its status; calls back on a difference. */
+  /** The replica count the autoscaler would now want (undefined: the pipeline does not autoscale). */
+  replicasOf(id: string): number | undefined {
+    const status = this.statuses.get(id);
+    const desired = STATUSES.find((s): s is DesiredStatus => s === status?.desired);
+    if (!status?.replicas || !desired) return undefined;
+    return redecide(status.replicas, desired, this.reportsOf(id), this.opts.intervalMs, this.now())?.desired;
+  }
+
+  /** Compares every pipeline's computed state (and replica count) with its status; calls back on a difference. */
   check(): void {
     for (const [id, status] of this.statuses) {
       const state = this.stateOf(id)!;
       const shown = status.health?.state ?? "unknown";
-      if (state === shown) {
+      const replicas = this.replicasOf(id);
+      const changes = [
+        state !== shown ? `health ${shown} → ${state}` : "",
+        replicas !== undefined && replicas !== status.replicas?.desired
+          ? `replicas ${status.replicas?.desired} → ${replicas}`
+          : "",
+      ].filter(Boolean);
+      if (!changes.length) {
         this.requested.delete(id);
         continue;
       }
-      if (this.requested.get(id) === state) continue;
-      this.requested.set(id, state);
-      this.opts.onChange(id, status, state);
+      const change = changes.join("; ");
+      if (this.requested.get(id) === change) continue;
+      this.requested.set(id, change);
+      this.opts.onChange(id, status, change);
     }
+  }
+
+  private reportsOf(id: string): ReplicaReport[] {
+    return [...this.reports.values()].filter((r) => r.heartbeat.id === id);
   }
 
   private async supervise(what: string, watch: () => Promise<void>): Promise<void> {

@@ -38,6 +38,7 @@ export function register(program: Command): void {
                 status: m.status,
                 replicas: m.replicas,
                 labels: m.labels,
+                autoscale: m.autoscale,
                 config: m.configText,
               },
               { dryRun: opts.dryRun, force: opts.force },

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { withPipelines } from "../../pipelines";
 import type { Health } from "../../model";
-import { age, executionsCell, parseIdArg, phaseCell, rate, table } from "../present";
+import { age, executionsCell, parseIdArg, phaseCell, rate, table, wantedReplicas } from "../present";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {
@@ -36,7 +36,16 @@ export function register(program: Command): void {
           [
             ["status / phase", d?.status ?? "invalid", phaseCell(v)],
             ["version", d?.version ?? "-", o?.version ?? "-"],
-            ["executions", String(d?.status === "published" ? (d.replicas ?? 1) : 0), executionsCell(v)],
+            ["executions", String(wantedReplicas(v)), executionsCell(v)],
+            ...(d?.autoscale
+              ? [
+                  [
+                    "autoscale",
+                    `min ${d.autoscale.min}, max ${d.autoscale.max}, targetPending ${d.autoscale.targetPending}, cooldown ${d.autoscale.cooldown}`,
+                    o?.replicas?.reason ?? "-",
+                  ],
+                ]
+              : []),
             ["revision", String(v.revision), o ? String(o.revision) : "-"],
             ["health", "", healthText(o?.health)],
             ["error", err(v.definitionError), err(o?.error)],

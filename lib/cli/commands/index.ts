@@ -9,6 +9,7 @@ import { register as topCommand } from "./top";
 import { register as publishCommand } from "./publish";
 import { register as pauseCommand } from "./pause";
 import { register as draftCommand } from "./draft";
+import { register as scaleCommand } from "./scale";
 import { register as deleteCommand } from "./delete";
 import { register as versionsCommand } from "./versions";
 import { register as rollbackCommand } from "./rollback";
@@ -38,6 +39,7 @@ export const commands: RegisterCommand[] = [
   publishCommand,
   pauseCommand,
   draftCommand,
+  scaleCommand,
   deleteCommand,
   versionsCommand,
   rollbackCommand,

@@ -1,0 +1,115 @@
+// Autoscaling inside converge (CONTRACT.md §6): read the last decision (from status) and the lag
+// history (from heartbeats), decide (lib/telemetry decideReplicas, pure), and record a change as a
+// SCALE event. The user's definition is never rewritten: the decision lives in status.
+import { toStatusError, type Autoscale, type DesiredStatus, type ReplicasDecision } from "../model";
+import { appendEvent, type RecordedResult, type ScaleRecord, type Store } from "../store";
+import { configuredConsumerLag, decideReplicas, freshWithin, lagSamples, type LagSample } from "../telemetry";
+import type { ConvergeDeps } from "./converge";
+
+export interface ScaleRequest {
+  autoscale: Autoscale;
+  status: Exclude<DesiredStatus, "draft">;
+  /** The definition's `replicas`: only the starting count. */
+  replicas: number;
+  /** The config's text, to read the consumer itself when no replica runs (scale from zero). */
+  configText?: string;
+}
+
+export interface Scaling {
+  /** What status says (without `current`, known after acting). */
+  replicas: ReplicasDecision;
+  /** The SCALE record to append once converge acted; null when the count did not change. */
+  record: ScaleRecord | null;
+}
+
+export async function decideScaling(
+  deps: ConvergeDeps,
+  id: string,
+  request: ScaleRequest,
+  now: number,
+): Promise<Scaling> {
+  const { store } = deps;
+  const previous = (await store.getStatus(id).catch(() => null))?.replicas;
+  const current = previous?.desired ?? request.replicas;
+  const changedAt = previous ? Date.parse(previous.changedAt) : null;
+  const lag = request.status === "published" ? await lagOf(deps, id, request, current, now) : [];
+  const decision = decideReplicas({
+    autoscale: request.autoscale,
+    status: request.status,
+    current,
+    lag,
+    changedAt,
+    now,
+    freshMs: freshWithin(deps.heartbeatIntervalMs ?? 5_000),
+  });
+  const changed = decision.desired !== current;
+  return {
+    replicas: {
+      desired: decision.desired,
+      reason: decision.reason,
+      // The cooldown counts from the last change, or from the first decision (the start).
+      changedAt: changed || !previous ? new Date(now).toISOString() : previous.changedAt,
+      autoscale: request.autoscale,
+    },
+    record: changed
+      ? { from: current, to: decision.desired, reason: decision.reason, lag, changedAt, now }
+      : null,
+  };
+}
+
+/**
+ * The pipeline's lag history: every kept heartbeat. With no replica wanted, nothing reports, so
+ * the consumer the config names is read directly (else a pipeline scaled to zero would stay there).
+ */
+async function lagOf(
+  deps: ConvergeDeps,
+  id: string,
+  request: ScaleRequest,
+  current: number,
+  now: number,
+): Promise<LagSample[]> {
+  try {
+    if (current === 0 && request.configText !== undefined) {
+      const read = configuredConsumerLag(deps.store, request.configText);
+      return read ? [{ at: now, pending: (await read()).pending }] : [];
+    }
+    const heartbeats = await deps.store.listHeartbeats(id);
+    const reports = await Promise.all(
+      heartbeats.map(async (e) => ({
+        heartbeat: e.heartbeat,
+        receivedAt: e.receivedAt,
+        history: await deps.store.heartbeatHistory(id, e.heartbeat.replica).catch(() => []),
+      })),
+    );
+    return lagSamples(reports);
+  } catch (err) {
+    // An unknown lag is not zero: the decision then keeps the count.
+    deps.log?.warn("could not read the pipeline's lag", { pipeline: id, error: toStatusError(err) });
+    return [];
+  }
+}
+
+/** Appends the SCALE record of a converge that changed the replica count (hash-chained like every record). */
+export async function recordScale(
+  store: Store,
+  result: RecordedResult,
+  scale: ScaleRecord,
+  startedAt: number,
+): Promise<void> {
+  const handledAt = new Date(scale.now);
+  await appendEvent(store, {
+    event: {
+      key: result.id,
+      operation: "SCALE",
+      revision: result.revision,
+      timestamp: handledAt.toISOString(),
+    },
+    trigger: "autoscale",
+    outcome: "ok",
+    result,
+    scale,
+    durationMs: Math.max(0, Date.now() - startedAt),
+    handledAt: handledAt.toISOString(),
+    attempts: 1,
+  });
+}
