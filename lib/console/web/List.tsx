@@ -180,6 +180,7 @@ export function PipelineList({ api, query }: { api: Api; query: URLSearchParams 
                     </td>
                     <td>
                       <StatusBadge status={p.definition?.status} />
+                      {p.definition?.mode === "job" && <div class="dim small">job</div>}
                     </td>
                     <td data-col="phase">
                       <PhaseBadge phase={p.observed?.phase} />

@@ -12,6 +12,7 @@ import { GraphPanel } from "./Graph";
 import { useImmutable, usePoll } from "./hooks";
 import { LiveStatus } from "./Live";
 import { ReplicasPanel } from "./Replicas";
+import { RunsPanel } from "./Runs";
 import { LogsPanel } from "./Logs";
 import type { Features, Health, PipelineView, VersionsView } from "./types";
 import { VersionsPanel } from "./Versions";
@@ -104,6 +105,7 @@ export function PipelinePage({ api, id, features }: { api: Api; id: string; feat
           observed={o}
           heartbeats={health.data?.replicas ?? (features.health ? undefined : null)}
         />
+        {(def?.mode === "job" || o?.runs) && <RunsPanel runs={o?.runs ?? []} />}
         {shownVersion && shownDigest !== null ? (
           <GraphPanel api={api} id={view.id} version={shownVersion} digest={shownDigest} />
         ) : (

@@ -52,9 +52,12 @@ const EXECUTION_TONE: Record<string, string> = {
   stopped: "muted",
   exited: "muted",
   failed: "bad",
+  // a job's runs
+  succeeded: "ok",
+  skipped: "muted",
 };
 
-/** An execution's state (executor) or a replica's heartbeat state (telemetry). */
+/** An execution's state (executor), a replica's heartbeat state (telemetry) or a job run's state. */
 export function StateBadge({ state }: { state: string | undefined | null }) {
   if (!state) return <span class="none">—</span>;
   return <Badge tone={EXECUTION_TONE[state] ?? "muted"} text={state} />;

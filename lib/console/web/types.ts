@@ -61,6 +61,19 @@ export interface Observed {
   updatedAt: string;
   health?: Health | null;
   replicas?: { desired: number; current: number; reason?: string } | null;
+  /** A job's last runs, newest first (CONTRACT.md §8). */
+  runs?: RunRecord[];
+}
+
+export interface RunRecord {
+  run: string;
+  trigger: string;
+  startedAt: string;
+  endedAt: string | null;
+  state: string;
+  exitCode: number | null;
+  error: StatusError | null;
+  attempt?: number;
 }
 
 export interface PipelineView {
