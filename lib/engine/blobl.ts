@@ -12,8 +12,22 @@ import type { Batch, Message } from "./message";
 
 export type { ExecResult, Interpolation, Mapping };
 
+/**
+ * Compiled mappings by source, shared by every stream of the process (a reef host runs many streams
+ * with the same mappings). A compiled mapping is immutable, except one using `counter()`, whose
+ * count lives in the compiled program: those are compiled per use. Bounded: the oldest go first.
+ */
+const compiled = new Map<string, Mapping>();
+const MAX_COMPILED = 2_000;
+
 export function compile(source: string): Mapping {
-  return compileMapping(source);
+  if (source.includes("counter(")) return compileMapping(source);
+  const hit = compiled.get(source);
+  if (hit) return hit;
+  const m = compileMapping(source);
+  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+  compiled.set(source, m);
+  return m;
 }
 
 export function compileInterpolation(template: string): Interpolation {

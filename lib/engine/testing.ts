@@ -193,7 +193,7 @@ async function runCase(
       logger: makeLogger(config.logger, () => {}),
       metrics: new MetricsRegistry(),
       signal: hardStop.signal,
-      nats: new NatsPool(env),
+      nats: new NatsPool(env).lease(),
       http: new HttpServerRegistry(),
       env,
     };

@@ -1,6 +1,6 @@
 // lib/executors: picks and builds the executor (CONTRACT.md §4). Each implementation is loaded
 // on demand so a bundle only pulls the one it uses (dockerode never reaches the ECS bundle).
-import { ReefError, type ExecutorKind } from "../model";
+import { EXECUTOR_KINDS, ReefError, type ExecutorKind } from "../model";
 import type { Executor } from "./types";
 
 export type {
@@ -25,6 +25,8 @@ export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Prom
       return (await import("./docker")).createDockerExecutor(env);
     case "ecs":
       return (await import("./ecs")).createEcsExecutor(env);
+    case "host":
+      return (await import("./host")).createHostExecutor(env);
   }
 }
 
@@ -32,10 +34,10 @@ export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Prom
 export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): Promise<ExecutorKind> {
   const wanted = env.REEF_EXECUTOR?.trim();
   if (wanted) {
-    if (wanted === "process" || wanted === "docker" || wanted === "ecs") return wanted;
+    if ((EXECUTOR_KINDS as readonly string[]).includes(wanted)) return wanted as ExecutorKind;
     throw new ReefError(
       "EXECUTOR_ERROR",
-      `REEF_EXECUTOR must be process, docker or ecs (got ${JSON.stringify(wanted)})`,
+      `REEF_EXECUTOR must be process, docker, ecs or host (got ${JSON.stringify(wanted)})`,
     );
   }
   // In AWS Lambda (not serverless-offline) there is no Docker daemon: executions are ECS services.

@@ -8,7 +8,7 @@ import { MODES, runRecordSchema, scheduleStatusSchema } from "./job";
 export const PHASES = ["pending", "running", "stopped", "absent", "failed", "idle"] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const EXECUTOR_KINDS = ["process", "docker", "ecs"] as const;
+export const EXECUTOR_KINDS = ["process", "docker", "ecs", "host"] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 export const statusSchema = z

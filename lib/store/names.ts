@@ -14,6 +14,12 @@ export interface StoreNames {
   /** Stream of execution log lines, subjects `<logsSubject>.<id>.<replica>`. */
   logs: string;
   logsSubject: string;
+  /** Internal (host executor): KV of live reef hosts, key = host id (entries expire with the host's TTL). */
+  hosts: string;
+  /** Internal (host executor): KV of placements, key `<id>.<replica>`, written by converge. */
+  placements: string;
+  /** Internal (host executor): KV of what hosts report per placement, key `<id>.<replica>`. */
+  hostReports: string;
 }
 
 export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNames {
@@ -27,5 +33,8 @@ export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNa
     health: env.REEF_HEALTH_BUCKET || "pipeline-health",
     logs: env.REEF_LOGS_STREAM || "PIPELINE_LOGS",
     logsSubject: env.REEF_LOGS_SUBJECT || "reef.logs",
+    hosts: env.REEF_HOSTS_BUCKET || "reef-hosts",
+    placements: env.REEF_PLACEMENTS_BUCKET || "reef-placements",
+    hostReports: env.REEF_HOST_REPORTS_BUCKET || "reef-host-reports",
   };
 }

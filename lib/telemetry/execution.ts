@@ -12,6 +12,10 @@ export interface ExecutionTelemetryOptions {
   store: Store;
   identity: ExecutionIdentity;
   settings: TelemetrySettings;
+  /** A shared ticker for the heartbeats (HeartbeatWriterOptions.every). */
+  every?: (tick: () => void) => () => void;
+  /** Where log lines also go locally; default stderr (a reef host keeps its own stderr quiet). */
+  localLine?: (line: string) => void;
 }
 
 export class ExecutionTelemetry {
@@ -26,6 +30,7 @@ export class ExecutionTelemetry {
       identity,
       intervalMs: settings.heartbeatIntervalMs,
       onError: () => undefined, // NATS away: the next interval tries again
+      every: opts.every,
     });
     this.logs = new LogPublisher({
       publish: (line) => {
@@ -56,7 +61,8 @@ export class ExecutionTelemetry {
 
   /** A line the runner itself writes: to stderr (local readers) and over NATS. */
   runnerLine(level: string, line: string): void {
-    process.stderr.write(`${line}\n`);
+    if (this.opts.localLine) this.opts.localLine(line);
+    else process.stderr.write(`${line}\n`);
     this.logs.line(level, line);
   }
 

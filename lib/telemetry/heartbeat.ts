@@ -21,6 +21,11 @@ export interface HeartbeatWriterOptions {
   /** Reports a failed write (NATS away): heartbeats go on at the next interval. */
   onError?: (err: unknown) => void;
   now?: () => number;
+  /**
+   * Calls `tick` every interval and returns the undo; default one timer per writer. A reef host
+   * passes one shared ticker for all its streams.
+   */
+  every?: (tick: () => void) => () => void;
 }
 
 /** Most replica slots an execution tries when it claims one (ECS); the definition's cap is 32. */
@@ -35,7 +40,7 @@ export class HeartbeatWriter {
   private replica?: number;
   /** Revision of our own last write, when writes are compare-and-set (a claimed slot). */
   private revision?: number;
-  private timer?: NodeJS.Timeout;
+  private stopTicks?: () => void;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly now: () => number;
@@ -55,8 +60,13 @@ export class HeartbeatWriter {
   /** Starts the periodic writes; the first heartbeat (`starting`) is written at once. */
   async start(): Promise<void> {
     await this.write();
-    this.timer = setInterval(() => void this.write(), this.opts.intervalMs);
-    this.timer.unref();
+    const tick = () => void this.write();
+    if (this.opts.every) this.stopTicks = this.opts.every(tick);
+    else {
+      const timer = setInterval(tick, this.opts.intervalMs);
+      timer.unref();
+      this.stopTicks = () => clearInterval(timer);
+    }
   }
 
   /** Where samples come from once the engine runs. */
@@ -73,7 +83,7 @@ export class HeartbeatWriter {
 
   /** Stops writing; `remove` deletes the entry (a clean end), else it stays until the bucket's TTL. */
   async close(opts: { remove: boolean }): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTicks?.();
     await this.chain;
     this.closed = true;
     if (opts.remove && this.replica !== undefined) {

@@ -26,7 +26,12 @@ export const EMPTY_SAMPLE: EngineSample = {
 };
 
 /** The built-in engine: its own counters, no scraping. */
-export function builtinSource(stream: RunningStream, probeTimeoutMs = 2_000): SampleSource {
+export function builtinSource(
+  stream: RunningStream,
+  probeTimeoutMs = 2_000,
+  /** The stream's share of memory; default the process's RSS (one stream per process). */
+  memoryBytes: () => number | null = () => process.memoryUsage.rss(),
+): SampleSource {
   return async () => {
     const t = stream.telemetry();
     return {
@@ -34,7 +39,7 @@ export function builtinSource(stream: RunningStream, probeTimeoutMs = 2_000): Sa
       latencyMs: t.latencyMs,
       inFlight: t.inFlight,
       lastError: t.lastError,
-      memoryBytes: process.memoryUsage.rss(),
+      memoryBytes: memoryBytes(),
       lag: t.lag ? await withTimeout(t.lag(), probeTimeoutMs).catch(() => null) : null,
     };
   };

@@ -35,6 +35,9 @@ export default async function dockerBench(): Promise<void> {
     health: `bench-health-${s}`,
     logs: `BENCH_LOGS_${s}`,
     logsSubject: `reef.bench-logs-${s}`,
+    hosts: `bench-hosts-${s}`,
+    placements: `bench-placements-${s}`,
+    hostReports: `bench-host-reports-${s}`,
   };
   const baseEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),

@@ -162,6 +162,9 @@ async function telemetryFor(nc: NatsConnection, intervalMs: number): Promise<Exe
       health: `bh-${s}`,
       logs: `BL_${s}`,
       logsSubject: `bench.logs-${s}`,
+      hosts: `bhh-${s}`,
+      placements: `bpl-${s}`,
+      hostReports: `bhr-${s}`,
     },
   });
   return new ExecutionTelemetry({

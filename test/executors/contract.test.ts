@@ -1,7 +1,7 @@
 // The executor contract, once, against every executor: process, docker (when a daemon answers) and
 // ecs (behind the in-memory ECS). Each is driven the way converge drives it — plan() over what it
 // lists, carried out by applyPlan() — through start, idempotence, labels, stop, resume, a version
-// switch, adoption by a new instance and removal. A new executor (host) joins by adding a harness.
+// switch, adoption by a new instance and removal. Each executor joins by adding a harness.
 import { rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { configDigest } from "../../lib/store";
 import { dockerSkipReason } from "../helpers/docker";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, putConfig, sampleConfig } from "../helpers/pipelines";
+import { openHostWorld } from "../helpers/hosts";
 import { fakeEngineBind, openDockerWorld } from "./docker/world";
 import { FakeEcs, TEST_ECS_CONFIG } from "./ecs/fake-ecs";
 import type { TestStore } from "../helpers/nats";
@@ -102,6 +103,23 @@ const harnesses: Harness[] = [
       };
     },
   },
+  {
+    name: "host",
+    skip: async () => null,
+    async open() {
+      const w = await openHostWorld();
+      await w.startHost();
+      await w.startHost();
+      return {
+        store: w,
+        executor: w.executor,
+        fresh: () => w.newExecutor(),
+        arrive() {},
+        stoppedAsOne: false,
+        close: () => w.destroy(),
+      };
+    },
+  },
 ];
 
 const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
@@ -170,7 +188,8 @@ for (const h of harnesses) {
       const start = plan(id, v1, []);
       await applyPlan(w.executor, start);
       await applyPlan(w.executor, start); // a repeated (or concurrent) converge of a stale view
-      await Promise.all([applyPlan(w.executor, start), applyPlan(w.fresh(), start)]);
+      const other = await w.fresh();
+      await Promise.all([applyPlan(w.executor, start), applyPlan(other, start)]);
       const running = await reach(id, v1, "running");
       expect(running).toHaveLength(1);
       const again = plan(id, v1, await w.executor.list(id));
@@ -206,7 +225,7 @@ for (const h of harnesses) {
       const id = uid("adopt");
       const v1 = await published(id, "1", 1);
       const running = await reach(id, v1, "running");
-      const fresh = w.fresh();
+      const fresh = await w.fresh();
       expect(await fresh.list(id)).toEqual(running);
       expect(plan(id, v1, await fresh.list(id)).actions).toEqual([]);
       await drive(id, { kind: "draft" }, fresh);
@@ -222,7 +241,7 @@ for (const h of harnesses) {
       expect(removal.actions.every((a) => a.type === "remove")).toBe(true);
       w.arrive();
       await waitFor(async () => (await w.executor.list(id)).length === 0, `${id} removed`, 30_000);
-      expect(await w.fresh().list(id)).toEqual([]);
+      expect(await (await w.fresh()).list(id)).toEqual([]);
       // removing what is gone already is no error
       await applyPlan(w.executor, removal);
     }, 120_000);

@@ -21,6 +21,9 @@ export function uniqueNames(): { names: StoreNames; env: Record<string, string> 
     health: `health-${s}`,
     logs: `LOGS_${s}`,
     logsSubject: `reef.logs-${s}`,
+    hosts: `hosts-${s}`,
+    placements: `placements-${s}`,
+    hostReports: `host-reports-${s}`,
   };
   const env = {
     NATS_URL: process.env.NATS_URL!,
@@ -33,6 +36,9 @@ export function uniqueNames(): { names: StoreNames; env: Record<string, string> 
     REEF_HEALTH_BUCKET: names.health,
     REEF_LOGS_STREAM: names.logs,
     REEF_LOGS_SUBJECT: names.logsSubject,
+    REEF_HOSTS_BUCKET: names.hosts,
+    REEF_PLACEMENTS_BUCKET: names.placements,
+    REEF_HOST_REPORTS_BUCKET: names.hostReports,
   };
   return { names, env };
 }

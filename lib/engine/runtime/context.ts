@@ -6,7 +6,7 @@ import type { Cache, RateLimit } from "./cache";
 import type { HttpServerRegistry } from "./http";
 import type { Logger } from "./logger";
 import type { MetricsRegistry } from "./metrics";
-import type { NatsPool } from "./nats";
+import type { NatsConnections } from "./nats";
 import type { Input, Output, Processor } from "./types";
 
 export interface Resources {
@@ -24,7 +24,7 @@ export interface BuildContext {
   metrics: MetricsRegistry;
   /** Aborts when the stream is stopping: long waits (sleep, rate limits, retries) end early. */
   signal: AbortSignal;
-  nats: NatsPool;
+  nats: NatsConnections;
   http: HttpServerRegistry;
   env: NodeJS.ProcessEnv;
   /** What the `stdin` input reads (default: the process's stdin); a job run's payload. */

@@ -70,45 +70,98 @@ export function natsOptions(conf: NatsComponentConf, env: NodeJS.ProcessEnv): Co
   return opts;
 }
 
-/** One connection per distinct (servers, auth), reference counted, closed with the stream. */
+/** What a stream's components get their NATS connections from. */
+export interface NatsConnections {
+  /** A shared connection per URLs + auth; `own` asks for a connection of its own under that name. */
+  get(conf: NatsComponentConf, own?: string): Promise<NatsConnection>;
+  /**
+   * Whether `own` connections really are (a reef host shares one connection among its streams:
+   * there an input must never pause the socket, which would hold up its neighbours).
+   */
+  readonly ownConnections: boolean;
+  /** Releases every connection this stream got (closing those nobody else uses). */
+  closeAll(): Promise<void>;
+}
+
+/**
+ * One connection per distinct (servers, auth, name), reference counted: each `lease()` (one
+ * stream) takes references and gives them back when it closes; a connection is drained when its
+ * last user is gone. A runner's stream has a pool of its own; a reef host shares one among streams.
+ */
 export class NatsPool {
   private readonly conns = new Map<string, { nc: Promise<NatsConnection>; refs: number }>();
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly opts: {
+      /** Runs the connect outside the caller's async context (a host attributes errors by context). */
+      detach?: <T>(fn: () => T) => T;
+      /** Every component of every stream shares the connection of its URLs + auth, `own` or not. */
+      shareAll?: boolean;
+    } = {},
+  ) {}
 
-  /** A shared connection per URLs + auth; `own` gets a connection of its own under that name. */
-  async get(conf: NatsComponentConf, own?: string): Promise<NatsConnection> {
-    const key = JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? "", conf.max_reconnects ?? -1, own]);
+  /** Connections for one stream: the pool's, counted for that stream. */
+  lease(): NatsConnections {
+    const held: string[] = [];
+    let closed = false;
+    return {
+      ownConnections: !this.opts.shareAll,
+      get: (conf, own) => {
+        if (closed) return Promise.reject(new Error("the stream's NATS connections are closed"));
+        const key = NatsPool.key(conf, this.opts.shareAll ? undefined : own);
+        held.push(key);
+        return this.acquire(key, conf);
+      },
+      closeAll: async () => {
+        closed = true;
+        await Promise.all(held.splice(0).map((k) => this.release(k)));
+      },
+    };
+  }
+
+  /** Open connections (tests and the host's report). */
+  get size(): number {
+    return this.conns.size;
+  }
+
+  private static key(conf: NatsComponentConf, own?: string): string {
+    return JSON.stringify([conf.urls, conf.auth ?? {}, conf.name ?? "", conf.max_reconnects ?? -1, own]);
+  }
+
+  private acquire(key: string, conf: NatsComponentConf): Promise<NatsConnection> {
     let e = this.conns.get(key);
     if (!e) {
       const opts = natsOptions(conf, this.env);
-      const nc = connect({
-        ...opts,
-        name: conf.name || "reef-engine",
-        maxReconnectAttempts: conf.max_reconnects ?? -1,
-        reconnectTimeWait: 1000,
-        timeout: 5_000,
+      const open = () =>
+        connect({
+          ...opts,
+          name: conf.name || "reef-engine",
+          maxReconnectAttempts: conf.max_reconnects ?? -1,
+          reconnectTimeWait: 1000,
+          timeout: 5_000,
+        });
+      const nc = this.opts.detach ? this.opts.detach(open) : open();
+      const entry = { nc, refs: 0 };
+      e = entry;
+      this.conns.set(key, entry);
+      nc.catch(() => {
+        if (this.conns.get(key) === entry) this.conns.delete(key);
       });
-      e = { nc, refs: 0 };
-      this.conns.set(key, e);
-      nc.catch(() => this.conns.delete(key));
     }
     e.refs++;
     return e.nc;
   }
 
-  async closeAll(): Promise<void> {
-    const all = [...this.conns.values()];
-    this.conns.clear();
-    await Promise.all(
-      all.map(async (e) => {
-        try {
-          const nc = await e.nc;
-          await nc.drain().catch(() => nc.close());
-        } catch {
-          /* never connected */
-        }
-      }),
-    );
+  private async release(key: string): Promise<void> {
+    const e = this.conns.get(key);
+    if (!e || --e.refs > 0) return;
+    this.conns.delete(key);
+    try {
+      const nc = await e.nc;
+      await nc.drain().catch(() => nc.close());
+    } catch {
+      /* never connected */
+    }
   }
 }
 

@@ -55,6 +55,8 @@ export interface StreamOptions {
   env?: NodeJS.ProcessEnv;
   /** What the `stdin` input reads (default: the process's stdin); a job run's payload. */
   stdin?: Readable;
+  /** NATS connections shared with other streams (a reef host); default: the stream's own. */
+  nats?: NatsPool;
 }
 
 /** How long pipeline threads may run without yielding to I/O and timers. */
@@ -88,7 +90,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       res.end(JSON.stringify(metrics.snapshot()));
     },
   });
-  const nats = new NatsPool(env);
+  const nats = (opts.nats ?? new NatsPool(env)).lease();
   const resources = new ResourceSet(config, {
     input: buildInput,
     processor: buildProcessor,

@@ -76,7 +76,12 @@ class NatsInput extends QueueInput {
         });
         // Backpressure: past the high-water mark the socket stops being read until the pipeline
         // catches up; the server holds the rest (the NATS server's own slow-consumer limits apply).
-        if (!this.paused && this.queue.size >= Math.min(READ_PAUSE_AT, this.conf.prefetch_count))
+        // (Not on a connection shared with other streams: prefetch_count bounds the queue there.)
+        if (
+          !this.paused &&
+          this.ctx.nats.ownConnections &&
+          this.queue.size >= Math.min(READ_PAUSE_AT, this.conf.prefetch_count)
+        )
           this.paused = pauseReading(nc, true);
       },
     });

@@ -1,0 +1,226 @@
+// The `host` executor: each execution is a stream inside a shared, long-running reef host
+// (lib/host). It talks to hosts only through NATS KV: it writes placements (which host runs which
+// replica of which version, running or stopped) and lists executions from the placements and the
+// hosts' reports. A placement stays on its host while the host lives; one whose host expired is
+// reported `failed` (HOST_LOST) and converge resumes it, which places it on a live host.
+import { randomInt } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { ExecutorError, type Execution, type ExecutionState, type StatusError } from "../../model";
+import { connectNats, storeNamesFromEnv } from "../../store";
+import {
+  HostBuckets,
+  hostSettingsFromEnv,
+  NoHostError,
+  placementKey,
+  type HostRecord,
+  type HostReport,
+  type HostSettings,
+  type Placement,
+} from "../../host";
+import type { ReplicaExecutor, StartSpec } from "../types";
+
+export interface HostExecutorOptions {
+  settings: HostSettings;
+  now?: () => number;
+  /** How often a stop or removal looks whether the host confirmed it. */
+  pollMs?: number;
+}
+
+export async function createHostExecutor(env: NodeJS.ProcessEnv = process.env): Promise<HostExecutor> {
+  const settings = hostSettingsFromEnv(env);
+  const nc = await connectNats({ name: "reef-host-executor", env, longRunning: true });
+  const buckets = await HostBuckets.open(nc, storeNamesFromEnv(env), settings.ttlMs);
+  return new HostExecutor(buckets, { settings }, nc);
+}
+
+export function hostExecutionId(pipeline: string, replica: number): string {
+  return `reef-${pipeline}-${replica}`;
+}
+
+export class HostExecutor implements ReplicaExecutor {
+  readonly kind = "host" as const;
+  readonly pendingRecheckMs = 500;
+  private readonly now: () => number;
+  /** Placements this instance made, per host, since that host's last record (balance between records). */
+  private readonly recent = new Map<string, number[]>();
+
+  constructor(
+    readonly buckets: HostBuckets,
+    private readonly opts: HostExecutorOptions,
+    private readonly nc?: NatsConnection,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async list(pipeline?: string): Promise<Execution[]> {
+    const [placements, reports, hosts] = await Promise.all([
+      this.buckets.listPlacements(pipeline),
+      this.buckets.listReports(pipeline),
+      this.buckets.liveHosts(),
+    ]);
+    const live = new Set(hosts.map((h) => h.id));
+    const byKey = new Map(reports.map((r) => [r.key, r.value]));
+    return placements
+      .map((p) => observe(p.value, byKey.get(p.key), live.has(p.value.host)))
+      .sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+  }
+
+  async start(spec: StartSpec): Promise<void> {
+    const key = placementKey(spec.pipeline, spec.replica);
+    if (await this.buckets.getPlacement(key)) return; // another converge placed it first
+    const placement: Placement = {
+      ...spec,
+      host: await this.chooseHost(),
+      desired: "running",
+      placedAt: new Date(this.now()).toISOString(),
+    };
+    try {
+      await this.buckets.placements.create(key, JSON.stringify(placement));
+      this.placed(placement.host);
+    } catch (err) {
+      // created meanwhile by a concurrent converge: the next converge sees it
+      if (!(await this.buckets.getPlacement(key))) throw err;
+    }
+  }
+
+  async resume(execution: Execution): Promise<void> {
+    const key = placementKey(execution.pipeline, execution.replica);
+    const current = await this.buckets.getPlacement(key);
+    if (!current) throw new ExecutorError(`execution ${execution.id} vanished before it could be resumed`);
+    const hosts = await this.buckets.liveHosts();
+    const where = hosts.find((h) => h.id === current.value.host);
+    // Stays where it is while its host lives and takes it; else it moves to the least loaded host.
+    const host = where?.accepting ? where.id : await this.chooseHost(hosts);
+    const next: Placement = {
+      ...current.value,
+      host,
+      desired: "running",
+      placedAt: new Date(this.now()).toISOString(),
+    };
+    await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+    if (host !== current.value.host) this.placed(host);
+  }
+
+  async stop(execution: Execution): Promise<void> {
+    const key = placementKey(execution.pipeline, execution.replica);
+    const current = await this.buckets.getPlacement(key);
+    if (!current) return;
+    if (current.value.desired !== "stopped") {
+      const next: Placement = { ...current.value, desired: "stopped" };
+      await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+    }
+    // Done when the host says so (or is gone): a paused pipeline writes nothing more.
+    await this.confirm(
+      key,
+      current.value.host,
+      (r) => r?.state === "stopped" && r.host === current.value.host,
+    );
+  }
+
+  async remove(execution: Execution): Promise<void> {
+    const key = placementKey(execution.pipeline, execution.replica);
+    const current = await this.buckets.getPlacement(key);
+    if (!current) {
+      await this.buckets.reports.purge(key).catch(() => undefined);
+      return;
+    }
+    // A delete marker, not a purge: on nats-server 2.9 a watcher could miss a purge (rollup).
+    await this.buckets.placements.delete(key);
+    // Removals come before starts (a version switch): wait until the host stopped the stream.
+    const confirmed = await this.confirm(key, current.value.host, (r) => !r || r.host !== current.value.host);
+    // A host that died leaves its report behind: no trace of the execution remains.
+    if (!confirmed) await this.buckets.reports.purge(key).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  /**
+   * Waits until the report of `key` satisfies `done`, or the host is gone (then false); bounded by
+   * the stop timeout and a margin.
+   */
+  private async confirm(
+    key: string,
+    host: string,
+    done: (r: HostReport | undefined) => boolean,
+  ): Promise<boolean> {
+    const deadline = this.now() + this.opts.settings.stopTimeoutMs + 5_000;
+    for (let n = 0; ; n++) {
+      const report = await this.buckets.getReport(key);
+      if (done(report?.value)) return true;
+      if (n % 10 === 0 && !(await this.buckets.liveHosts()).some((h) => h.id === host)) return false;
+      if (this.now() > deadline) {
+        throw new ExecutorError(`host ${host} did not confirm the stop of ${key} in time`);
+      }
+      await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 100));
+    }
+  }
+
+  /** The live, accepting host with the fewest placements (ties: any of them). */
+  private async chooseHost(known?: HostRecord[]): Promise<string> {
+    const hosts = known ?? (await this.buckets.liveHosts());
+    const accepting = hosts.filter((h) => h.accepting);
+    if (!accepting.length) {
+      throw new NoHostError(
+        hosts.length
+          ? `no reef host accepts new streams: ${hosts.map((h) => h.refusal).join("; ")}`
+          : "no reef host is running: start one with `reef host` (npm start with REEF_EXECUTOR=host starts REEF_HOSTS of them)",
+      );
+    }
+    const load = (h: HostRecord) => {
+      const since = Date.parse(h.updatedAt);
+      const mine = (this.recent.get(h.id) ?? []).filter((t) => t > since);
+      this.recent.set(h.id, mine);
+      return h.placed + mine.length;
+    };
+    const loads = accepting.map((h) => ({ id: h.id, load: load(h) }));
+    const least = Math.min(...loads.map((l) => l.load));
+    const candidates = loads.filter((l) => l.load === least);
+    return candidates[randomInt(candidates.length)].id;
+  }
+
+  private placed(host: string): void {
+    const list = this.recent.get(host) ?? [];
+    list.push(this.now());
+    this.recent.set(host, list);
+  }
+}
+
+/** One execution from its placement and what its host reported about that very placement. */
+function observe(p: Placement, report: HostReport | undefined, hostLive: boolean): Execution {
+  const base = {
+    id: hostExecutionId(p.pipeline, p.replica),
+    pipeline: p.pipeline,
+    version: p.version,
+    digest: p.digest,
+    replica: p.replica,
+  };
+  const current =
+    report &&
+    report.host === p.host &&
+    report.placedAt === p.placedAt &&
+    report.version === p.version &&
+    report.digest === p.digest
+      ? report
+      : undefined;
+  const startedAt = current?.startedAt ?? p.placedAt;
+  if (!hostLive) {
+    if (p.desired === "stopped") return { ...base, state: "stopped", startedAt };
+    const error: StatusError = {
+      code: "HOST_LOST",
+      message: `host ${p.host} stopped reporting (its entry expired): the execution is placed on a live host`,
+    };
+    return { ...base, state: "failed", startedAt, error };
+  }
+  let state: ExecutionState;
+  if (p.desired === "stopped") state = current?.state === "stopped" ? "stopped" : "pending";
+  else if (!current || current.state === "stopped") state = "pending";
+  else state = current.state;
+  return {
+    ...base,
+    state,
+    startedAt,
+    ...(state === "failed" && current?.error ? { error: current.error } : {}),
+  };
+}

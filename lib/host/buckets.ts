@@ -1,0 +1,165 @@
+// The placement protocol between converge (the host executor) and reef hosts: three internal KV
+// buckets, nothing else. Hosts register in `reef-hosts` with a TTL and rewrite their entry (load,
+// memory, whether they accept new streams) every third of it; converge writes `reef-placements`
+// (`<id>.<replica>` → which host runs which version, running or stopped); hosts write what became
+// of each placement in `reef-host-reports`. No socket from a function to a host.
+import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
+import { StorageType, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
+import { InvalidSettingError } from "../model";
+import { parseBytes, parseSecondsOrDuration, type StoreNames } from "../store";
+
+export const hostRecordSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  pid: z.number(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  /** Streams running now. */
+  streams: z.number(),
+  /** Placements assigned to this host (running, starting, stopped or failed). */
+  placed: z.number(),
+  /** The host process's resident memory. */
+  memoryBytes: z.number(),
+  /** REEF_HOST_MAX_MEMORY, or null (no guard). */
+  maxMemoryBytes: z.number().nullable(),
+  /** False while the memory guard refuses new streams. */
+  accepting: z.boolean(),
+  /** Why the host refuses new streams, or null. */
+  refusal: z.string().nullable(),
+  /** Shared NATS connections its streams use. */
+  natsConnections: z.number(),
+});
+export type HostRecord = z.infer<typeof hostRecordSchema>;
+
+export const placementSchema = z.object({
+  pipeline: z.string(),
+  replica: z.number().int().nonnegative(),
+  version: z.string(),
+  digest: z.string(),
+  host: z.string(),
+  desired: z.enum(["running", "stopped"]),
+  /** When this placement was (re)made: with host, version and digest, it names one incarnation. */
+  placedAt: z.string(),
+});
+export type Placement = z.infer<typeof placementSchema>;
+
+export const hostReportSchema = z.object({
+  host: z.string(),
+  pipeline: z.string(),
+  replica: z.number(),
+  version: z.string(),
+  digest: z.string(),
+  placedAt: z.string(),
+  state: z.enum(["running", "stopped", "exited", "failed"]),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  startedAt: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type HostReport = z.infer<typeof hostReportSchema>;
+
+export interface Keyed<T> {
+  key: string;
+  revision: number;
+  value: T;
+}
+
+export function placementKey(pipeline: string, replica: number): string {
+  return `${pipeline}.${replica}`;
+}
+
+/** The host settings both sides read (README "The host executor"). */
+export interface HostSettings {
+  /** REEF_HOST_TTL: a host whose entry is older is gone (its placements move); it rewrites it every third. */
+  ttlMs: number;
+  /** REEF_HOST_MAX_MEMORY: above this resident memory a host refuses new streams; null: no guard. */
+  maxMemoryBytes: number | null;
+  /** REEF_STOP_TIMEOUT: how long a stream may take to stop (converge waits that long, and a bit). */
+  stopTimeoutMs: number;
+}
+
+export function hostSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HostSettings {
+  const ttl = env.REEF_HOST_TTL?.trim();
+  const ttlMs = ttl ? parseSecondsOrDuration(ttl, "REEF_HOST_TTL") : 15_000;
+  if (ttlMs < 1_000) throw new InvalidSettingError(`REEF_HOST_TTL: ${ttl} is below 1s`);
+  const mem = env.REEF_HOST_MAX_MEMORY?.trim();
+  const stop = env.REEF_STOP_TIMEOUT?.trim();
+  return {
+    ttlMs,
+    maxMemoryBytes: mem ? parseBytes(mem, "REEF_HOST_MAX_MEMORY") : null,
+    stopTimeoutMs: stop ? parseSecondsOrDuration(stop, "REEF_STOP_TIMEOUT") : 10_000,
+  };
+}
+
+export class HostBuckets {
+  private constructor(
+    readonly hosts: KV,
+    readonly placements: KV,
+    readonly reports: KV,
+  ) {}
+
+  /** Binds to the three buckets, creating any that is missing (the hosts bucket with `ttlMs`). */
+  static async open(nc: NatsConnection, names: StoreNames, ttlMs: number): Promise<HostBuckets> {
+    const jsm = await jetstreamManager(nc);
+    const kvm = new Kvm(nc);
+    const kv = async (name: string, extra: { ttl?: number; history: number }) => {
+      const exists = await jsm.streams.info(`KV_${name}`).then(
+        () => true,
+        () => false,
+      );
+      return exists
+        ? kvm.open(name)
+        : kvm.create(name, { history: extra.history, storage: StorageType.File, ttl: extra.ttl });
+    };
+    const [hosts, placements, reports] = await Promise.all([
+      kv(names.hosts, { history: 1, ttl: ttlMs }),
+      kv(names.placements, { history: 5 }),
+      kv(names.hostReports, { history: 1 }),
+    ]);
+    return new HostBuckets(hosts, placements, reports);
+  }
+
+  /** Hosts whose entry has not expired. */
+  async liveHosts(): Promise<HostRecord[]> {
+    return (await readAll(this.hosts, ">", hostRecordSchema)).map((e) => e.value);
+  }
+
+  listPlacements(pipeline?: string): Promise<Keyed<Placement>[]> {
+    return readAll(this.placements, pipeline ? `${pipeline}.*` : ">", placementSchema);
+  }
+
+  listReports(pipeline?: string): Promise<Keyed<HostReport>[]> {
+    return readAll(this.reports, pipeline ? `${pipeline}.*` : ">", hostReportSchema);
+  }
+
+  async getPlacement(key: string): Promise<Keyed<Placement> | null> {
+    return decode(await this.placements.get(key), placementSchema);
+  }
+
+  async getReport(key: string): Promise<Keyed<HostReport> | null> {
+    return decode(await this.reports.get(key), hostReportSchema);
+  }
+}
+
+export function decode<T>(e: KvEntry | null, schema: z.ZodType<T>): Keyed<T> | null {
+  if (!e || e.operation !== "PUT") return null;
+  const parsed = schema.safeParse(safeJson(e));
+  return parsed.success ? { key: e.key, revision: e.revision, value: parsed.data } : null;
+}
+
+function safeJson(e: KvEntry): unknown {
+  try {
+    return e.json();
+  } catch {
+    return null;
+  }
+}
+
+/** Every current entry under `filter` (entries that do not parse are skipped). */
+async function readAll<T>(kv: KV, filter: string, schema: z.ZodType<T>): Promise<Keyed<T>[]> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys(filter)) keys.push(k);
+  const entries = await Promise.all(keys.map((k) => kv.get(k).catch(() => null)));
+  return entries.map((e) => decode(e, schema)).filter((e): e is Keyed<T> => e !== null);
+}
