@@ -81,7 +81,7 @@ export interface HostSettings {
 
 export function hostSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HostSettings {
   const ttl = env.REEF_HOST_TTL?.trim();
-  const ttlMs = ttl ? parseSecondsOrDuration(ttl, "REEF_HOST_TTL") : 15_000;
+  const ttlMs = ttl ? parseSecondsOrDuration(ttl, "REEF_HOST_TTL") : 10_000;
   if (ttlMs < 1_000) throw new InvalidSettingError(`REEF_HOST_TTL: ${ttl} is below 1s`);
   const mem = env.REEF_HOST_MAX_MEMORY?.trim();
   const stop = env.REEF_STOP_TIMEOUT?.trim();

@@ -23,7 +23,7 @@ interface World {
   /** The executor under test. */
   executor: Executor;
   /** Another instance over the same executions (a restarted control plane). */
-  fresh(): Executor;
+  fresh(): Executor | Promise<Executor>;
   /** Lets the runtime move on (ECS starts and stops tasks); real runtimes move by themselves. */
   arrive(): void;
   /** Whether one stopped execution stands for the whole set (an ECS service scaled to 0). */

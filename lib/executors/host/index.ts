@@ -211,7 +211,8 @@ function observe(p: Placement, report: HostReport | undefined, hostLive: boolean
       code: "HOST_LOST",
       message: `host ${p.host} stopped reporting (its entry expired): the execution is placed on a live host`,
     };
-    return { ...base, state: "failed", startedAt, error };
+    // No start time: the planner paces restarts of crashing executions, not of a lost host's.
+    return { ...base, state: "failed", error };
   }
   let state: ExecutionState;
   if (p.desired === "stopped") state = current?.state === "stopped" ? "stopped" : "pending";

@@ -1,0 +1,181 @@
+// The host executor end to end, with real reef host processes on the test nats-server: pipelines
+// `nats → mapping → nats` answer a roundtrip; pause and resume; a version switch with no double
+// output; a throwing or unsupported stream next to healthy neighbours; a SIGKILLed host whose
+// pipelines answer again from the other host.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { converge, reconcile, type ConvergeDeps } from "../../lib/converge";
+import { convergeSettled } from "../helpers/converge";
+import { openHostWorld, type HostWorld } from "../helpers/hosts";
+import { uniqueSuffix, waitFor } from "../helpers/nats";
+import { putConfig, putDefinition } from "../helpers/pipelines";
+
+/** `nats in.<tag> → mapping (prefix) → nats out.<tag>`. */
+export function echoConfig(subject: string, prefix: string, extra = ""): string {
+  return [
+    "input:",
+    "  nats:",
+    '    urls: [ "${NATS_URL}" ]',
+    `    subject: in.${subject}`,
+    "pipeline:",
+    "  processors:",
+    `    - mapping: 'root = "${prefix}:" + content().string()'`,
+    extra,
+    "output:",
+    "  nats:",
+    '    urls: [ "${NATS_URL}" ]',
+    `    subject: out.${subject}`,
+    "",
+  ]
+    .filter((l) => l !== "")
+    .join("\n");
+}
+
+/** Sends `body` on in.<subject> until an answer arrives on out.<subject> (a stream may still be connecting). */
+export async function roundtrip(nc: NatsConnection, subject: string, body: string, timeoutMs = 30_000) {
+  const sub = nc.subscribe(`out.${subject}`, { max: 1 });
+  const got = (async () => {
+    for await (const m of sub) return m.string();
+    return null;
+  })();
+  const deadline = Date.now() + timeoutMs;
+  let answer: string | null | undefined;
+  void got.then((a) => (answer = a));
+  while (answer === undefined) {
+    if (Date.now() > deadline) {
+      sub.unsubscribe();
+      throw new Error(`no answer on out.${subject} within ${timeoutMs} ms`);
+    }
+    nc.publish(`in.${subject}`, body);
+    await nc.flush();
+    await Promise.race([got, new Promise((r) => setTimeout(r, 250))]);
+  }
+  return answer;
+}
+
+describe("host executor", () => {
+  let w: HostWorld;
+  let deps: ConvergeDeps;
+  beforeAll(async () => {
+    w = await openHostWorld({ REEF_EXECUTION_ENV: "NATS_URL" });
+    await w.startHost();
+    await w.startHost();
+    deps = { store: w.store, executor: w.executor, heartbeatIntervalMs: 2_000 };
+  }, 60_000);
+  afterAll(() => w?.destroy(), 60_000);
+
+  async function publish(id: string, version: string, yaml: string, status = "published") {
+    await putConfig(w, id, version, yaml);
+    await putDefinition(w, { id, status, version });
+    return convergeSettled(deps, id);
+  }
+
+  it("pause stops the stream but keeps it; publishing again resumes it on its host", async () => {
+    const id = `pause-${uniqueSuffix()}`;
+    const yaml = echoConfig(id, "v1");
+    const first = await publish(id, "1", yaml);
+    expect(first.error).toBeNull();
+    expect(first.phase).toBe("running");
+    expect(await roundtrip(w.nc, id, "a")).toBe("v1:a");
+    const [before] = await w.buckets.listPlacements(id);
+
+    await putDefinition(w, { id, status: "paused", version: "1" });
+    const paused = await convergeSettled(deps, id);
+    expect(paused.phase).toBe("stopped");
+    expect((await w.executor.list(id)).map((e) => e.state)).toEqual(["stopped"]);
+    // nothing answers while paused
+    const sub = w.nc.subscribe(`out.${id}`);
+    w.nc.publish(`in.${id}`, "while-paused");
+    await w.nc.flush();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sub.getReceived()).toBe(0);
+    sub.unsubscribe();
+
+    await putDefinition(w, { id, status: "published", version: "1" });
+    expect((await convergeSettled(deps, id)).phase).toBe("running");
+    const [after] = await w.buckets.listPlacements(id);
+    expect(after.value.host).toBe(before.value.host);
+    expect(await roundtrip(w.nc, id, "b")).toBe("v1:b");
+    await putDefinition(w, { id, status: "draft" });
+    expect((await convergeSettled(deps, id)).phase).toBe("absent");
+  }, 90_000);
+
+  it("a version switch: v1 leaves, v2 runs, every message is answered once", async () => {
+    const id = `switch-${uniqueSuffix()}`;
+    expect((await publish(id, "1", echoConfig(id, "v1"))).phase).toBe("running");
+    expect(await roundtrip(w.nc, id, "x")).toBe("v1:x");
+    expect((await publish(id, "2", echoConfig(id, "v2"))).phase).toBe("running");
+    expect((await w.executor.list(id)).map((e) => e.version)).toEqual(["2"]);
+    expect(await roundtrip(w.nc, id, "y")).toBe("v2:y");
+    const answers: string[] = [];
+    const sub = w.nc.subscribe(`out.${id}`, { callback: (_e, m) => void answers.push(m.string()) });
+    for (let i = 0; i < 20; i++) w.nc.publish(`in.${id}`, `m${i}`);
+    await w.nc.flush();
+    await waitFor(() => answers.length >= 20, "20 answers");
+    await new Promise((r) => setTimeout(r, 500)); // a second execution would answer twice by now
+    sub.unsubscribe();
+    expect(answers.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `v2:m${i}`).sort());
+    await putDefinition(w, { id, status: "draft" });
+    await convergeSettled(deps, id);
+  }, 90_000);
+
+  it("a stream that throws, or needs what the engine lacks, fails alone: its neighbours keep flowing", async () => {
+    const good = `good-${uniqueSuffix()}`;
+    const throwing = `throws-${uniqueSuffix()}`;
+    const unsupported = `kafka-${uniqueSuffix()}`;
+    expect((await publish(good, "1", echoConfig(good, "ok"))).phase).toBe("running");
+    // Every message throws in its mapping: errors, not a crash.
+    await publish(throwing, "1", echoConfig(throwing, "x").replace(/root = .*'/, `root = throw("boom")'`));
+    const failed = await publish(
+      unsupported,
+      "1",
+      "input:\n  kafka:\n    addresses: [ localhost:9092 ]\n    topics: [ t ]\noutput:\n  drop: {}\n",
+    );
+    expect(failed.phase).toBe("failed");
+    expect(failed.error?.code).toBe("HOST_UNSUPPORTED");
+    expect(failed.error?.message).toMatch(/kafka/);
+    for (let i = 0; i < 20; i++) w.nc.publish(`in.${throwing}`, `m${i}`);
+    expect(await roundtrip(w.nc, good, "still")).toBe("ok:still");
+    // Both hosts live on, with every stream they had.
+    expect((await w.buckets.liveHosts()).length).toBe(2);
+    for (const id of [good, throwing, unsupported]) {
+      await putDefinition(w, { id, status: "draft" });
+      await convergeSettled(deps, id);
+    }
+  }, 90_000);
+
+  it("SIGKILL of a host: its pipelines answer again from the other host within a minute", async () => {
+    const third = await w.startHost();
+    const ids = Array.from({ length: 6 }, (_, i) => `ha${i}-${uniqueSuffix()}`);
+    for (const id of ids) expect((await publish(id, "1", echoConfig(id, id))).phase).toBe("running");
+    const placements = (await w.buckets.listPlacements()).filter((p) => ids.includes(p.value.pipeline));
+    const victim = placements[0].value.host;
+    const moved = placements.filter((p) => p.value.host === victim).map((p) => p.value.pipeline);
+    const victimHost = w.hosts.find((h) => h.id === victim)!;
+    expect(moved.length).toBeGreaterThan(0);
+
+    const killedAt = Date.now();
+    victimHost.kill("SIGKILL");
+    await victimHost.exited;
+    // What the scheduled reconcile (every minute) or the bridge's health watch does once the host's
+    // entry expired: converge every pipeline.
+    await waitFor(
+      async () => !(await w.buckets.liveHosts()).some((h) => h.id === victim),
+      "the host's entry expired",
+      30_000,
+    );
+    await reconcile(deps);
+    for (const id of moved) await convergeSettled(deps, id);
+    for (const id of moved)
+      expect(await roundtrip(w.nc, id, "again", 60_000 - (Date.now() - killedAt))).toBe(`${id}:again`);
+    expect(Date.now() - killedAt).toBeLessThan(60_000);
+    for (const p of await w.buckets.listPlacements()) {
+      if (ids.includes(p.value.pipeline)) expect(p.value.host).not.toBe(victim);
+    }
+    for (const id of ids) {
+      await putDefinition(w, { id, status: "draft" });
+      await converge(deps, id);
+    }
+    expect(third.id).toBeTruthy();
+  }, 120_000);
+});
