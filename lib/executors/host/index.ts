@@ -33,6 +33,9 @@ export async function createHostExecutor(env: NodeJS.ProcessEnv = process.env): 
   return new HostExecutor(buckets, { settings }, nc);
 }
 
+/** How long a read of the hosts bucket is reused; well under a host's TTL (10 s by default). */
+const HOSTS_CACHE_MS = 1_000;
+
 export function hostExecutionId(pipeline: string, replica: number): string {
   return `reef-${pipeline}-${replica}`;
 }
@@ -41,6 +44,8 @@ export class HostExecutor implements ReplicaExecutor {
   readonly kind = "host" as const;
   readonly pendingRecheckMs = 500;
   private readonly now: () => number;
+  /** The live hosts, read at most every HOSTS_CACHE_MS (a converge lists several times). */
+  private hostsRead?: { at: number; hosts: Promise<HostRecord[]> };
   /** Placements this instance made, per host, since that host's last record (balance between records). */
   private readonly recent = new Map<string, number[]>();
 
@@ -53,16 +58,26 @@ export class HostExecutor implements ReplicaExecutor {
   }
 
   async list(pipeline?: string): Promise<Execution[]> {
-    const [placements, reports, hosts] = await Promise.all([
-      this.buckets.listPlacements(pipeline),
-      this.buckets.listReports(pipeline),
-      this.buckets.liveHosts(),
-    ]);
+    const [placements, hosts] = await Promise.all([this.buckets.listPlacements(pipeline), this.hosts()]);
+    // One pipeline: the reports of its placements' keys (no listing); every pipeline: all of them.
+    const reports = pipeline
+      ? (await Promise.all(placements.map((p) => this.buckets.getReport(p.key)))).filter((r) => r !== null)
+      : await this.buckets.listReports();
     const live = new Set(hosts.map((h) => h.id));
     const byKey = new Map(reports.map((r) => [r.key, r.value]));
     return placements
       .map((p) => observe(p.value, byKey.get(p.key), live.has(p.value.host)))
       .sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+  }
+
+  private hosts(): Promise<HostRecord[]> {
+    const now = this.now();
+    if (!this.hostsRead || now - this.hostsRead.at > HOSTS_CACHE_MS) {
+      const hosts = this.buckets.liveHosts();
+      this.hostsRead = { at: now, hosts };
+      hosts.catch(() => (this.hostsRead = undefined));
+    }
+    return this.hostsRead.hosts;
   }
 
   async start(spec: StartSpec): Promise<void> {
