@@ -3,7 +3,6 @@
 // output; a throwing or unsupported stream next to healthy neighbours; a SIGKILLed host whose
 // pipelines answer again from the other host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { converge, reconcile, type ConvergeDeps } from "../../lib/converge";
 import { convergeSettled } from "../helpers/converge";
 import { openHostWorld, type HostWorld } from "../helpers/hosts";
