@@ -155,8 +155,17 @@ function StatusPanel({ view, health: h }: { view: PipelineView; health: Health |
           {def ? (
             <>
               {def.status}
-              {def.version && <> · version {def.version}</>} · {def.replicas} replica
-              {def.replicas === 1 ? "" : "s"}
+              {def.version && <> · version {def.version}</>} ·{" "}
+              {def.autoscale ? (
+                <span data-field="autoscale">
+                  autoscale {def.autoscale.min}–{def.autoscale.max} replicas ({def.autoscale.targetPending}{" "}
+                  pending each, cooldown {def.autoscale.cooldown})
+                </span>
+              ) : (
+                <>
+                  {def.replicas} replica{def.replicas === 1 ? "" : "s"}
+                </>
+              )}
             </>
           ) : (
             "invalid definition"

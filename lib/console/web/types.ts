@@ -18,6 +18,8 @@ export interface Definition {
   replicas: number;
   labels?: Record<string, string>;
   mode?: string;
+  /** Replicas follow the input's lag between min and max (CONTRACT.md §6). */
+  autoscale?: { min: number; max: number; targetPending: number; cooldown: string };
 }
 
 export interface Rates {
