@@ -45,7 +45,13 @@ const PASSED_ENV = [
   "REEF_LOGS_MAX_BYTES",
   "REEF_LOGS_RATE",
   "REEF_HEARTBEAT_INTERVAL",
+  "REEF_HOSTS_BUCKET",
+  "REEF_PLACEMENTS_BUCKET",
+  "REEF_HOST_REPORTS_BUCKET",
 ];
+
+/** What a reef host process reads besides (lib/host): its TTL, memory guard and stop timeout. */
+const HOST_SETTINGS_ENV = ["REEF_HOST_TTL", "REEF_HOST_MAX_MEMORY", "REEF_STOP_TIMEOUT"];
 
 /** What a process on the control plane's own machine needs to run at all (the process executor). */
 const HOST_ENV = ["PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL"];
@@ -91,12 +97,26 @@ export function hostEnv(env: NodeJS.ProcessEnv = process.env): Record<string, st
  * Credentials are passed by name only where the executor mounts them (see each executor).
  */
 export function runnerEnv(spec: StartSpec, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const out: Record<string, string> = {
-    ...pick(env, executionEnvNames(env)),
+  return {
+    ...executionBaseEnv(env),
     [RUNNER_ENV.id]: spec.pipeline,
     [RUNNER_ENV.version]: spec.version,
     [RUNNER_ENV.digest]: spec.digest,
     [RUNNER_ENV.replica]: String(spec.replica),
+  };
+}
+
+/**
+ * The env of a reef host process (lib/host): what every execution gets (its streams are
+ * executions), and the host's own settings.
+ */
+export function hostProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return { ...hostEnv(env), ...executionBaseEnv(env), ...pick(env, HOST_SETTINGS_ENV) };
+}
+
+function executionBaseEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {
+    ...pick(env, executionEnvNames(env)),
     NATS_URL: env.REEF_RUNNER_NATS_URL || env.NATS_URL || "nats://127.0.0.1:4222",
     ...natsCredentialEnv(env),
   };

@@ -14,7 +14,7 @@ export type {
   StartSpec,
 } from "./types";
 export { describeAction, managesSets } from "./types";
-export { runnerEnv, executionLabels, RUNNER_ENV } from "./env";
+export { runnerEnv, hostProcessEnv, executionLabels, RUNNER_ENV } from "./env";
 
 export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Promise<Executor> {
   const kind = await chooseExecutorKind(env);

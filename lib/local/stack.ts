@@ -4,7 +4,7 @@
 //   executions: they keep running, reconnect when NATS is back, and are adopted by the next start's
 //   reconcile. `down` stops the executions (and a nats-server left behind by a crashed start).
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { apiKeyForLocalStack } from "../api";
 import { startBridge, type RunningBridge } from "../bridge";
 import { applyPlan } from "../converge";
@@ -170,7 +170,9 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
           ? `executions are child processes, records in ${paths.stateDir}`
           : executor === "docker"
             ? "executions are containers (labels reef.pipeline/version/digest)"
-            : "executions are ECS services"
+            : executor === "host"
+              ? "executions are streams inside reef hosts (REEF_HOSTS)"
+              : "executions are ECS services"
       } (REEF_EXECUTOR to choose)`,
     );
 
@@ -181,6 +183,25 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
         image.skipped
           ? `runner image  ${image.image}: ${image.skipped}`
           : `runner image  ${image.image} ${image.built ? "built (no registry needed)" : "up to date"}`,
+      );
+    }
+
+    if (executor === "host") {
+      const { localHostCount, superviseHosts } = await import("./hosts");
+      const count = localHostCount(env);
+      const hosts = superviseHosts({
+        count,
+        runnerPath: resolve(project, "dist", "runner.mjs"),
+        env,
+        logDir: paths.logs,
+        own: (pid) => tether.own(pid),
+        release: (pid) => tether.release(pid),
+        say,
+        stopTimeoutMs: Number(env.REEF_STOP_TIMEOUT || 10) * 1000,
+      });
+      undo.push(() => hosts.stop());
+      say(
+        `hosts         ${count} reef host(s) local-0…, restarted when they die; logs in ${paths.logs}/host-<n>.log`,
       );
     }
 
