@@ -9,6 +9,7 @@ import type { Store } from "../store";
 import { HealthMonitor } from "../telemetry";
 import type { BridgeConfig } from "./config";
 import { eventForLateConfig, watchConfigs } from "./configs";
+import { watchJobTriggers } from "./triggers";
 import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
 import { writeFailedStatus } from "./failed-status";
@@ -62,6 +63,7 @@ export class Bridge {
   private supervisor?: Promise<void>;
   private configWatch?: Promise<void>;
   private healthWatch?: Promise<void>;
+  private triggerWatch?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
   private resyncAgain?: string;
@@ -149,6 +151,19 @@ export class Bridge {
         this.dispatcher.add(id, { event }, NO_MESSAGE);
       },
     }).start();
+    const { invoker } = this.opts;
+    if (invoker.trigger) {
+      this.triggerWatch = watchJobTriggers({
+        store,
+        log,
+        signal: this.abort.signal,
+        // The run's end is observed by converging the job again while it runs (as it asks).
+        trigger: async (event) => {
+          const answer = await invoker.trigger!(event, { signal: this.cutInFlight.signal });
+          this.afterConverge(event.id, answer.result, true);
+        },
+      });
+    }
     if (config.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => void this.resync("interval"), config.resyncIntervalMs);
     }
@@ -345,7 +360,7 @@ export class Bridge {
     clearInterval(this.resyncTimer);
     this.abort.abort();
     this.requeues.stop();
-    await Promise.all([this.supervisor, this.configWatch, this.healthWatch]);
+    await Promise.all([this.supervisor, this.configWatch, this.healthWatch, this.triggerWatch]);
     const finished = await this.dispatcher.stop(config.drainTimeoutMs);
     if (!finished) {
       this.cutInFlight.abort(); // in process: no further step starts; a Lambda call is let go

@@ -305,6 +305,12 @@ export async function reconcile(
   return { results, orphans, failures };
 }
 
+/** What `trigger` answers: the run started (or skipped), and the job's converge. */
+export interface TriggerAnswer {
+  run: RunRecord;
+  result: ConvergeResult;
+}
+
 /**
  * Starts one run of a published job (CONTRACT.md §8) under the job's concurrency policy, after
  * observing its runs; returns the run's record (`skipped` under `forbid` while one runs).
@@ -313,7 +319,7 @@ export async function triggerJob(
   deps: ConvergeDeps,
   id: string,
   request: TriggerRequest,
-): Promise<{ run: RunRecord; result: ConvergeResult }> {
+): Promise<TriggerAnswer> {
   return deps.store.withLease(id, async () => {
     const entry = await deps.store.getDefinitionEntry(id);
     if (!entry || entry.operation !== "PUT") {

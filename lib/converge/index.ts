@@ -6,5 +6,6 @@ export type { ApplyOptions } from "./apply";
 export { converge, reconcile, resolveDesired, triggerJob } from "./converge";
 export { JobTriggerError } from "./job";
 export type { TriggerRequest } from "./job";
+export type { TriggerAnswer } from "./converge";
 export type { ConvergeDeps, ConvergeOptions, ConvergeResult, ReconcileResult } from "./converge";
 export { abortBeforeTimeout, convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";

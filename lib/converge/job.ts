@@ -14,7 +14,7 @@ import {
   runResultOf,
 } from "../model";
 import { appendEvent, type DefinitionEntry, type RecordedEvent } from "../store";
-import { runExecutorOf, type RunExecutor } from "../executors/runs";
+import { runExecutorOf, runsSupported, type RunExecutor } from "../executors/runs";
 import type { Executor } from "../executors/types";
 import type { Store } from "../store";
 import type { Desired } from "./plan";
@@ -88,10 +88,14 @@ export async function convergeJob(
   request?: TriggerRequest,
 ): Promise<{ result: JobConvergeResult; run?: RunRecord }> {
   const { store, executor } = deps;
-  const runner = runExecutorOf(executor);
   const now = new Date(deps.now?.() ?? Date.now());
   const desired = resolved.desired;
   const settings = desired.job;
+  if (!runsSupported(executor)) {
+    if (request) runExecutorOf(executor); // throws: the trigger is refused with EXECUTOR_ERROR
+    return { result: await unsupported(deps, entry, resolved, now) };
+  }
+  const runner = executor;
 
   // A pipeline that was a stream keeps no replica once it is a job.
   const replicas = await executor.list(id);
@@ -181,6 +185,35 @@ export async function convergeJob(
   if (nextCheckAt !== undefined) result.requeueAfterMs = Math.max(0, nextCheckAt - now.getTime());
   deps.log?.info("converged job", { ...result });
   return { result, ...(started ? { run: started } : {}) };
+}
+
+/** A job on an executor that cannot run jobs: failed, with the reason, and nothing started. */
+async function unsupported(
+  deps: JobDeps,
+  entry: DefinitionEntry,
+  resolved: { desired: JobDesired; desiredStatus: string | null; version: string | null },
+  now: Date,
+): Promise<JobConvergeResult> {
+  const error = {
+    code: "EXECUTOR_ERROR",
+    message: `the ${deps.executor.kind} executor cannot run jobs (mode "job") yet: use REEF_EXECUTOR=process`,
+  };
+  const previous = await deps.store.getStatus(entry.key);
+  await deps.store.writeStatus({
+    id: entry.key,
+    phase: "failed",
+    desired: resolved.desiredStatus,
+    version: resolved.version,
+    revision: entry.revision,
+    executor: deps.executor.kind,
+    executions: [],
+    error,
+    mode: "job",
+    runs: previous?.runs ?? [],
+    updatedAt: now.toISOString(),
+  });
+  const base = { id: entry.key, revision: entry.revision, operation: entry.operation };
+  return { ...base, desired: resolved.desired.kind, observed: [], actions: [], phase: "failed", error };
 }
 
 /** The active (running) runs. */

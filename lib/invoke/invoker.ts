@@ -2,9 +2,9 @@
 // Invoke API (AWS, or serverless-offline's lambda port locally), or in this process (lib/converge
 // directly: tests, benchmarks, `--in-process`).
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { closeConvergeDeps, converge, convergeDepsFromEnv, reconcile } from "../converge";
-import type { ConvergeDeps, ConvergeResult, ReconcileResult } from "../converge";
-import { PERMANENT_ERROR_NAMES, type ChangeEvent } from "../model";
+import { closeConvergeDeps, converge, convergeDepsFromEnv, reconcile, triggerJob } from "../converge";
+import type { ConvergeDeps, ConvergeResult, ReconcileResult, TriggerAnswer } from "../converge";
+import { PERMANENT_ERROR_NAMES, type ChangeEvent, type TriggerEvent } from "../model";
 import { FunctionRejectedError, InvokeError } from "./errors";
 
 export interface InvokeOptions {
@@ -21,6 +21,8 @@ export interface Invoker {
    */
   converge(event: ChangeEvent, opts?: InvokeOptions): Promise<ConvergeResult>;
   reconcile(opts?: InvokeOptions): Promise<ReconcileResult>;
+  /** Starts one run of a job (the `trigger` function). */
+  trigger?(event: TriggerEvent, opts?: InvokeOptions): Promise<TriggerAnswer>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,10 @@ export class LambdaInvoker implements Invoker {
 
   reconcile(opts: InvokeOptions = {}): Promise<ReconcileResult> {
     return this.invoke<ReconcileResult>(this.reconcileClient, "reconcile", { source: "reef.bridge" }, opts);
+  }
+
+  trigger(event: TriggerEvent, opts: InvokeOptions = {}): Promise<TriggerAnswer> {
+    return this.invoke<TriggerAnswer>(this.client, "trigger", event, opts);
   }
 
   private async invoke<T>(
@@ -154,6 +160,14 @@ export class InProcessInvoker implements Invoker {
 
   async reconcile(opts: InvokeOptions = {}): Promise<ReconcileResult> {
     return reconcile(await this.deps(), undefined, opts);
+  }
+
+  async trigger(event: TriggerEvent): Promise<TriggerAnswer> {
+    return triggerJob(await this.deps(), event.id, {
+      trigger: event.trigger,
+      ...(event.payload ? { payload: Buffer.from(event.payload, "base64") } : {}),
+      ...(event.replyTo ? { replyTo: event.replyTo } : {}),
+    });
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,15 @@ export const jobFields = {
     .optional(),
 };
 
+/** The job fields as written in a definition or a manifest. */
+export interface JobFields {
+  mode?: Mode;
+  trigger?: JobTrigger;
+  concurrency?: ConcurrencyPolicy;
+  timeout?: string;
+  retries?: number;
+}
+
 /** The job fields that only make sense with `mode: "job"`. */
 export const JOB_ONLY_FIELDS = ["trigger", "concurrency", "timeout", "retries"] as const;
 

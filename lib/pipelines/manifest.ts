@@ -8,11 +8,21 @@
 //   labels: { team: payments }
 //   autoscale: { min: 1, max: 8, targetPending: 1000, cooldown: 60s }   # optional: replicas follow the lag
 //   config: ./config.yaml      # path relative to this file, or the Benthos config inline as a mapping
+//   mode: job                  # optional (CONTRACT.md §8), with trigger, concurrency, timeout, retries
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
 import { z } from "zod";
-import { ID_PATTERN, ID_RULE, STATUSES, autoscaleSchema, replicasSchema, type Autoscale } from "../model";
+import {
+  ID_PATTERN,
+  ID_RULE,
+  STATUSES,
+  autoscaleSchema,
+  jobFields,
+  replicasSchema,
+  type Autoscale,
+  type JobFields,
+} from "../model";
 import { ManifestError } from "./errors";
 
 export const manifestSchema = z
@@ -24,12 +34,15 @@ export const manifestSchema = z
     replicas: replicasSchema.optional(),
     labels: z.record(z.string(), z.string(), { error: "labels must map strings to strings" }).optional(),
     autoscale: autoscaleSchema.optional(),
+    ...jobFields,
     config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
       error:
         "config is required: a path to the Benthos config (e.g. ./config.yaml) or the config inline as a mapping",
     }),
   })
   .strict();
+
+const JOB_FIELD_NAMES = ["mode", "trigger", "concurrency", "timeout", "retries"] as const;
 
 export type ManifestDocument = z.infer<typeof manifestSchema>;
 
@@ -41,6 +54,8 @@ export interface Manifest {
   replicas?: number;
   labels?: Record<string, string>;
   autoscale?: Autoscale;
+  /** mode, trigger, concurrency, timeout, retries (only those the manifest gives). */
+  job: JobFields;
   /** The config's YAML text. */
   configText: string;
   /** Where it came from, for messages: `dir/pipeline.yaml` (and `#2` for the 2nd document). */
@@ -175,6 +190,7 @@ export async function parseManifests(text: string, file: string): Promise<Manife
       replicas: m.replicas,
       labels: m.labels,
       autoscale: m.autoscale,
+      job: Object.fromEntries(JOB_FIELD_NAMES.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
       configText,
       configFile,
       source,
@@ -186,7 +202,7 @@ export async function parseManifests(text: string, file: string): Promise<Manife
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
-    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")} (allowed: id, name, description, status, replicas, labels, autoscale, config)`;
+    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")} (allowed: id, name, description, status, replicas, labels, autoscale, config, ${JOB_FIELD_NAMES.join(", ")})`;
   }
   const field = issue.path.join(".");
   return field ? `${field}: ${issue.message}` : issue.message;

@@ -12,6 +12,7 @@ import {
   type DesiredStatus,
   type Health,
   type Heartbeat,
+  type JobFields,
   type PipelineDefinition,
   type PipelineStatus,
   type StatusError,
@@ -52,6 +53,8 @@ export interface PipelineInput {
   labels?: Record<string, string>;
   /** Replicas that follow the lag (CONTRACT.md §6); null removes it. */
   autoscale?: Autoscale | null;
+  /** mode, trigger, concurrency, timeout, retries (CONTRACT.md §8); omitted fields keep their value. */
+  job?: JobFields;
   /** A Benthos config (YAML): becomes a new version, or reuses the version with identical content. */
   config?: string | Uint8Array;
   /** An existing version to point at (instead of `config`). */
@@ -454,6 +457,7 @@ export class Pipelines {
         assign(next, "replicas", input.replicas ?? (base?.replicas === undefined ? 1 : undefined));
         assign(next, "labels", input.labels);
         assign(next, "autoscale", input.autoscale);
+        for (const [key, value] of Object.entries(input.job ?? {})) assign(next, key, value);
         if (next.status !== "draft" && next.version === undefined) {
           const latest = (await listVersions(this.store, id)).at(-1)?.version;
           if (!latest)
@@ -775,7 +779,16 @@ function describeChanges(
     out.push(`replicas ${String(base.replicas)} → ${String(next.replicas)}`);
   if (canonical(base.autoscale) !== canonical(next.autoscale))
     out.push(`autoscale ${describeAutoscale(base.autoscale)} → ${describeAutoscale(next.autoscale)}`);
-  for (const key of ["name", "description", "labels"]) {
+  for (const key of [
+    "name",
+    "description",
+    "labels",
+    "mode",
+    "trigger",
+    "concurrency",
+    "timeout",
+    "retries",
+  ]) {
     if (canonical(base[key]) !== canonical(next[key])) out.push(`${key} changed`);
   }
   return out;

@@ -24,12 +24,13 @@ describe("the medallion example's configs", () => {
     ]);
   });
 
-  it("reef apply creates the orders-enrich pipeline from its manifest", async () => {
+  it("reef apply creates the orders-enrich stream and the daily-summary job from their manifests", async () => {
     const { env } = uniqueNames();
     const r = await reef(["apply", "-f", example, "--json"], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
       expect.objectContaining({ id: "orders-enrich", action: "created" }),
+      expect.objectContaining({ id: "daily-summary", action: "created" }),
     ]);
   });
 });

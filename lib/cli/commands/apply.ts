@@ -37,6 +37,7 @@ export function register(program: Command): void {
                 description: m.description,
                 status: m.status,
                 replicas: m.replicas,
+                job: m.job,
                 labels: m.labels,
                 autoscale: m.autoscale,
                 config: m.configText,

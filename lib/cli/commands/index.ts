@@ -26,6 +26,7 @@ import { register as downCommand } from "./down";
 import { register as bridgeCommand } from "./bridge";
 import { register as reconcileCommand } from "./reconcile";
 import { register as bloblCommand } from "./blobl";
+import { register as triggerCommand } from "./trigger";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -55,5 +56,6 @@ export const commands: RegisterCommand[] = [
   downCommand,
   bridgeCommand,
   reconcileCommand,
+  triggerCommand,
   bloblCommand,
 ];

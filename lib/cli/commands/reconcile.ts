@@ -46,7 +46,7 @@ export function register(program: Command): void {
 }
 
 /** With AWS credentials in the environment: AWS; else the local stack's serverless-offline. */
-function defaultEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+export function defaultEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   if (env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID) return undefined;
   return `http://127.0.0.1:${env.REEF_LAMBDA_PORT || 3002}`;
 }
