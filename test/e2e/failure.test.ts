@@ -31,7 +31,7 @@ it("records a failing converge as failed, with the error in the status, and keep
   expect(rec.attempts).toBe(3);
   expect(rec.result).toBeUndefined();
   expect(rec.error?.code).toBe("FUNCTION_ERROR");
-  expect(rec.error?.message).toMatch(/REEF_EXECUTOR must be process, docker or ecs/);
+  expect(rec.error?.message).toMatch(/REEF_EXECUTOR must be process, docker, ecs or host/);
 
   const status = await waitFor(() => s.t.store.getStatus("fail-a"), "status");
   expect(status.phase).toBe("failed");

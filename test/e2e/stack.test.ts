@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { freePort } from "../../lib/local";
 import { openTestStore, uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
@@ -60,6 +60,21 @@ interface Up {
   exited: Promise<number | null>;
 }
 
+// A test that fails half-way must not leave its stack holding the ports the next test uses.
+const started = new Set<Up>();
+afterEach(async () => {
+  for (const up of started) {
+    started.delete(up);
+    if (up.child.exitCode !== null || up.child.signalCode !== null) continue;
+    up.child.kill("SIGINT");
+    const ended = await Promise.race([
+      up.exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 30_000).unref()),
+    ]);
+    if (!ended) up.child.kill("SIGKILL");
+  }
+});
+
 async function reefUp(upEnv: Record<string, string> = env): Promise<Up> {
   const child = spawn(process.execPath, [join(ROOT, "dist/reef.mjs"), "up"], {
     env: upEnv,
@@ -74,8 +89,10 @@ async function reefUp(upEnv: Record<string, string> = env): Promise<Up> {
     "reef up ready",
     60_000,
   );
+  const up = { child, lines, exited };
+  started.add(up);
   if (child.exitCode !== null) throw new Error(`reef up exited:\n${lines.join("\n")}`);
-  return { child, lines, exited };
+  return up;
 }
 
 function def(id: string, status: string) {
@@ -95,7 +112,7 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   expect(out).toMatch(/executor\s+process/);
   expect(out).toMatch(/sample\s+pipeline 'sample' loaded as a draft/);
   expect(out).toMatch(
-    /functions\s+reef-dev-converge, reef-dev-reconcile\b.*: Lambda API on http:\/\/127\.0\.0\.1:\d+/,
+    /functions\s+reef-dev-converge, reef-dev-trigger, reef-dev-reconcile\b.*: Lambda API on http:\/\/127\.0\.0\.1:\d+/,
   );
   expect(out).toContain(`Lambda API on http://127.0.0.1:${env.REEF_LAMBDA_PORT}`);
   expect(out).toContain("npx reef publish sample");

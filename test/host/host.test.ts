@@ -104,7 +104,11 @@ describe("host executor", () => {
   it("SIGKILL of a host: its pipelines answer again from the other host within a minute", async () => {
     const third = await w.startHost();
     const ids = Array.from({ length: 6 }, (_, i) => `ha${i}-${uniqueSuffix()}`);
-    for (const id of ids) expect((await publish(id, "1", echoConfig(id, id))).phase).toBe("running");
+    for (const id of ids) {
+      const r = await publish(id, "1", echoConfig(id, id));
+      expect(r.error, "the converge's error").toBeNull();
+      expect(r.phase).toBe("running");
+    }
     const placements = (await w.buckets.listPlacements()).filter((p) => ids.includes(p.value.pipeline));
     const victim = placements[0].value.host;
     const moved = placements.filter((p) => p.value.host === victim).map((p) => p.value.pipeline);

@@ -63,7 +63,12 @@ export class HostExecutor implements ReplicaExecutor {
     const reports = pipeline
       ? (await Promise.all(placements.map((p) => this.buckets.getReport(p.key)))).filter((r) => r !== null)
       : await this.buckets.listReports();
-    const live = new Set(hosts.map((h) => h.id));
+    let live = new Set(hosts.map((h) => h.id));
+    // The cached list may predate a host that joined since: a host is lost only by a fresh read.
+    if (placements.some((p) => !live.has(p.value.host))) {
+      this.hostsRead = undefined;
+      live = new Set((await this.hosts()).map((h) => h.id));
+    }
     const byKey = new Map(reports.map((r) => [r.key, r.value]));
     return placements
       .map((p) => observe(p.value, byKey.get(p.key), live.has(p.value.host)))
