@@ -1,10 +1,16 @@
 // Autoscaling inside converge (CONTRACT.md §6): read the last decision (from status) and the lag
 // history (from heartbeats), decide (lib/telemetry decideReplicas, pure), and record a change as a
 // SCALE event. The user's definition is never rewritten: the decision lives in status.
-import { toStatusError, type Autoscale, type DesiredStatus, type ReplicasDecision } from "../model";
+import { toStatusError, type Autoscale, type DesiredStatus, type Log, type ReplicasDecision } from "../model";
 import { appendEvent, type RecordedResult, type ScaleRecord, type Store } from "../store";
 import { configuredConsumerLag, decideReplicas, freshWithin, lagSamples, type LagSample } from "../telemetry";
-import type { ConvergeDeps } from "./converge";
+
+/** What scaling needs of converge's dependencies (ConvergeDeps fits; no import back into converge). */
+interface ScalingDeps {
+  store: Store;
+  log?: Log;
+  heartbeatIntervalMs?: number;
+}
 
 export interface ScaleRequest {
   autoscale: Autoscale;
@@ -23,7 +29,7 @@ export interface Scaling {
 }
 
 export async function decideScaling(
-  deps: ConvergeDeps,
+  deps: ScalingDeps,
   id: string,
   request: ScaleRequest,
   now: number,
@@ -62,7 +68,7 @@ export async function decideScaling(
  * the consumer the config names is read directly (else a pipeline scaled to zero would stay there).
  */
 async function lagOf(
-  deps: ConvergeDeps,
+  deps: ScalingDeps,
   id: string,
   request: ScaleRequest,
   current: number,
