@@ -1,5 +1,5 @@
 // Retention and timing settings of reef's streams and buckets, read from the environment.
-import { InvalidSettingError } from "../model";
+import { DURATION_FORM, durationMs, InvalidSettingError } from "../model";
 
 /**
  * Retention of the events stream from REEF_EVENTS_MAX_AGE (a duration: `30d`, `12h`, `90m`, or
@@ -31,10 +31,12 @@ export function logsRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): {
   return out;
 }
 
-/** A Go-style duration (`90s`, `5m`, `1h30m`); a plain number is seconds. */
+/** reef's one duration format (lib/model/duration.ts), or an InvalidSettingError naming `what`. */
 export function parseSecondsOrDuration(text: string, what = "duration"): number {
-  const s = text.trim();
-  return /^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : parseDurationMs(s, what);
+  const ms = durationMs(text);
+  if (ms === undefined)
+    throw new InvalidSettingError(`${what}: ${JSON.stringify(text)} is not ${DURATION_FORM}`);
+  return ms;
 }
 
 /**
