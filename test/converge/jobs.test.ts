@@ -18,7 +18,8 @@ const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
 describe.skipIf(unavailable !== null)("job pipelines", () => {
   let db: TestPostgres;
   let w: ProcessWorld;
-  let clock = new Date("2030-03-04T10:02:00.000Z");
+  // The injected clock starts at the real time: the executors' own times (a runner's start) are real.
+  let clock = new Date();
   let deps: ConvergeDeps;
 
   beforeAll(async () => {
@@ -209,14 +210,16 @@ output:
 
   it("a schedule fires once per fire time, by the reconcile's clock", async () => {
     const id = uid("cron");
-    clock = new Date("2030-03-04T10:02:00.000Z");
+    // Five-minute fire times from the next boundary on: 2 min after one, just before and just past the next.
+    const boundary = (Math.floor(Date.now() / 300_000) + 1) * 300_000;
+    clock = new Date(boundary + 120_000);
     await publishJob(id, insertConfig(id), { trigger: { schedule: "*/5 * * * *" } });
     await reconcile(deps);
     expect((await w.store.getStatus(id))!.runs ?? []).toEqual([]);
-    clock = new Date("2030-03-04T10:04:59.000Z");
+    clock = new Date(boundary + 299_000);
     await reconcile(deps);
     expect((await w.store.getStatus(id))!.runs ?? []).toEqual([]);
-    clock = new Date("2030-03-04T10:05:30.000Z");
+    clock = new Date(boundary + 330_000);
     await reconcile(deps);
     const status = (await w.store.getStatus(id))!;
     expect(status.runs!.map((r) => r.trigger)).toEqual(["schedule"]);
