@@ -42,7 +42,7 @@ export interface BridgeStats {
 }
 
 /** What the dispatcher queues per pipeline: a change, or a look again a converge asked for. */
-interface Work {
+export interface Work {
   event: ChangeEvent;
   requeue?: boolean;
 }
@@ -82,8 +82,7 @@ export class Bridge {
       concurrency: opts.config.concurrency,
       keepAliveMs: Math.max(1_000, Math.floor(opts.config.ackWaitMs / 3)),
       handle: (_key, work) => this.handle(work),
-      // A change waiting to be handled is never replaced by a mere look again (it must be recorded).
-      coalesce: (waiting, newer) => (newer.requeue && !waiting.requeue ? waiting : newer),
+      coalesce: keepNewestChange,
       onError: (key, err) =>
         opts.log.error("change not handled; will be redelivered", {
           pipeline: key,
@@ -373,6 +372,17 @@ export class Bridge {
       ]);
     }
   }
+}
+
+/**
+ * Which of two queued works of one pipeline is handled (and recorded) for both. The record must
+ * cover the newest change, so a change is never replaced by a mere look again, nor by a work with an
+ * older revision (a health change converges at the revision the status shows, which may be older
+ * than a change still waiting): otherwise the waiting change would be acked and never recorded.
+ */
+export function keepNewestChange(waiting: Work, newer: Work): Work {
+  if (Boolean(newer.requeue) !== Boolean(waiting.requeue)) return newer.requeue ? waiting : newer;
+  return newer.event.revision >= waiting.event.revision ? newer : waiting;
 }
 
 /** A change that came from no JetStream message (a config arrival): nothing to ack. */

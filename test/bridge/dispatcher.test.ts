@@ -1,6 +1,6 @@
 // The dispatcher alone: per-key serialisation, coalescing, bounded concurrency, ack/nak, stop.
 import { describe, expect, it } from "vitest";
-import { Dispatcher, type Ticket } from "../../lib/bridge/internal";
+import { Dispatcher, keepNewestChange, type Ticket, type Work } from "../../lib/bridge/internal";
 
 class FakeTicket implements Ticket {
   acked = 0;
@@ -145,5 +145,41 @@ describe("Dispatcher", () => {
     });
     never.add("x", 1, new FakeTicket());
     expect(await never.stop(50)).toBe(false);
+  });
+});
+
+describe("the bridge's coalescing of queued work (what is recorded for the messages it acks)", () => {
+  const change = (revision: number): Work => ({
+    event: { key: "p", operation: "PUT", revision, timestamp: "2030-01-01T00:00:00.000Z" },
+  });
+  const lookAgain = (revision: number): Work => ({ ...change(revision), requeue: true });
+
+  it("keeps a waiting change over a health-triggered converge at the older revision the status shows", async () => {
+    // A change (revision 74) waits behind an in-flight converge; the health monitor then asks for a
+    // converge at revision 60. Both are handled by one call, whose record must name revision 74.
+    const handled: Work[] = [];
+    const first = deferred();
+    const d = new Dispatcher<Work>({
+      concurrency: 1,
+      keepAliveMs: 60_000,
+      coalesce: keepNewestChange,
+      handle: async (_k, w) => {
+        handled.push(w);
+        if (handled.length === 1) await first.promise;
+      },
+    });
+    d.add("p", change(50), new FakeTicket());
+    await tick();
+    d.add("p", change(74), new FakeTicket());
+    d.add("p", change(60), new FakeTicket());
+    first.resolve();
+    await d.idle();
+    expect(handled.map((w) => w.event.revision)).toEqual([50, 74]);
+  });
+
+  it("never lets a look again replace a change, and a change replaces a look again", () => {
+    expect(keepNewestChange(change(5), lookAgain(9))).toEqual(change(5));
+    expect(keepNewestChange(lookAgain(9), change(5))).toEqual(change(5));
+    expect(keepNewestChange(change(5), change(9))).toEqual(change(9));
   });
 });
