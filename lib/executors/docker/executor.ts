@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import { ExecutorError, LABELS, NameConflictError, type Execution } from "../../model";
 import { RUNNER_ENV, executionLabels, runnerEnv } from "../env";
 import type { ReplicaExecutor, StartSpec } from "../types";
+import { RUN_LABEL, runEnvOf, type RunExecution, type RunExecutor, type RunSpec } from "../runs";
 import { dockerClient, dockerMessage, statusCodeOf } from "./client";
 import { ensureLocalRunnerImage, isLocalRunnerImage } from "./local-image";
 import { demuxBuffer, demuxStream } from "./logs";
@@ -19,6 +20,8 @@ import {
   executionOf,
   failureFrom,
   needsFailureReason,
+  runExecutionOf,
+  runFailed,
   type ContainerInfo,
 } from "./state";
 
@@ -30,6 +33,11 @@ export function containerName(pipeline: string, replica: number): string {
 /** How a start fails on a container whose containerd task outlived a daemon restart. */
 const STALE_TASK = /already exists|id already in use/i;
 
+/** The container of one job run (CONTRACT.md §8): unique per run, never reused. */
+export function runContainerName(pipeline: string, run: string): string {
+  return `reef-${pipeline}-run-${run}`;
+}
+
 export const SCOPE_LABEL = "reef.scope";
 
 /** Bound on the start/replace loop when the daemon keeps answering 404/409 (concurrent changes). */
@@ -38,7 +46,7 @@ const SETTLE_BOUND_MS = 15_000;
 const MAX_ATTEMPTS = 5;
 const FAILURE_TAIL_LINES = 30;
 
-export class DockerExecutor implements ReplicaExecutor {
+export class DockerExecutor implements ReplicaExecutor, RunExecutor {
   readonly kind = "docker" as const;
   private imageBuild?: Promise<unknown>;
   private readonly confirmed = new Set<string>();
@@ -55,17 +63,69 @@ export class DockerExecutor implements ReplicaExecutor {
   ) {}
 
   async list(pipeline?: string): Promise<Execution[]> {
+    const infos = await this.labelled(pipeline, false);
+    const executions = await Promise.all(infos.map((info) => this.executionOf(info)));
+    return executions.sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+  }
+
+  /** This scope's containers of a pipeline (or of all), runs or replicas, inspected. */
+  private async labelled(pipeline: string | undefined, runs: boolean): Promise<ContainerInfo[]> {
     const label = [pipeline ? `${LABELS.pipeline}=${pipeline}` : LABELS.pipeline];
     if (this.settings.scope) label.push(`${SCOPE_LABEL}=${this.settings.scope}`);
     const summaries = await this.call("list containers", () =>
       this.docker.listContainers({ all: true, filters: { label } }),
     );
-    const mine = summaries.filter((c) => (c.Labels?.[SCOPE_LABEL] ?? undefined) === this.settings.scope);
-    const infos = await Promise.all(mine.map((c) => this.inspect(c.Id)));
-    const executions = await Promise.all(
-      infos.filter((i): i is ContainerInfo => i !== null).map((info) => this.executionOf(info)),
+    const mine = summaries.filter(
+      (c) =>
+        (c.Labels?.[SCOPE_LABEL] ?? undefined) === this.settings.scope &&
+        (c.Labels?.[RUN_LABEL] !== undefined) === runs,
     );
-    return executions.sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+    const infos = await Promise.all(mine.map((c) => this.inspect(c.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== null);
+  }
+
+  // ---- job runs (CONTRACT.md §8): a container per run, restart policy `no`, never restarted ----
+
+  async listRuns(pipeline?: string): Promise<RunExecution[]> {
+    const infos = await this.labelled(pipeline, true);
+    return Promise.all(
+      infos.map(async (info) =>
+        runExecutionOf(info, runFailed(info) ? await this.failureReason(info) : undefined),
+      ),
+    );
+  }
+
+  /** Creates and starts the run's container; a run already created is not started twice. */
+  async startRun(spec: RunSpec): Promise<void> {
+    const runEnv = runEnvOf(spec); // a payload too large fails before a container exists
+    writeSecretFiles(this.settings.secretsDir, this.env);
+    const name = runContainerName(spec.pipeline, spec.run);
+    const existing = await this.inspect(name);
+    if (existing) {
+      if (existing.Config?.Labels?.[RUN_LABEL] !== spec.run) throw new NameConflictError(name);
+      return;
+    }
+    const base = this.containerConfig(spec);
+    const config: Docker.ContainerCreateOptions = {
+      ...base,
+      Env: [...(base.Env ?? []), ...Object.entries(runEnv).map(([k, v]) => `${k}=${v}`)],
+      Labels: { ...base.Labels, [RUN_LABEL]: spec.run },
+      HostConfig: { ...base.HostConfig, RestartPolicy: { Name: STOPPED_POLICY, MaximumRetryCount: 0 } },
+    };
+    const id = await this.create(name, config);
+    if (id === null) return; // created by a concurrent trigger of the same run
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return;
+      await this.removeContainer(id).catch(() => undefined); // never a container of a run that did not start
+      throw new ExecutorError(`cannot start container ${name}: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** Stops the run's container if it still runs and removes it with its volumes. */
+  async removeRun(execution: RunExecution): Promise<void> {
+    await this.removeContainer(execution.id);
   }
 
   async *logs(
@@ -106,7 +166,7 @@ export class DockerExecutor implements ReplicaExecutor {
         }
         continue;
       }
-      const created = await this.create(name, spec);
+      const created = await this.create(name, this.containerConfig(spec));
       if (created) {
         const info = await this.inspect(created);
         if (info && (await this.ensureRunning(info))) return;
@@ -203,16 +263,16 @@ export class DockerExecutor implements ReplicaExecutor {
   }
 
   /** Creates the container; returns its id, or null when the name was taken meanwhile (409). */
-  private async create(name: string, spec: StartSpec): Promise<string | null> {
+  private async create(name: string, config: Docker.ContainerCreateOptions): Promise<string | null> {
     try {
-      const c = await this.docker.createContainer({ name, ...this.containerConfig(spec) });
+      const c = await this.docker.createContainer({ name, ...config });
       return c.id;
     } catch (err) {
       const code = statusCodeOf(err);
       if (code === 409) return null;
       if (code === 404 && /image/i.test(dockerMessage(err))) {
         await this.provideImage(err);
-        return this.create(name, spec);
+        return this.create(name, config);
       }
       throw new ExecutorError(`cannot create container ${name}: ${dockerMessage(err)}`);
     }

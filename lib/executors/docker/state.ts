@@ -6,6 +6,7 @@
 // daemon from restarting a paused pipeline. So: exited + policy `no` = stopped by reef (paused);
 // exited + policy `unless-stopped` = ended by itself (or stopped by someone else).
 import type Docker from "dockerode";
+import { RUN_LABEL, type RunExecution } from "../runs";
 import { LABELS, parseFatalLine, type Execution, type ExecutionState, type StatusError } from "../../model";
 
 export const STOPPED_POLICY = "no";
@@ -65,10 +66,9 @@ export function stateOf(info: ContainerInfo): ExecutionState {
   }
 }
 
-/** The Execution for a labelled container. `error` is filled by the caller for failed ones. */
-export function executionOf(info: ContainerInfo, error?: StatusError): Execution {
+/** What every execution of a labelled container says, whatever its state. */
+function identityOf(info: ContainerInfo) {
   const labels = info.Config?.Labels ?? {};
-  const state = stateOf(info);
   const replica = Number(labels[LABELS.replica]);
   return {
     id: info.Id,
@@ -77,12 +77,54 @@ export function executionOf(info: ContainerInfo, error?: StatusError): Execution
     digest: labels[LABELS.digest] ?? "",
     // A malformed replica label never matches a wanted slot, so the planner removes it.
     replica: Number.isInteger(replica) && replica >= 0 ? replica : Number.MAX_SAFE_INTEGER,
-    state,
     ...(info.State.StartedAt && !info.State.StartedAt.startsWith("0001")
       ? { startedAt: info.State.StartedAt }
       : {}),
+  };
+}
+
+/** The Execution for a labelled container. `error` is filled by the caller for failed ones. */
+export function executionOf(info: ContainerInfo, error?: StatusError): Execution {
+  const state = stateOf(info);
+  return {
+    ...identityOf(info),
+    state,
     ...(state === "failed"
       ? { error: error ?? { code: "ENGINE_FAILED", message: `container ${info.Name} ${s(info)}` } }
+      : {}),
+  };
+}
+
+/** Whether a job run's container ended with an error (its reason is read from its logs). */
+export function runFailed(info: ContainerInfo): boolean {
+  const st = info.State;
+  return st.Status === "dead" || (st.Status === "exited" && st.ExitCode !== 0);
+}
+
+/**
+ * The execution of a job run's container (restart policy `no`: it runs once, CONTRACT.md §8).
+ * Exited 0 is a success; non-zero (or dead) a failure with the container's exit code and `error`.
+ */
+export function runExecutionOf(info: ContainerInfo, error?: StatusError): RunExecution {
+  const st = info.State;
+  const failed = runFailed(info);
+  const state: ExecutionState = failed
+    ? "failed"
+    : st.Status === "exited"
+      ? "exited"
+      : st.Running
+        ? "running"
+        : "pending";
+  return {
+    ...identityOf(info),
+    state,
+    run: info.Config?.Labels?.[RUN_LABEL] ?? "",
+    ...(state === "exited" ? { exitCode: 0 } : {}),
+    ...(failed
+      ? {
+          exitCode: st.ExitCode || 1,
+          error: error ?? { code: "ENGINE_FAILED", message: `container ${info.Name} ${s(info)}` },
+        }
       : {}),
   };
 }
