@@ -434,6 +434,23 @@ describe("hostile YAML gets an error, not an exhausted heap", () => {
     ]);
   });
 
+  it("says plainly that YAML or a mapping nests too deeply, instead of a stack overflow", () => {
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    expect(errors(`input:\n  stdin: {}\nx: ${deep(20_000)}\n`)).toEqual([
+      expect.objectContaining({
+        message: "yaml: nested too deeply to parse: it nests thousands of levels deep; flatten it",
+      }),
+    ]);
+    const mapping = `pipeline:\n  processors:\n    - mapping: root = ${deep(20_000)}\n`;
+    expect(errors(mapping)).toEqual([
+      expect.objectContaining({
+        line: 3,
+        message:
+          "failed to parse mapping: nested too deeply to parse: it nests thousands of levels deep; flatten it",
+      }),
+    ]);
+  });
+
   it("refuses configs over 1 MiB, before and after ${VAR} expansion", () => {
     const big = `input:\n  generate:\n    mapping: 'root = "${"x".repeat(1024 * 1024)}"'\n`;
     expect(errors(big)).toEqual([

@@ -78,6 +78,16 @@ export const CONFIG_LIMITS = {
   maxAliasNodes: 100_000,
 } as const;
 
+/**
+ * A parser that recursed past the JavaScript stack says "Maximum call stack size exceeded": say what
+ * the user can act on instead (the depth that is legal is the stack's, roughly a few thousand levels).
+ */
+function plainDepthError(message: string): string {
+  return /Maximum call stack size exceeded/.test(message)
+    ? "nested too deeply to parse: it nests thousands of levels deep; flatten it"
+    : message;
+}
+
 export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.env): WalkResult {
   const w = new Walker();
   const tooBig = sizeProblem(yamlText);
@@ -98,7 +108,7 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
   const doc = parseDocument(text, { lineCounter: w.lc, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
     // prettyErrors is off (it would append a code frame to the message), so place it ourselves.
-    w.issue(null, "", `yaml: ${e.message.split("\n")[0]}`, "error", e.pos[0]);
+    w.issue(null, "", `yaml: ${plainDepthError(e.message.split("\n")[0]!)}`, "error", e.pos[0]);
   }
   const aliasProblem = doc.errors.length ? undefined : resolveAliasesAndMerges(doc);
   if (aliasProblem) w.issue(aliasProblem.node, "", `yaml: ${aliasProblem.message}`);
@@ -615,7 +625,7 @@ class Walker {
     try {
       compile(src);
     } catch (err) {
-      const message = `failed to parse mapping: ${(err as Error).message}`;
+      const message = `failed to parse mapping: ${plainDepthError((err as Error).message)}`;
       this.issues.push({ path, ...this.innerPos(node, (err as Error).message), message, level: "error" });
     }
   }
