@@ -5,12 +5,12 @@
 //   exists only in AWS, so anywhere else (serverless-offline, invoke local) this acts as `key`.
 //   When REEF_API_KEY is set, the header is required as well.
 // - `none`: no check at all; for an API that something else guards. Explicit and documented.
+import { settingsFrom } from "../config";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { InvalidSettingError } from "../model";
 import { HttpError } from "./errors";
 
 export const API_KEY_HEADER = "x-api-key";
@@ -46,15 +46,10 @@ export interface ApiAuth {
 
 /** The API's authentication from REEF_API_AUTH (default `key`) and REEF_API_KEY. */
 export function apiAuthFromEnv(env: NodeJS.ProcessEnv = process.env): ApiAuth {
-  const mode = env.REEF_API_AUTH?.trim() || "key";
-  if (!(API_AUTH_MODES as readonly string[]).includes(mode)) {
-    throw new InvalidSettingError(
-      `REEF_API_AUTH must be ${API_AUTH_MODES.join(", ")} (got ${JSON.stringify(env.REEF_API_AUTH)})`,
-    );
-  }
+  const s = settingsFrom(env);
   return {
-    mode: mode as ApiAuthMode,
-    key: env.REEF_API_KEY || undefined,
+    mode: s.apiAuth,
+    key: s.apiKey,
     inAwsLambda: Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE,
   };
 }

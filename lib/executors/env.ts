@@ -1,7 +1,7 @@
 // The environment an execution's runner gets (CONTRACT.md §3), the same for every executor: what
 // the runner needs, plus the variables REEF_EXECUTION_ENV names. Never the control plane's whole
 // environment: its secrets (cloud keys, the API key…) are no business of a pipeline.
-import { InvalidSettingError } from "../model";
+import { settingsFrom } from "../config";
 import { natsCredentialEnv } from "../store";
 import type { StartSpec } from "./types";
 
@@ -56,24 +56,12 @@ const HOST_SETTINGS_ENV = ["REEF_HOST_TTL", "REEF_HOST_MAX_MEMORY", "REEF_STOP_T
 /** What a process on the control plane's own machine needs to run at all (the process executor). */
 const HOST_ENV = ["PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL"];
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * REEF_EXECUTION_ENV: comma-separated names of further control-plane variables every execution
  * gets, e.g. those its configs' `${VAR}`s use.
  */
 export function executionEnvNames(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = (env.REEF_EXECUTION_ENV ?? "")
-    .split(",")
-    .map((n) => n.trim())
-    .filter(Boolean);
-  const bad = names.find((n) => !NAME.test(n));
-  if (bad !== undefined) {
-    throw new InvalidSettingError(
-      `REEF_EXECUTION_ENV must list variable names separated by commas (like KAFKA_BROKERS,REGION); ${JSON.stringify(bad)} is not one`,
-    );
-  }
-  return names;
+  return settingsFrom(env).executionEnv;
 }
 
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {

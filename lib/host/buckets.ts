@@ -3,12 +3,12 @@
 // memory, whether they accept new streams) every third of it; converge writes `reef-placements`
 // (`<id>.<replica>` → which host runs which version, running or stopped); hosts write what became
 // of each placement in `reef-host-reports`. No socket from a function to a host.
+import { settingsFrom } from "../config";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { StorageType, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
-import { InvalidSettingError } from "../model";
-import { parseBytes, parseSecondsOrDuration, type StoreNames } from "../store";
+import type { StoreNames } from "../store";
 
 export const hostRecordSchema = z.object({
   id: z.string(),
@@ -80,16 +80,8 @@ export interface HostSettings {
 }
 
 export function hostSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HostSettings {
-  const ttl = env.REEF_HOST_TTL?.trim();
-  const ttlMs = ttl ? parseSecondsOrDuration(ttl, "REEF_HOST_TTL") : 10_000;
-  if (ttlMs < 1_000) throw new InvalidSettingError(`REEF_HOST_TTL: ${ttl} is below 1s`);
-  const mem = env.REEF_HOST_MAX_MEMORY?.trim();
-  const stop = env.REEF_STOP_TIMEOUT?.trim();
-  return {
-    ttlMs,
-    maxMemoryBytes: mem ? parseBytes(mem, "REEF_HOST_MAX_MEMORY") : null,
-    stopTimeoutMs: stop ? parseSecondsOrDuration(stop, "REEF_STOP_TIMEOUT") : 10_000,
-  };
+  const s = settingsFrom(env);
+  return { ttlMs: s.hostTtl, maxMemoryBytes: s.hostMaxMemory ?? null, stopTimeoutMs: s.stopTimeout };
 }
 
 export class HostBuckets {

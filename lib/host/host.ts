@@ -5,6 +5,7 @@
 // the same heartbeats and log lines as a runner does (lib/telemetry). Streams share the host's
 // NATS connections (per servers and credentials), one heartbeat ticker and compiled mappings.
 // A stream that fails, or throws where it should not, fails alone: the host and its neighbours go on.
+import { settingsFrom } from "../config";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -92,9 +93,9 @@ export class ReefHost {
     const env = opts.env ?? process.env;
     const settings = hostSettingsFromEnv(env);
     const telemetry = telemetrySettingsFromEnv(env);
-    const id = opts.id ?? (env.REEF_HOST_ID?.trim() || `${hostname()}-${randomBytes(3).toString("hex")}`);
+    const id = opts.id ?? settingsFrom(env).hostId ?? `${hostname()}-${randomBytes(3).toString("hex")}`;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
-      throw new InvalidSettingError(`REEF_HOST_ID must be 1-64 letters, digits, - or _ (got ${id})`);
+      throw new InvalidSettingError("REEF_HOST_ID", id, "1-64 letters, digits, - or _");
     }
     const nc = await connectNats({ name: `reef-host-${id}`, env, longRunning: true, failFirstConnect: true });
     const store = await Store.open(nc, { env });

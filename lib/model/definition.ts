@@ -1,7 +1,8 @@
 // The pipeline definition: the JSON value of a `pipelines` KV entry (CONTRACT.md §1).
+import { settingsFrom } from "../config/settings";
 import { z } from "zod";
 import { autoscaleSchema } from "./autoscale";
-import { InvalidDefinitionError, InvalidSettingError, ID_RULE } from "./errors";
+import { InvalidDefinitionError, ID_RULE } from "./errors";
 import { JOB_ONLY_FIELDS, jobFields } from "./job";
 
 export const ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -26,14 +27,7 @@ export const DEFAULT_MAX_REPLICAS = 32;
  * hostile `replicas: 1000000` must make the definition invalid, not start a million runners.
  */
 export function maxReplicas(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.REEF_MAX_REPLICAS?.trim();
-  if (!raw) return DEFAULT_MAX_REPLICAS;
-  if (!/^[1-9][0-9]*$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new InvalidSettingError(
-      `REEF_MAX_REPLICAS must be a whole number of at least 1 (got ${JSON.stringify(raw)})`,
-    );
-  }
-  return Number(raw);
+  return settingsFrom(env).maxReplicas;
 }
 
 const REPLICAS_RULE = "replicas must be an integer >= 0";

@@ -70,11 +70,23 @@ export class InvalidDefinitionError extends PermanentError {
   }
 }
 
-/** A malformed setting (an env value reef cannot read, e.g. a duration or a number). */
+/**
+ * A malformed setting (an env value reef cannot read, e.g. a duration or a number): names the
+ * variable, the value and the form expected (lib/config).
+ */
 export class InvalidSettingError extends ReefError<"INVALID_SETTING"> {
   override name = "InvalidSettingError";
-  constructor(message: string) {
-    super("INVALID_SETTING", message);
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly expected: string,
+    detail?: string,
+  ) {
+    super(
+      "INVALID_SETTING",
+      `${variable} must be ${expected} (got ${JSON.stringify(value)}${detail ? `: ${detail}` : ""})`,
+      { variable, value, expected },
+    );
   }
 }
 

@@ -30,8 +30,6 @@ export {
   logsRetentionFromEnv,
   heartbeatIntervalFromEnv,
   parseSecondsOrDuration,
-  parseDurationMs,
-  parseBytes,
 } from "./retention";
 export type {
   EventRecordInput,

@@ -1,7 +1,6 @@
 // Telemetry settings from the environment (README "Telemetry"). The names and retention of the
 // bucket and stream are the store's (lib/store); these are how executions report.
-import { InvalidSettingError } from "../model";
-import { heartbeatIntervalFromEnv } from "../store";
+import { settingsFrom } from "../config";
 
 export interface TelemetrySettings {
   /** REEF_HEARTBEAT_INTERVAL: how often an execution writes its heartbeat (default 5 s). */
@@ -13,14 +12,8 @@ export interface TelemetrySettings {
 }
 
 export function telemetrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TelemetrySettings {
-  const rate = env.REEF_LOGS_RATE?.trim();
-  const logsPerSecond = rate ? Number(rate) : 100;
-  if (!Number.isInteger(logsPerSecond) || logsPerSecond < 1) {
-    throw new InvalidSettingError(
-      `REEF_LOGS_RATE must be a positive integer (lines per second), got ${rate}`,
-    );
-  }
-  return { heartbeatIntervalMs: heartbeatIntervalFromEnv(env), logsPerSecond, maxLineBytes: 16 * 1024 };
+  const s = settingsFrom(env);
+  return { heartbeatIntervalMs: s.heartbeatInterval, logsPerSecond: s.logsRate, maxLineBytes: 16 * 1024 };
 }
 
 /** The env entries executions need to report like the control plane expects (passed by every executor). */

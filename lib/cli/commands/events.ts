@@ -2,7 +2,7 @@
 // oldest first. `reef events verify [--pipeline id]`: checks the hash chains (exit 1 when broken).
 import type { Command } from "commander";
 import { eventsTable, retentionNote, verifyText, withStore } from "../../replay";
-import { eventRow, parseDurationMs, readEvents, verifyChains, type EventFilter } from "../../store";
+import { eventRow, parseSecondsOrDuration, readEvents, verifyChains, type EventFilter } from "../../store";
 import { color, printJson, UsageError } from "../output";
 
 export interface EventFilterOptions {
@@ -15,7 +15,7 @@ export interface EventFilterOptions {
 /** `1h`, `30m`, `2d` (ago) or a timestamp (ISO 8601). */
 export function parseWhen(text: string, flag: string, now = Date.now()): Date {
   try {
-    return new Date(now - parseDurationMs(text, flag));
+    return new Date(now - parseSecondsOrDuration(text, flag));
   } catch {
     const t = Date.parse(text);
     if (Number.isNaN(t)) {
