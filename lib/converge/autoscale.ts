@@ -1,7 +1,15 @@
 // Autoscaling inside converge (CONTRACT.md §6): read the last decision (from status) and the lag
 // history (from heartbeats), decide (lib/telemetry decideReplicas, pure), and record a change as a
 // SCALE event. The user's definition is never rewritten: the decision lives in status.
-import { toStatusError, type Autoscale, type DesiredStatus, type Log, type ReplicasDecision } from "../model";
+import {
+  autoscaleNoEffect,
+  parseConfigYaml,
+  toStatusError,
+  type Autoscale,
+  type DesiredStatus,
+  type Log,
+  type ReplicasDecision,
+} from "../model";
 import { appendEvent, type RecordedResult, type ScaleRecord, type Store } from "../store";
 import { configuredConsumerLag, decideReplicas, freshWithin, lagSamples, type LagSample } from "../telemetry";
 
@@ -47,6 +55,7 @@ export async function decideScaling(
     changedAt,
     now,
     freshMs: freshWithin(deps.heartbeatIntervalMs ?? 5_000),
+    noEffect: request.configText === undefined ? null : noEffectOf(request.configText),
   });
   const changed = decision.desired !== current;
   return {
@@ -118,4 +127,13 @@ export async function recordScale(
     handledAt: handledAt.toISOString(),
     attempts: 1,
   });
+}
+
+/** Why the config's input cannot be scaled; null when it can (or when the config cannot be read: converge reports that). */
+function noEffectOf(configText: string): string | null {
+  try {
+    return autoscaleNoEffect(parseConfigYaml("config", configText));
+  } catch {
+    return null;
+  }
 }

@@ -64,3 +64,50 @@ export interface ReplicasDecision {
   changedAt: string;
   autoscale: Autoscale;
 }
+
+/**
+ * Why autoscaling cannot work with a config's input, or null when it can: the scaler follows the
+ * JetStream consumer lag, so the input must be a `nats_jetstream` consumer the replicas share (a
+ * `durable` or `queue` name). A `broker` works when one of its inputs is one. Pure: takes the parsed config.
+ */
+export function autoscaleNoEffect(config: Record<string, unknown>): string | null {
+  const why = inputProblem(config.input);
+  return why
+    ? `${why}: autoscale has no effect (it follows the lag of a nats_jetstream input with a durable or queue, which replicas share)`
+    : null;
+}
+
+function inputProblem(input: unknown): string | null {
+  const fields = record(input);
+  if (!fields) return "the config has no input";
+  const type = Object.keys(fields).find((k) => k !== "label" && k !== "processors");
+  if (!type) return "the config has no input";
+  const conf = record(fields[type]) ?? {};
+  const named = (key: string) => typeof conf[key] === "string" && conf[key] !== "";
+  switch (type) {
+    case "nats_jetstream":
+      return named("durable") || named("queue")
+        ? null
+        : "input nats_jetstream without durable or queue gives every replica its own consumer (replicas cannot share its work)";
+    case "nats":
+      return named("queue")
+        ? "input nats with queue shares its work but reports no JetStream consumer lag"
+        : "input nats without queue delivers every message to every replica (replicas cannot share its work)";
+    case "generate":
+      return "input generate makes its own messages in every replica (replicas cannot share its work)";
+    case "broker": {
+      const inputs = Array.isArray(conf.inputs) ? conf.inputs : [];
+      return inputs.some((i) => inputProblem(i) === null)
+        ? null
+        : "input broker has no nats_jetstream input with a durable or queue";
+    }
+    default:
+      return `input ${type} reports no JetStream consumer lag`;
+  }
+}
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}

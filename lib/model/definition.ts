@@ -76,6 +76,14 @@ export const definitionSchema = z
         }
       }
     }
+    if (def.autoscale && def.mode === "job") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscale"],
+        message:
+          'autoscale needs mode "stream": a job runs once per trigger (concurrency says how many at once), it has no replicas to scale',
+      });
+    }
     if (def.autoscale && def.autoscale.max > maxReplicas()) {
       ctx.addIssue({
         code: "custom",

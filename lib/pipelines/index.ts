@@ -29,7 +29,7 @@ export {
 export type { Manifest } from "./manifest";
 export { listVersions, compareVersions, nextVersion, resolveVersion } from "./versions";
 export type { VersionInfo, VersionChoice } from "./versions";
-export { createLinter, lintBinary, parseLintOutput } from "./lint";
+export { autoscaleIssue, createLinter, lintBinary, parseLintOutput } from "./lint";
 export type { Linter, LintResult } from "./lint";
 export { configToMermaid } from "./graph";
 export * from "./errors";

@@ -5,7 +5,8 @@ import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { LintIssue } from "../model";
+import { isMap, LineCounter, parseDocument } from "yaml";
+import { autoscaleNoEffect, type LintIssue } from "../model";
 
 export interface LintResult {
   /** `builtin`, or the binary that linted. */
@@ -99,4 +100,26 @@ export function parseLintOutput(output: string, file: string): LintIssue[] {
     issues.push({ path: "", line: 0, column: 0, message: other.join("; ") || "lint failed", level: "error" });
   }
   return issues;
+}
+
+/**
+ * The warning for a pipeline with `autoscale` whose config's input the replicas cannot share (or
+ * that reports no JetStream lag): autoscale has no effect. Null when it works, or when the config
+ * is not a YAML mapping (lint reports that). Placed at the config's `input` key.
+ */
+export function autoscaleIssue(configText: string): LintIssue | null {
+  const lines = new LineCounter();
+  const doc = parseDocument(configText, { lineCounter: lines });
+  if (doc.errors.length || !isMap(doc.contents)) return null;
+  let message: string | null;
+  try {
+    message = autoscaleNoEffect(doc.toJS() as Record<string, unknown>);
+  } catch {
+    return null;
+  }
+  if (!message) return null;
+  const key = doc.contents.items.find((p) => (p.key as { value?: unknown } | null)?.value === "input")
+    ?.key as { range?: [number, number, number] } | undefined;
+  const pos = key?.range ? lines.linePos(key.range[0]) : { line: 1, col: 1 };
+  return { path: "input", line: pos.line, column: pos.col, message, level: "warning" };
 }

@@ -40,7 +40,7 @@ import {
   VersionNotFoundError,
 } from "./errors";
 import { configToMermaid } from "./graph";
-import { createLinter, type LintResult, type Linter } from "./lint";
+import { autoscaleIssue, createLinter, type LintResult, type Linter } from "./lint";
 import { compareVersions, listVersions, resolveVersion, type VersionInfo } from "./versions";
 
 /** What a caller wants a pipeline to look like. Omitted fields keep their current value. */
@@ -639,6 +639,13 @@ export class Pipelines {
         if (!opts.force && lint.issues.some((i) => i.level === "error")) {
           throw new LintFailedError(id, definition.version, lint.issues, lint.linter);
         }
+      }
+      // Autoscaling an input the replicas cannot share is allowed, but said (CONTRACT.md §6).
+      const scaling = canonical(base?.autoscale) !== canonical(next.autoscale) || publishes;
+      if (definition.autoscale && definition.version && definition.mode !== "job" && scaling && !unchanged) {
+        const text = known.get(definition.version) ?? (await this.config(id, definition.version));
+        const issue = autoscaleIssue(text);
+        if (issue) lint = { linter: lint?.linter ?? "builtin", issues: [...(lint?.issues ?? []), issue] };
       }
       const result: WriteResult = {
         id,

@@ -25,6 +25,8 @@ export interface ScaleInput {
   now: number;
   /** A heartbeat older than this is not fresh (3 heartbeat intervals). */
   freshMs: number;
+  /** Why the config's input cannot be scaled (lib/model autoscaleNoEffect); the count then stays. */
+  noEffect?: string | null;
 }
 
 export interface ScaleDecision {
@@ -41,6 +43,7 @@ export function decideReplicas(input: ScaleInput): ScaleDecision {
 
   const bounded = clamp(current, min, max);
   const bounds = bounded !== current ? `; kept within min ${min} and max ${max}` : "";
+  if (input.noEffect) return { desired: bounded, reason: `${input.noEffect}${bounds}` };
   const fresh = input.lag.filter((s) => now - s.at <= input.freshMs);
   if (!fresh.length) return { desired: bounded, reason: `no fresh heartbeat: the lag is unknown${bounds}` };
   const reported = fresh.filter((s): s is { at: number; pending: number } => s.pending !== null);

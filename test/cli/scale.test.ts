@@ -94,4 +94,91 @@ describe("reef and autoscale", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/has no autoscale yet: give --min, --target/);
   });
+
+  it("an input replicas cannot share: apply and publish warn that autoscale has no effect", async () => {
+    const other = `scales-${randomBytes(3).toString("hex")}`;
+    const dir = await manifest(other, "autoscale: { min: 1, max: 4, targetPending: 500, cooldown: 30s }\n");
+    const applied = await reef(["apply", "-f", dir], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(
+      /warning 1:1 input generate makes its own messages in every replica \(replicas cannot share its work\): autoscale has no effect/,
+    );
+    const published = await reefJson<{ lint: { issues: { level: string; message: string }[] } }>(
+      ["publish", other],
+      env,
+    );
+    expect(published.lint.issues).toEqual([
+      expect.objectContaining({
+        level: "warning",
+        message: expect.stringMatching(/autoscale has no effect/),
+      }),
+    ]);
+  });
+
+  it("reef lint of a manifest: the config's lint, and a warning when autoscale has no effect", async () => {
+    const noEffect = await manifest(
+      "lint-me",
+      "autoscale: { min: 1, max: 4, targetPending: 500, cooldown: 30s }\n",
+    );
+    const warned = await reef(["lint", join(noEffect, "pipeline.yaml")], { env });
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stdout).toMatch(/pipeline\.yaml:1:1: warning: input generate .*autoscale has no effect/);
+    // --deprecated fails on warnings
+    expect((await reef(["lint", "--deprecated", noEffect], { env })).code).toBe(1);
+
+    const shared = tempDir();
+    await writeFile(join(shared, "config.yaml"), SHARED_CONFIG);
+    await writeFile(
+      join(shared, "pipeline.yaml"),
+      "id: lint-shared\nautoscale: { min: 1, max: 4, targetPending: 500, cooldown: 30s }\nconfig: ./config.yaml\n",
+    );
+    const clean = await reef(["lint", shared, "--json"], { env });
+    expect(clean.code, clean.stdout).toBe(0);
+    // the config file once, with no finding
+    expect(JSON.parse(clean.stdout)).toEqual({
+      ok: true,
+      files: [{ file: join(shared, "config.yaml"), issues: [] }],
+    });
+
+    // a plain Benthos config named pipeline.yaml is still linted as a config
+    const plain = tempDir();
+    await writeFile(join(plain, "pipeline.yaml"), "input:\n  generate: { mapping: 'root = 1', bogus: 1 }\n");
+    const asConfig = await reef(["lint", join(plain, "pipeline.yaml")], { env });
+    expect(asConfig.code).toBe(1);
+    expect(asConfig.stdout).toMatch(/bogus/);
+
+    const job = tempDir();
+    await writeFile(
+      join(job, "pipeline.yaml"),
+      "id: lint-job\nmode: job\nautoscale: { min: 1, max: 4, targetPending: 500, cooldown: 30s }\nconfig: ./config.yaml\n",
+    );
+    await writeFile(join(job, "config.yaml"), SHARED_CONFIG);
+    const refused = await reef(["lint", join(job, "pipeline.yaml")], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/autoscale needs mode "stream"/);
+  });
+
+  it("autoscale on a mode job pipeline is refused with a clear message, nothing written", async () => {
+    const job = `scales-${randomBytes(3).toString("hex")}`;
+    const dir = tempDir();
+    await writeFile(
+      join(dir, "pipeline.yaml"),
+      `id: ${job}\nmode: job\nautoscale: { min: 1, max: 4, targetPending: 500, cooldown: 30s }\nconfig:\n  input:\n    generate: { count: 1, mapping: 'root = 1' }\n  output:\n    drop: {}\n`,
+    );
+    const r = await reef(["apply", "-f", dir], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(
+      /autoscale: autoscale needs mode "stream": a job runs once per trigger/,
+    );
+    expect((await reef(["get", job], { env })).code).toBe(1);
+  });
 });
+
+const SHARED_CONFIG = `input:
+  nats_jetstream:
+    urls: [ "nats://127.0.0.1:4222" ]
+    subject: work.in
+    durable: work
+output:
+  drop: {}
+`;

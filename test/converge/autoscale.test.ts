@@ -200,4 +200,25 @@ describe("autoscaling on JetStream lag", () => {
       },
     });
   }, 60_000);
+
+  it("an input the replicas cannot share: status says autoscale has no effect, the count stays", async () => {
+    const gen = `scaled-gen-${s}`;
+    await putConfig(
+      w,
+      gen,
+      "1",
+      "input:\n  generate:\n    mapping: 'root = 1'\n    interval: 1s\noutput:\n  drop: {}\n",
+    );
+    await putDefinition(w, { id: gen, status: "published", version: "1", replicas: 2, autoscale });
+    await converge(deps, gen);
+    const st = (await w.store.getStatus(gen))!;
+    expect(st.replicas).toMatchObject({
+      desired: 2,
+      reason: expect.stringMatching(
+        /^input generate makes its own messages in every replica .*: autoscale has no effect/,
+      ),
+    });
+    await putDefinition(w, { id: gen, status: "draft", version: "1", replicas: 2, autoscale });
+    await converge(deps, gen);
+  }, 60_000);
 });

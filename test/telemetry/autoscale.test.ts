@@ -2,7 +2,13 @@
 // then properties over arbitrary inputs. Also the `autoscale` block's validation in a definition.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseDefinition, type Autoscale, type DesiredStatus, type Heartbeat } from "../../lib/model";
+import {
+  autoscaleNoEffect,
+  parseDefinition,
+  type Autoscale,
+  type DesiredStatus,
+  type Heartbeat,
+} from "../../lib/model";
 import { decideReplicas, lagSamples, redecide, type LagSample, type ScaleInput } from "../../lib/telemetry";
 
 const NOW = Date.parse("2030-01-01T00:00:00.000Z");
@@ -290,5 +296,68 @@ describe("the autoscale block of a definition", () => {
     }
     expect(error).toMatchObject({ code: "INVALID_DEFINITION", details: { field } });
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe("autoscale on a job", () => {
+  it("is INVALID_DEFINITION, saying a job has no replicas to scale", () => {
+    const job = { id: "p", status: "published", version: "1", mode: "job", autoscale: AUTO };
+    expect(() => parseDefinition("p", JSON.stringify(job))).toThrow(
+      expect.objectContaining({
+        code: "INVALID_DEFINITION",
+        details: expect.objectContaining({ field: "autoscale" }),
+        message: expect.stringMatching(/autoscale needs mode "stream": a job runs once per trigger/),
+      }),
+    );
+    expect(parseDefinition("p", JSON.stringify({ ...job, mode: "stream" })).autoscale).toEqual(AUTO);
+  });
+});
+
+describe("inputs replicas cannot share: autoscale has no effect", () => {
+  const js = (conf: Record<string, unknown>) => ({ input: { nats_jetstream: { subject: "a", ...conf } } });
+
+  it.each([
+    [js({ durable: "work" }), null],
+    [js({ queue: "work" }), null],
+    [{ input: { label: "in", nats_jetstream: { subject: "a", durable: "d" }, processors: [] } }, null],
+    [{ input: { broker: { inputs: [{ generate: {} }, js({ durable: "d" }).input] } } }, null],
+    [js({}), /nats_jetstream without durable or queue gives every replica its own consumer/],
+    [
+      { input: { generate: { mapping: "root = 1" } } },
+      /input generate makes its own messages in every replica/,
+    ],
+    [
+      { input: { nats: { subject: "a" } } },
+      /input nats without queue delivers every message to every replica/,
+    ],
+    [
+      { input: { nats: { subject: "a", queue: "q" } } },
+      /input nats with queue shares its work but reports no JetStream consumer lag/,
+    ],
+    [{ input: { broker: { inputs: [{ generate: {} }] } } }, /broker has no nats_jetstream input/],
+    [{ input: { kafka: {} } }, /input kafka reports no JetStream consumer lag/],
+    [{ output: { drop: {} } }, /the config has no input/],
+  ])("%j", (config, expected) => {
+    const why = autoscaleNoEffect(config as Record<string, unknown>);
+    if (expected === null) expect(why).toBeNull();
+    else {
+      expect(why).toMatch(expected);
+      expect(why).toMatch(/autoscale has no effect/);
+    }
+  });
+
+  it("the decision keeps the count within its bounds and says why, whatever the lag", () => {
+    const noEffect = "input generate makes its own messages: autoscale has no effect";
+    expect(decideReplicas(input({ current: 2, lag: lag([0, 1_000_000]), noEffect }))).toEqual({
+      desired: 2,
+      reason: noEffect,
+    });
+    expect(decideReplicas(input({ current: 20, lag: [], noEffect }))).toEqual({
+      desired: 8,
+      reason: `${noEffect}; kept within min 1 and max 8`,
+    });
+    expect(decideReplicas(input({ status: "paused", current: 2, noEffect })).reason).toBe(
+      "paused: not scaled",
+    );
   });
 });
