@@ -26,7 +26,7 @@ export function fieldFn(kind: "this" | "root" | "named", name: string, path: str
     if (kind === "named") {
       const v = ctx.namedValue(name);
       if (!v) throw rtErr(`named context ${name} was not found`);
-      return v.v;
+      return v.value;
     }
     const v = ctx.current();
     if (v === NONE) {
@@ -38,8 +38,33 @@ export function fieldFn(kind: "this" | "root" | "named", name: string, path: str
     }
     return v;
   };
+  const p1 = path[1];
+  // One closure per shape (rather than one that branches), so each stays monomorphic for V8.
   if (n === 0) exec = getTarget;
-  else if (n === 1)
+  else if (kind === "this" && n === 1)
+    exec = (ctx) => {
+      let t = ctx.value;
+      if (t === NONE) t = getTarget(ctx);
+      if (isObject(t)) {
+        const v = getKey(t, p0);
+        return v === undefined ? null : v;
+      }
+      return searchPath(t, path);
+    };
+  else if (kind === "this" && n === 2)
+    exec = (ctx) => {
+      let t = ctx.value;
+      if (t === NONE) t = getTarget(ctx);
+      if (isObject(t)) {
+        const m = getKey(t, p0);
+        if (isObject(m)) {
+          const v = getKey(m, p1);
+          return v === undefined ? null : v;
+        }
+      }
+      return searchPath(t, path);
+    };
+  else if (kind === "named" && n === 1)
     exec = (ctx) => {
       const t = getTarget(ctx);
       if (isObject(t)) {
@@ -164,9 +189,9 @@ export function namedContextFn(name: string, body: Fn): Fn {
     ann: body.ann,
     named: name,
     exec(ctx) {
-      const [v, next] = ctx.pop();
+      const v = ctx.current();
       if (v === NONE) throw rtErr(`failed to capture context ${name}: context was undefined`);
-      return body.exec(name === "_" ? next : next.withNamed(name, v));
+      return body.exec(ctx.popped(name === "_" ? ctx.named : { name, value: v, next: ctx.named }));
     },
   };
 }

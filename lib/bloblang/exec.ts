@@ -132,9 +132,9 @@ export function messageCtx(input: RunInput, meta: ValueObject): MessageState {
 }
 
 export function run(prog: Program, input: RunInput, mode: "mapping" | "mutation"): RunResult {
-  const meta: ValueObject = { ...(input.metadata ?? {}) };
+  const meta: ValueObject = input.metadata ? { ...input.metadata } : {};
   const msg = messageCtx(input, meta);
-  const vars: Record<string, Value> = { ...(input.vars ?? {}) };
+  const vars: Record<string, Value> = input.vars ? { ...input.vars } : {};
   let start: Value = NOTHING;
   if (mode === "mutation") {
     const v = msg.valueFn();

@@ -84,28 +84,13 @@ export class Ctx {
       this.depth,
     );
   }
-  pop(): [Value | typeof NONE, Ctx] {
-    const cur = this.current();
-    return [
-      cur,
-      new Ctx(this.next, NONE, this.named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth),
-    ];
+  /** The context one level up (what `pop` leaves), with `named` as its named captures. */
+  popped(named: Named | null): Ctx {
+    return new Ctx(this.next, NONE, named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth);
   }
-  withNamed(name: string, v: Value): Ctx {
-    return new Ctx(
-      this.value,
-      this.next,
-      { name, value: v, next: this.named },
-      this.vars,
-      this.maps,
-      this.root,
-      this.meta,
-      this.msg,
-      this.depth,
-    );
-  }
-  namedValue(name: string): { v: Value } | null {
-    for (let n = this.named; n; n = n.next) if (n.name === name) return { v: n.value };
+  /** The innermost capture called `name` (its `value`), or null. */
+  namedValue(name: string): Named | null {
+    for (let n = this.named; n; n = n.next) if (n.name === name) return n;
     return null;
   }
   with(patch: Partial<Pick<Ctx, "vars" | "root" | "depth" | "meta" | "msg">>): Ctx {

@@ -174,7 +174,12 @@ export function isObject(v: Value): v is ValueObject {
 
 const hasOwn = Object.hasOwn;
 export function getKey(o: ValueObject, k: string): Value {
-  return hasOwn(o, k) ? o[k] : undefined;
+  // Values are never functions, so only a function (an Object.prototype method) or `__proto__` can
+  // be inherited: check ownership for those alone and skip the hasOwn call on the common path.
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v === "function" || k === "__proto__") return hasOwn(o, k) ? v : undefined;
+  return v;
 }
 export function setKey(o: ValueObject, k: string, v: Value): void {
   if (k === "__proto__")
@@ -264,7 +269,14 @@ export function clone(v: Value): Value {
   }
   if (!isObject(v)) return v;
   const out: ValueObject = {};
-  for (const k in v) if (hasOwn(v, k)) setKey(out, k, clone(v[k]));
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const x = v[k];
+    const c = typeof x === "object" && x !== null ? clone(x) : x;
+    if (k === "__proto__") setKey(out, k, c);
+    else out[k] = c;
+  }
   return out;
 }
 

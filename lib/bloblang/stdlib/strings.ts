@@ -50,12 +50,46 @@ function goCase(s: string, upper: boolean): string {
 sbMethod("uppercase", [], () => (s, b) => (b ? utf8(goCase(s, true)) : goCase(s, true)));
 sbMethod("lowercase", [], () => (s, b) => (b ? utf8(goCase(s, false)) : goCase(s, false)));
 sbMethod("capitalize", [], () => (s, b) => {
-  const r = s.replace(
-    /(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu,
-    (_m, pre: string, c: string, rest: string) => pre + c.toUpperCase() + rest.toLowerCase(),
-  );
+  const r =
+    asciiCapitalize(s) ??
+    s.replace(
+      /(^|[^\p{L}\p{N}'])(\p{L})(\p{L}*)/gu,
+      (_m, pre: string, c: string, rest: string) => pre + c.toUpperCase() + rest.toLowerCase(),
+    );
   return b ? utf8(r) : r;
 });
+
+/**
+ * `capitalize` for ASCII text (null for anything else): the same result as the Unicode regex above
+ * (a letter after the start or after a character that is not a letter, digit or `'` is upper-cased
+ * and the letters following it lower-cased), without running it.
+ */
+function asciiCapitalize(s: string): string | null {
+  let out = "";
+  let i = 0;
+  let wordStart = true;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return null;
+    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+    if (letter && wordStart) {
+      let j = i + 1;
+      while (j < s.length) {
+        const d = s.charCodeAt(j) | 0x20;
+        if (d < 0x61 || d > 0x7a) break;
+        j++;
+      }
+      out += s[i].toUpperCase() + s.slice(i + 1, j).toLowerCase();
+      i = j;
+      wordStart = false;
+      continue;
+    }
+    out += s[i];
+    wordStart = !(letter || (c >= 0x30 && c <= 0x39) || c === 0x27);
+    i++;
+  }
+  return out;
+}
 sbMethod(
   "has_prefix",
   [{ name: "value", type: "string" }],

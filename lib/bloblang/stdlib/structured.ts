@@ -400,6 +400,27 @@ function sortCompare(a: Value, b: Value, i: number, j: number, prefix: string, f
   throw wrap(`${prefix} element ${i}: `, fn ? errFrom(e, fn.ann) : e);
 }
 
+/**
+ * `sort()` of an array of only strings or only numbers: the order sortValues gives with sortCompare
+ * (a stable sort on the same comparison), without its index arrays. Null for anything else.
+ */
+function sortPlain(values: Value[]): Value[] | null {
+  let strings = true;
+  let numbers = true;
+  for (let i = 0; i < values.length; i++) {
+    const t = typeof values[i];
+    if (t !== "string") strings = false;
+    if (t !== "number" && t !== "bigint") numbers = false;
+    if (!strings && !numbers) return null;
+  }
+  if (strings) return [...(values as string[])].sort(compareStrings);
+  return [...values].sort((a, b) => {
+    const x = Number(a);
+    const y = Number(b);
+    return x < y ? -1 : y < x ? 1 : 0;
+  });
+}
+
 function sortValues(values: Value[], less: (a: Value, b: Value, i: number, j: number) => boolean): Value[] {
   const idx = values.map((_, i) => i);
   idx.sort((x, y) => {
@@ -424,7 +445,7 @@ registerMethod({
           e.setFrom(target.ann);
           throw e;
         }
-        if (!f) return sortValues(v, (a, b, i, j) => sortCompare(a, b, i, j, "sort"));
+        if (!f) return sortPlain(v) ?? sortValues(v, (a, b, i, j) => sortCompare(a, b, i, j, "sort"));
         return sortValues(v, (a, b) => {
           const r = f.exec(ctx.withValue({ left: a, right: b }));
           if (typeof r !== "boolean") {
@@ -521,13 +542,19 @@ registerMethod({
         if (Array.isArray(v)) {
           let total = 0;
           let err: unknown = null;
-          v.forEach((e, i) => {
-            try {
-              total += getNumber(e);
-            } catch (x) {
-              err = wrap(`index ${i}: `, x);
+          for (let i = 0; i < v.length; i++) {
+            const e = v[i];
+            if (typeof e === "number") total += e;
+            else if (typeof e === "bigint") total += Number(e);
+            else {
+              // the last failing element's error, as Go reports it
+              try {
+                total += getNumber(e);
+              } catch (x) {
+                err = wrap(`index ${i}: `, x);
+              }
             }
-          });
+          }
           if (err) throw errFrom(err, target.ann);
           return total;
         }
