@@ -7,7 +7,9 @@ import httpJsonBodyParser from "@middy/http-json-body-parser";
 import httpRouterHandler from "@middy/http-router";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { InvalidIdError, isValidId } from "../model";
+import { InvalidIdError, isValidId, type RunRecord, type TriggerEvent } from "../model";
+import { createInvoker, type Invoker } from "../invoke";
+import { bridgeConfigFromEnv } from "../bridge";
 import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Pipelines } from "../pipelines";
 import {
@@ -37,6 +39,8 @@ export interface ApiOptions {
   log?: ApiLog;
   /** The web console's files and settings (GET /ui); without it /ui answers 404. */
   console?: ConsoleFiles;
+  /** Starts one run of a job (POST /pipelines/{id}/trigger); without it that route answers 503. */
+  trigger?: (event: TriggerEvent) => Promise<{ run: RunRecord }>;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -165,6 +169,7 @@ function routeHandler(route: RouteSpec, opts: ApiOptions) {
       params,
       body,
       query: event.queryStringParameters ?? {},
+      ...(opts.trigger ? { trigger: opts.trigger } : {}),
       ...conditions,
     });
   };
@@ -240,6 +245,28 @@ export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
   return cached;
 }
 
+let invoker: Invoker | undefined;
+
+/**
+ * Starts a run through the `trigger` function (its environment has what runs need): the Lambda
+ * Invoke API in AWS; under serverless-offline (IS_OFFLINE) its lambda port on this machine.
+ */
+function triggerFromEnv(env: NodeJS.ProcessEnv) {
+  return async (event: TriggerEvent): Promise<{ run: RunRecord }> => {
+    invoker ??= createInvoker(
+      bridgeConfigFromEnv({
+        ...env,
+        REEF_BRIDGE_INVOKER: "lambda",
+        ...(env.IS_OFFLINE && !env.REEF_LAMBDA_ENDPOINT
+          ? { REEF_LAMBDA_ENDPOINT: `http://127.0.0.1:${env.REEF_LAMBDA_PORT || 3002}` }
+          : {}),
+      }),
+      env,
+    );
+    return invoker.trigger!(event);
+  };
+}
+
 /** How the console's page authenticates, given the API's authentication. */
 function consoleAuthOf(auth: ApiAuth): "none" | "key" | "authorizer" {
   if (auth.mode === "none") return "none";
@@ -253,6 +280,7 @@ export function apiHandlerFromEnv(env: NodeJS.ProcessEnv = process.env, log?: Ap
   const auth = apiAuthFromEnv(env);
   return createApiHandler({
     pipelines: () => pipelinesFromEnv(env),
+    trigger: triggerFromEnv(env),
     auth,
     maxBodyBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY_BYTES,
     log,

@@ -1,7 +1,7 @@
 // The routes of the HTTP API: one table drives routing, validation and the OpenAPI document.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
-import { isValidVersion, VERSION_RULE } from "../model";
+import { isValidVersion, VERSION_RULE, type JobFields, type RunRecord, type TriggerEvent } from "../model";
 import { configDigest } from "../store";
 import type { Pipelines, WriteResult } from "../pipelines";
 import { HttpError } from "./errors";
@@ -18,7 +18,9 @@ import {
   publishBody,
   putPipelineBody,
   rollbackBody,
+  runRecordOut,
   statusChangeBody,
+  triggerBody,
   versionsOut,
   writeResultOut,
 } from "./schemas";
@@ -37,6 +39,8 @@ export interface RouteContext {
   /** `If-Match: *`: the pipeline must exist. */
   ifExists?: boolean;
   query: Record<string, string | undefined>;
+  /** Starts one run of a job (the `trigger` function); absent: this API cannot start runs. */
+  trigger?: (event: TriggerEvent) => Promise<{ run: RunRecord }>;
 }
 
 export interface RouteSpec {
@@ -82,6 +86,17 @@ function writeOptions(ctx: RouteContext) {
 }
 
 const WRITE_ERRORS = [404, 409, 412, 422];
+
+/** A body's job fields (mode, trigger, concurrency, timeout, retries) as the service takes them. */
+function withJob<T extends JobFields & { id: string }>(
+  body: T,
+): Omit<T, keyof JobFields> & { job?: JobFields } {
+  const { mode, trigger, concurrency, timeout, retries, ...rest } = body;
+  const job = Object.fromEntries(
+    Object.entries({ mode, trigger, concurrency, timeout, retries }).filter(([, v]) => v !== undefined),
+  ) as JobFields;
+  return { ...rest, ...(Object.keys(job).length ? { job } : {}) };
+}
 const MAX_EVENTS = 200;
 const MAX_LOG_LINES = 1000;
 
@@ -108,7 +123,7 @@ export const routes: RouteSpec[] = [
     errors: [409, 404, 422],
     handle: async ({ pipelines, body }) => {
       const { force, ...input } = body as z.infer<typeof createPipelineBody>;
-      const r = await pipelines.apply(input, { mustNotExist: true, force });
+      const r = await pipelines.apply(withJob(input), { mustNotExist: true, force });
       return json(201, r, { ...etag(r.revision), Location: `/pipelines/${r.id}` });
     },
   },
@@ -143,10 +158,11 @@ export const routes: RouteSpec[] = [
           `body id ${input.id} does not match the path id ${ctx.params.id}`,
         );
       }
-      const r = await ctx.pipelines.apply(
-        { ...input, id: ctx.params.id! },
-        { ...writeOptions(ctx), mustExist: ctx.ifExists, force },
-      );
+      const r = await ctx.pipelines.apply(withJob({ ...input, id: ctx.params.id! }), {
+        ...writeOptions(ctx),
+        mustExist: ctx.ifExists,
+        force,
+      });
       return writeResponse(r, r.action === "created" ? 201 : 200);
     },
   },
@@ -215,6 +231,47 @@ export const routes: RouteSpec[] = [
       return writeResponse(
         await ctx.pipelines.setStatus(ctx.params.id!, "draft", { ...writeOptions(ctx), version: b.version }),
       );
+    },
+  },
+  {
+    method: "POST",
+    path: "/pipelines/{id}/trigger",
+    operationId: "triggerJob",
+    summary:
+      "Start one run of a published job (mode job) through the trigger function: the run's record (state skipped under concurrency forbid while a run is active)",
+    body: triggerBody,
+    ok: { status: 202, description: "the run started (or was skipped)", schema: runRecordOut },
+    errors: [404, 409, 503],
+    handle: async (ctx) => {
+      const id = ctx.params.id!;
+      const view = await ctx.pipelines.get(id);
+      if (!view.definition) {
+        throw new HttpError(409, "INVALID_DEFINITION", `pipeline ${id} has an invalid definition`, {
+          error: view.definitionError,
+        });
+      }
+      if (view.definition.mode !== "job") {
+        throw new HttpError(
+          409,
+          "NOT_A_JOB",
+          `pipeline ${id} is a stream: only mode "job" pipelines are triggered`,
+        );
+      }
+      if (view.definition.status !== "published") {
+        throw new HttpError(
+          409,
+          "NOT_PUBLISHED",
+          `job ${id} is ${view.definition.status}: publish it to trigger runs`,
+        );
+      }
+      if (!ctx.trigger) throw new HttpError(503, "TRIGGER_UNAVAILABLE", "this API cannot start runs");
+      const b = ctx.body as z.infer<typeof triggerBody>;
+      const answer = await ctx.trigger({
+        id,
+        trigger: "manual",
+        ...(b.payload ? { payload: Buffer.from(b.payload).toString("base64") } : {}),
+      });
+      return json(202, answer.run);
     },
   },
   {

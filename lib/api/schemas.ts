@@ -11,7 +11,9 @@ import {
   VERSION_PATTERN,
   VERSION_RULE,
   lintIssueSchema,
+  jobFields,
   replicasSchema,
+  runRecordSchema,
   statusSchema,
 } from "../model";
 
@@ -40,6 +42,8 @@ const fields = {
     .describe("the Benthos YAML config: a new version, or the existing version with identical content"),
   version: version.optional().describe("point at this existing version instead of uploading a config"),
   force: z.boolean().optional().describe("publish even when lint finds errors"),
+  // a job pipeline (CONTRACT.md §8): mode job, trigger { subject, schedule }, concurrency, timeout, retries
+  ...jobFields,
 };
 
 export const createPipelineBody = z
@@ -57,6 +61,17 @@ export const publishBody = z
   })
   .strict()
   .register(apiSchemas, { id: "PublishRequest" });
+export const triggerBody = z
+  .object({
+    payload: z
+      .string()
+      .max(64 * 1024)
+      .optional()
+      .describe("the run's stdin (UTF-8 text, at most 64 KiB)"),
+  })
+  .strict()
+  .register(apiSchemas, { id: "TriggerRequest" });
+export const runRecordOut = runRecordSchema.register(apiSchemas, { id: "RunRecord" });
 export const statusChangeBody = z
   .object({ version: version.optional() })
   .strict()

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, portAnswers, startOffline, type Offline } from "../../lib/local";
 import { routes } from "../../lib/api";
 import { appendEvent, configDigest } from "../../lib/store";
+import { createProcessExecutor } from "../../lib/executors/process";
 import { openTestStore, putConfigWithMtime, waitFor, type TestStore } from "../helpers/nats";
 import { aliasBomb } from "../engine/helpers";
 
@@ -477,6 +478,71 @@ describe("api: errors", () => {
     expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
     expectError(await call("POST", `/pipelines/${id}/publish`), 400, "VALIDATION_FAILED");
     expectError(await call("POST", `/pipelines/${id}/rollback`), 400, "VALIDATION_FAILED");
+  });
+});
+
+describe("api: job triggers (POST /pipelines/{id}/trigger)", () => {
+  const JOB = "input:\n  stdin: {}\noutput:\n  drop: {}\n";
+
+  it("starts a run through the trigger function and answers its record", async () => {
+    const id = uid("job");
+    const created = await call("POST", "/pipelines", {
+      body: { id, config: JOB, status: "published", mode: "job", concurrency: "forbid", timeout: "5m" },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(await definition(id)).toMatchObject({ mode: "job", concurrency: "forbid", timeout: "5m" });
+
+    const r = await call("POST", `/pipelines/${id}/trigger`, { body: { payload: "a\nb\n" } });
+    expect(r.status, r.text).toBe(202);
+    expect(r.body).toMatchObject({ trigger: "manual", state: "running", endedAt: null, exitCode: null });
+    expect(r.body.run).toEqual(expect.any(String));
+    // The trigger function recorded the run in the job's status.
+    const status = await call("GET", `/pipelines/${id}/status`);
+    expect(status.body).toMatchObject({ mode: "job", phase: "running" });
+    expect(status.body.runs[0]).toMatchObject({ run: r.body.run, state: "running" });
+
+    // The run really ran (the process executor, in this test's state folder) and ends by itself.
+    const executor = createProcessExecutor({ ...process.env, ...t.env, REEF_STATE_DIR: join(work, "state") });
+    const ended = await waitFor(
+      async () => (await executor.listRuns(id)).find((e) => e.run === r.body.run && e.state === "exited"),
+      "the run to end",
+      60_000,
+    );
+    await executor.removeRun(ended);
+  }, 90_000);
+
+  it("409 for a stream or a job that is not published; 404 for an unknown one; 400 for a bad body", async () => {
+    const stream = uid("stream");
+    expect((await call("POST", "/pipelines", { body: { id: stream, config: GOOD } })).status).toBe(201);
+    expectError(await call("POST", `/pipelines/${stream}/trigger`), 409, "NOT_A_JOB");
+
+    const draft = uid("draftjob");
+    const created = await call("POST", "/pipelines", { body: { id: draft, config: JOB, mode: "job" } });
+    expect(created.status, created.text).toBe(201);
+    const r = await call("POST", `/pipelines/${draft}/trigger`);
+    expectError(r, 409, "NOT_PUBLISHED");
+    expect(r.body.error.message).toContain("draft");
+
+    expectError(await call("POST", `/pipelines/${uid("nope")}/trigger`), 404, "NOT_FOUND");
+    expectError(
+      await call("POST", `/pipelines/${draft}/trigger`, { body: { payload: 5 } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(
+      await call("POST", `/pipelines/${draft}/trigger`, { body: { other: 1 } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(await call("POST", `/pipelines/${draft}/trigger`, { key: null }), 401, "UNAUTHORIZED");
+    // A bad job field is refused when the pipeline is written.
+    expectError(
+      await call("POST", "/pipelines", {
+        body: { id: uid("badjob"), config: JOB, mode: "job", concurrency: "often" },
+      }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 });
 

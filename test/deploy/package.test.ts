@@ -160,11 +160,15 @@ describe("serverless package (offline)", () => {
   it("contains the functions, the reconcile schedule and the cloud resources", () => {
     expect(t.Resources.ConvergeLambdaFunction.Properties.FunctionName).toBe("reef-ci-converge");
     expect(t.Resources.ReconcileLambdaFunction.Properties.FunctionName).toBe("reef-ci-reconcile");
+    expect(t.Resources.TriggerLambdaFunction.Properties.FunctionName).toBe("reef-ci-trigger");
     expect(t.Resources.ConvergeLambdaFunction.Properties.Runtime).toBe("nodejs22.x");
     const [, rule] = ofType("AWS::Events::Rule")[0];
     expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
     expect(rule.Properties.State).toBe("ENABLED");
     expect(JSON.stringify(rule.Properties.Targets)).toContain("ReconcileLambdaFunction");
+    // Job schedules (CONTRACT.md §8) ride on this minute tick: each reconcile starts the runs whose
+    // fire time passed since the last look; no rule per job.
+    expect(ofType("AWS::Events::Rule")).toHaveLength(1);
 
     expect(t.Resources.ReefCluster).toMatchObject({
       Type: "AWS::ECS::Cluster",
@@ -225,19 +229,24 @@ describe("serverless package (offline)", () => {
     }
   });
 
-  it("lets the bridge invoke converge and reconcile only", () => {
+  it("lets the bridge invoke converge, reconcile and trigger, and the functions only trigger", () => {
     const bridge = statements(t).filter((s) => s.role === "ReefBridgeTaskRole");
     expect(bridge).toHaveLength(1);
     expect(asArray(bridge[0].statement.Action)).toEqual(["lambda:InvokeFunction"]);
     expect(bridge[0].statement.Resource).toEqual([
       { "Fn::GetAtt": ["ConvergeLambdaFunction", "Arn"] },
       { "Fn::GetAtt": ["ReconcileLambdaFunction", "Arn"] },
+      { "Fn::GetAtt": ["TriggerLambdaFunction", "Arn"] },
     ]);
-    // Nobody else may invoke functions.
+    // The api's POST /pipelines/{id}/trigger invokes the trigger function, by name (a GetAtt of
+    // it in the functions' own role would be a dependency cycle). Nobody else may invoke functions.
     const invokers = statements(t).filter((s) =>
       asArray(s.statement.Action).some((a) => a.startsWith("lambda:")),
     );
-    expect(invokers.map((s) => s.role)).toEqual(["ReefBridgeTaskRole"]);
+    expect(invokers.map((s) => s.role).sort()).toEqual(["IamRoleLambdaExecution", "ReefBridgeTaskRole"]);
+    const fn = invokers.find((s) => s.role === "IamRoleLambdaExecution")!.statement;
+    expect(asArray(fn.Action)).toEqual(["lambda:InvokeFunction"]);
+    expect(JSON.stringify(fn.Resource)).toContain(":function:reef-ci-trigger");
   });
 
   it("scopes the functions' ECS permissions to reef's services and task definitions, and PassRole to the two task roles", () => {
@@ -294,8 +303,8 @@ describe("serverless package (offline)", () => {
     }
   });
 
-  it("gives converge and reconcile the env the ECS executor needs", () => {
-    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
+  it("gives converge, reconcile and trigger the env the ECS executor needs", () => {
+    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction", "TriggerLambdaFunction"]) {
       const v = env(fn);
       expect(v).toMatchObject({
         REEF_EXECUTOR: "ecs",
@@ -322,7 +331,7 @@ describe("serverless package (offline)", () => {
       expect(String(v.REEF_ECS_MEMORY)).toMatch(/^\d+$/);
     }
     // The functions that start executions carry the variables REEF_EXECUTION_ENV names, and only those.
-    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction"]) {
+    for (const fn of ["ConvergeLambdaFunction", "ReconcileLambdaFunction", "TriggerLambdaFunction"]) {
       expect(env(fn)).toMatchObject({
         REEF_EXECUTION_ENV: "REEF_TEST_SHARED",
         REEF_TEST_SHARED: "shared-with-pipelines",
@@ -330,6 +339,8 @@ describe("serverless package (offline)", () => {
       expect(env(fn)).not.toHaveProperty("REEF_TEST_PRIVATE");
     }
     expect(env("ApiLambdaFunction")).not.toHaveProperty("REEF_TEST_SHARED");
+    // POST /pipelines/{id}/trigger invokes reef-<stage>-trigger.
+    expect(env("ApiLambdaFunction")).toMatchObject({ REEF_STAGE: "ci" });
     // The api reads and writes the same buckets on the same NATS.
     expect(env("ApiLambdaFunction")).toMatchObject({
       NATS_URL: PARAMS.natsUrl,
