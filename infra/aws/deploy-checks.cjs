@@ -24,7 +24,13 @@ class ReefDeployChecks {
     const p = (this.serverless.service.custom || {}).reefAws || {};
     const problems = []; // [the parameter to pass, what is wrong now]
     const need = (param, now) => problems.push([param, now]);
-    if (p.executor !== "ecs") need("executor=ecs", p.executor);
+    if (p.executor !== "ecs" && p.executor !== "host") need("executor=ecs|host", p.executor);
+    if (p.executor === "host") {
+      if (!/^\d+$/.test(String(p.hostCount)))
+        need("hostCount=<reef hosts to run: 0 on the very first deploy, then 1 or more>", p.hostCount);
+      if (p.hostMaxMemory && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.test(String(p.hostMaxMemory)))
+        need("hostMaxMemory=<REEF_HOST_MAX_MEMORY, e.g. 1536MiB>", p.hostMaxMemory);
+    }
     if (!p.natsUrl || /\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(p.natsUrl)) {
       need("natsUrl=<NATS URL reachable from AWS>", p.natsUrl);
     }

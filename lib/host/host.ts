@@ -394,12 +394,14 @@ export class ReefHost {
 }
 
 /**
- * The config as the built-in engine loads it; what it lacks is HOST_UNSUPPORTED (a host runs only
- * the built-in engine, never a Benthos binary), other mistakes INVALID_CONFIG.
+ * The config as the built-in engine loads it; what it lacks, and the components that start
+ * processes (`command`, `subprocess`), are HOST_UNSUPPORTED (a host runs only the built-in engine,
+ * never a Benthos binary nor any other program), other mistakes INVALID_CONFIG.
  */
 function loadForHost(text: string, env: NodeJS.ProcessEnv) {
+  let config;
   try {
-    return loadConfig(text, { env });
+    config = loadConfig(text, { env });
   } catch (err) {
     const issues = (err as { issues?: { message: string }[] }).issues ?? [];
     const missing = issues.filter((i) => /does not support/.test(i.message));
@@ -410,7 +412,17 @@ function loadForHost(text: string, env: NodeJS.ProcessEnv) {
     }
     throw err;
   }
+  const binaries = config.components.filter((c) => RUNS_BINARIES.includes(c));
+  if (binaries.length) {
+    throw new HostUnsupportedError(
+      `a reef host runs no binaries, and this config starts processes: ${binaries.join(", ")}. Run this pipeline with the process, docker or ecs executor`,
+    );
+  }
+  return config;
 }
+
+/** Components of the built-in engine that start processes: a host, shared by many streams, runs none. */
+const RUNS_BINARIES = ["processor command", "processor subprocess"];
 
 function mib(n: number): string {
   return `${Math.round(n / 1024 / 1024)} MiB`;

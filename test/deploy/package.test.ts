@@ -22,6 +22,8 @@ import { putConfig, putDefinition, sampleConfig } from "../helpers/pipelines";
 import { FakeEcs, serveFakeEcs } from "../executors/ecs/fake-ecs";
 import { routes as apiRoutes } from "../../lib/api";
 import { extractZip } from "./unzip";
+import { ecsConfigFromEnv } from "../../lib/executors/ecs/config";
+import { taskDefinitionRequest } from "../../lib/executors/ecs/taskdef";
 
 const run = promisify(execFile);
 const ROOT = resolve(".");
@@ -469,6 +471,148 @@ describe("serverless package (offline)", () => {
       });
       // the Cognito resources are conditioned on consoleAuth=cognito
       expect(config.resources.Conditions.ReefConsoleCognito).toEqual({ "Fn::Equals": ["oidc", "cognito"] });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("executor=host: the reef hosts run as a Fargate service in the cluster, hardened like the executions' tasks", async () => {
+    const d = mkdtempSync(join(tmpdir(), "reef-print-"));
+    try {
+      const { stdout } = await run(
+        join(ROOT, "node_modules", ".bin", "serverless"),
+        [
+          "print",
+          "--stage",
+          "ci",
+          "--format",
+          "json",
+          "--param=executor=host",
+          "--param=hostCount=3",
+          "--param=hostMaxMemory=1536MiB",
+          `--param=natsUrl=${PARAMS.natsUrl}`,
+          "--param=natsAuth=token",
+          `--param=natsCredsSecretArn=${SECRET}`,
+          "--param=imageTag=v42",
+        ],
+        {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH,
+            HOME: d,
+            AWS_REGION: "us-east-1",
+            SLS_TELEMETRY_DISABLED: "1",
+            REEF_EXECUTION_ENV: "REEF_TEST_SHARED",
+            REEF_TEST_SHARED: "shared-with-pipelines",
+            REEF_TEST_PRIVATE: "stays-in-the-shell",
+          },
+          timeout: 60_000,
+          maxBuffer: 16 << 20,
+        },
+      );
+      const config = JSON.parse(stdout) as {
+        provider: { environment: Record<string, unknown> };
+        resources: { Resources: Record<string, Resource>; Conditions: Record<string, unknown> };
+      };
+      const r = config.resources.Resources;
+      expect(config.provider.environment.REEF_EXECUTOR).toBe("host");
+      expect(config.resources.Conditions.ReefHostExecutor).toEqual({ "Fn::Equals": ["host", "host"] });
+      expect(r.ReefHostService.Condition).toBe("ReefHostExecutor");
+      expect(r.ReefHostTaskDefinition.Condition).toBe("ReefHostExecutor");
+      const service = r.ReefHostService.Properties;
+      expect(service).toMatchObject({
+        LaunchType: "FARGATE",
+        Cluster: { Ref: "ReefCluster" },
+        TaskDefinition: { Ref: "ReefHostTaskDefinition" },
+      });
+      expect(Number(service.DesiredCount)).toBe(3);
+      // not `reef-…`: the ECS executor owns that prefix (one service per pipeline)
+      expect(service.ServiceName).not.toMatch(/^reef-/);
+      const vpc = (service.NetworkConfiguration as { AwsvpcConfiguration: Json }).AwsvpcConfiguration;
+      expect(vpc.SecurityGroups).toEqual([{ Ref: "ReefTasksSecurityGroup" }]);
+
+      const td = r.ReefHostTaskDefinition.Properties;
+      expect(td.RequiresCompatibilities).toEqual(["FARGATE"]);
+      expect(td.TaskRoleArn).toEqual({ "Fn::GetAtt": ["ReefRunnerTaskRole", "Arn"] });
+      expect(td.ExecutionRoleArn).toEqual({ "Fn::GetAtt": ["ReefTaskExecutionRole", "Arn"] });
+      const [c] = td.ContainerDefinitions as Json[];
+      // the runner image, run as `runner.mjs host`
+      expect(c.Image).toEqual({
+        "Fn::Join": ["", [{ "Fn::GetAtt": ["ReefRunnerRepository", "RepositoryUri"] }, ":v42"]],
+      });
+      expect(c.Command).toEqual(["host"]);
+      // the same hardening as the executions' task definitions (lib/executors/ecs/taskdef.ts)
+      const [exec] = taskDefinitionRequest(
+        ecsConfigFromEnv({
+          REEF_ECS_CLUSTER: "reef-ci",
+          REEF_ECS_SUBNETS: "subnet-1",
+          REEF_RUNNER_IMAGE: "img",
+          AWS_REGION: "us-east-1",
+        }),
+        "p",
+        "1",
+        "d",
+        {},
+      ).input.containerDefinitions!;
+      expect(c.User).toBe(exec.user);
+      expect(c.ReadonlyRootFilesystem).toBe(exec.readonlyRootFilesystem);
+      expect(c.LinuxParameters).toEqual({
+        Capabilities: { Drop: exec.linuxParameters!.capabilities!.drop },
+        InitProcessEnabled: exec.linuxParameters!.initProcessEnabled,
+      });
+      expect(c.MountPoints).toEqual(
+        exec.mountPoints!.map((m) => ({
+          SourceVolume: m.sourceVolume,
+          ContainerPath: m.containerPath,
+          ReadOnly: m.readOnly,
+        })),
+      );
+      expect(td.Volumes).toEqual([{ Name: "tmp" }]);
+      const cenv = Object.fromEntries(
+        (c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+      );
+      expect(cenv).toMatchObject({
+        NATS_URL: PARAMS.natsUrl,
+        REEF_PIPELINES_BUCKET: "pipelines",
+        REEF_CONFIGS_BUCKET: "pipeline-configs",
+        REEF_HEALTH_BUCKET: "pipeline-health",
+        REEF_HOSTS_BUCKET: "reef-hosts",
+        REEF_PLACEMENTS_BUCKET: "reef-placements",
+        REEF_HOST_REPORTS_BUCKET: "reef-host-reports",
+        REEF_HOST_MAX_MEMORY: "1536MiB",
+        REEF_TEST_SHARED: "shared-with-pipelines",
+      });
+      // the functions and the hosts agree on the buckets
+      for (const k of ["REEF_HOSTS_BUCKET", "REEF_PLACEMENTS_BUCKET", "REEF_HOST_REPORTS_BUCKET"])
+        expect(cenv[k]).toBe(config.provider.environment[k]);
+      expect(cenv).not.toHaveProperty("REEF_TEST_PRIVATE");
+      expect(cenv).not.toHaveProperty("NATS_TOKEN");
+      expect(c.Secrets).toEqual([{ Name: "NATS_TOKEN", ValueFrom: `${SECRET}:NATS_TOKEN::` }]);
+      expect(c.LogConfiguration).toMatchObject({
+        LogDriver: "awslogs",
+        Options: { "awslogs-group": { Ref: "ReefExecutionsLogGroup" }, "awslogs-stream-prefix": "host" },
+      });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+    // the ecs template has the hosts' service switched off
+    expect(t.Conditions?.ReefHostExecutor).toEqual({ "Fn::Equals": ["ecs", "host"] });
+  }, 120_000);
+
+  it("executor=host refuses a hostCount or hostMaxMemory that is not a number", async () => {
+    const d = mkdtempSync(join(tmpdir(), "reef-package-hosts-"));
+    try {
+      const err = await slsPackage(
+        d,
+        { ...PARAMS, executor: "host", hostCount: "two", hostMaxMemory: "lots" },
+        "ci4",
+      ).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toContain('--param="hostCount=');
+      expect(err?.message).toContain('--param="hostMaxMemory=');
+      expect(err?.message).not.toContain('--param="executor=');
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

@@ -101,6 +101,40 @@ describe("host executor", () => {
     }
   }, 90_000);
 
+  it("a config that starts processes or needs a Benthos binary is failed with HOST_UNSUPPORTED", async () => {
+    const cases = [
+      {
+        id: `command-${uniqueSuffix()}`,
+        yaml: echoConfig("unused", "x", "    - command:\n        name: cat"),
+        names: /processor command/,
+      },
+      {
+        id: `subproc-${uniqueSuffix()}`,
+        yaml: echoConfig("unused", "x", "    - subprocess:\n        name: cat"),
+        names: /processor subprocess/,
+      },
+      {
+        id: `subin-${uniqueSuffix()}`,
+        yaml: "input:\n  subprocess:\n    name: cat\noutput:\n  drop: {}\n",
+        names: /input subprocess/,
+      },
+    ];
+    for (const c of cases) {
+      const r = await publish(c.id, "1", c.yaml);
+      expect(r.phase, c.id).toBe("failed");
+      expect(r.error?.code, c.id).toBe("HOST_UNSUPPORTED");
+      expect(r.error?.message, c.id).toMatch(c.names);
+      expect(r.error?.message, c.id).toMatch(/process, docker or ecs executor/);
+      expect((await w.store.getStatus(c.id))?.error?.code).toBe("HOST_UNSUPPORTED");
+      // failed, not crash-looping: the placement stays, the host reports it failed once
+      expect((await w.executor.list(c.id)).map((e) => e.state)).toEqual(["failed"]);
+    }
+    for (const c of cases) {
+      await putDefinition(w, { id: c.id, status: "draft" });
+      expect((await convergeSettled(deps, c.id)).phase).toBe("absent");
+    }
+  }, 90_000);
+
   it("SIGKILL of a host: its pipelines answer again from the other host within a minute", async () => {
     const third = await w.startHost();
     const ids = Array.from({ length: 6 }, (_, i) => `ha${i}-${uniqueSuffix()}`);

@@ -41,4 +41,6 @@ export interface EngineConfig {
   warnings: LintIssue[];
   /** Components only the built-in engine has (`input postgres_notify`): no Benthos binary runs this config. */
   reefOnly: string[];
+  /** `kind type` of every component the config uses (`processor mapping`, `input nats`). */
+  components: string[];
 }

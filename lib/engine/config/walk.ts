@@ -117,6 +117,7 @@ export function walkConfig(yamlText: string, env: NodeJS.ProcessEnv = process.en
   w.checkRefs(config);
   config.warnings = w.issues.filter((i) => i.level === "warning");
   config.reefOnly = [...w.reefOnly];
+  config.components = [...w.components];
   // A value emptied by a missing env var is reported once, as the env var.
   const envAt = new Set(missing.map((m) => `${m.line}:${m.column}`));
   const issues = w.issues.filter((i) => i.path === "" || !envAt.has(`${i.line}:${i.column}`));
@@ -131,6 +132,8 @@ class Walker {
   private readonly labels = new Set<string>();
   /** `kind type` of every reef-only component the config uses. */
   readonly reefOnly = new Set<string>();
+  /** `kind type` of every component the config uses. */
+  readonly components = new Set<string>();
 
   private pos(node: AnyNode, offset = node?.range?.[0]): { line: number; column: number } {
     if (offset === undefined) return { line: 1, column: 1 };
@@ -336,6 +339,7 @@ class Walker {
       tests: Array.isArray(tests) ? tests : [],
       warnings: [],
       reefOnly: [],
+      components: [],
     };
   }
 
@@ -402,6 +406,7 @@ class Walker {
       else this.issue(p.key, cpath, `unable to infer ${kind} type: ${type} not recognised`);
       return undefined;
     }
+    this.components.add(`${kind} ${type}`);
     if (isReefOnly(kind, type)) this.reefOnly.add(`${kind} ${type}`);
     if (isReefOnly(kind, type))
       this.issue(
