@@ -1,14 +1,16 @@
 // The placement protocol between converge (the host executor) and reef hosts: three internal KV
 // buckets, nothing else. Hosts register in `reef-hosts` with a TTL and rewrite their entry (load,
 // memory, whether they accept new streams) every third of it; converge writes `reef-placements`
-// (`<id>.<replica>` → which host runs which version, running or stopped); hosts write what became
-// of each placement in `reef-host-reports`. No socket from a function to a host.
+// (`<id>.<replica>` → which host runs which version: running, stopped, or removed, which the host
+// carries out and then deletes the placement itself); hosts write what became of each placement in
+// `reef-host-reports`. No socket from a function to a host. Listings read the streams' subject
+// lists (lib/store/keys.ts), never kv.keys(): no consumer per listing.
 import { settingsFrom } from "../config";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { StorageType, jetstreamManager } from "@nats-io/jetstream";
+import { StorageType, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
-import type { StoreNames } from "../store";
+import { listKvKeys, type StoreNames } from "../store";
 
 export const hostRecordSchema = z.object({
   id: z.string(),
@@ -39,7 +41,8 @@ export const placementSchema = z.object({
   version: z.string(),
   digest: z.string(),
   host: z.string(),
-  desired: z.enum(["running", "stopped"]),
+  /** `removed`: the host stops the stream, forgets it and deletes the placement itself. */
+  desired: z.enum(["running", "stopped", "removed"]),
   /** When this placement was (re)made: with host, version and digest, it names one incarnation. */
   placedAt: z.string(),
 });
@@ -86,6 +89,8 @@ export function hostSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HostS
 
 export class HostBuckets {
   private constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly names: StoreNames,
     readonly hosts: KV,
     readonly placements: KV,
     readonly reports: KV,
@@ -109,20 +114,45 @@ export class HostBuckets {
       kv(names.placements, { history: 5 }),
       kv(names.hostReports, { history: 1 }),
     ]);
-    return new HostBuckets(hosts, placements, reports);
+    return new HostBuckets(jsm, names, hosts, placements, reports);
   }
 
   /** Hosts whose entry has not expired. */
   async liveHosts(): Promise<HostRecord[]> {
-    return (await readAll(this.hosts, ">", hostRecordSchema)).map((e) => e.value);
+    return (await this.readAll(this.hosts, this.names.hosts, ">", hostRecordSchema)).map((e) => e.value);
   }
 
   listPlacements(pipeline?: string): Promise<Keyed<Placement>[]> {
-    return readAll(this.placements, pipeline ? `${pipeline}.*` : ">", placementSchema);
+    return this.readAll(
+      this.placements,
+      this.names.placements,
+      pipeline ? `${pipeline}.*` : ">",
+      placementSchema,
+    );
   }
 
   listReports(pipeline?: string): Promise<Keyed<HostReport>[]> {
-    return readAll(this.reports, pipeline ? `${pipeline}.*` : ">", hostReportSchema);
+    return this.readAll(
+      this.reports,
+      this.names.hostReports,
+      pipeline ? `${pipeline}.*` : ">",
+      hostReportSchema,
+    );
+  }
+
+  /**
+   * Every current entry under `filter` (entries that do not parse are skipped). A read that fails
+   * fails the listing: a host missing from a listing would be taken for lost.
+   */
+  private async readAll<T>(
+    kv: KV,
+    bucket: string,
+    filter: string,
+    schema: z.ZodType<T>,
+  ): Promise<Keyed<T>[]> {
+    const keys = await listKvKeys(this.jsm, bucket, filter);
+    const entries = await Promise.all(keys.map((k) => kv.get(k)));
+    return entries.map((e) => decode(e, schema)).filter((e): e is Keyed<T> => e !== null);
   }
 
   async getPlacement(key: string): Promise<Keyed<Placement> | null> {
@@ -146,12 +176,4 @@ function safeJson(e: KvEntry): unknown {
   } catch {
     return null;
   }
-}
-
-/** Every current entry under `filter` (entries that do not parse are skipped). */
-async function readAll<T>(kv: KV, filter: string, schema: z.ZodType<T>): Promise<Keyed<T>[]> {
-  const keys: string[] = [];
-  for await (const k of await kv.keys(filter)) keys.push(k);
-  const entries = await Promise.all(keys.map((k) => kv.get(k).catch(() => null)));
-  return entries.map((e) => decode(e, schema)).filter((e): e is Keyed<T> => e !== null);
 }

@@ -49,6 +49,8 @@ interface Hosted {
 /** Where each placement is in being carried out: the latest seen, and whether it is being applied. */
 interface KeySlot {
   latest: Placement | null;
+  /** The placements bucket's revision of `latest`. */
+  revision: number;
   dirty: boolean;
   busy: boolean;
 }
@@ -195,8 +197,9 @@ export class ReefHost {
     let slot = this.slots.get(e.key);
     // Placements of other hosts matter only when this host runs (or ran) the key.
     if (!slot && placement?.host !== this.id) return;
-    if (!slot) this.slots.set(e.key, (slot = { latest: null, dirty: false, busy: false }));
+    if (!slot) this.slots.set(e.key, (slot = { latest: null, revision: 0, dirty: false, busy: false }));
     slot.latest = placement;
+    slot.revision = e.revision;
     slot.dirty = true;
     if (!slot.busy) void this.settle(e.key, slot);
   }
@@ -207,7 +210,7 @@ export class ReefHost {
     while (slot.dirty && !this.closing) {
       slot.dirty = false;
       try {
-        await this.apply(key, slot.latest);
+        await this.apply(key, slot.latest, slot.revision);
       } catch (err) {
         this.log.error("cannot apply a placement", { key, error: String(err) });
       }
@@ -218,12 +221,20 @@ export class ReefHost {
     }
   }
 
-  private async apply(key: string, p: Placement | null): Promise<void> {
+  private async apply(key: string, p: Placement | null, revision: number): Promise<void> {
     const current = this.streams.get(key);
     if (!p || p.host !== this.id) {
-      // Removed (draft, delete, a version switch), or moved to another host.
+      // Deleted, or moved to another host.
       if (current) await this.halt(current, { remove: true });
       if (!p && current) await this.forget(key, current.placement);
+      return;
+    }
+    if (p.desired === "removed") {
+      // Draft, delete, a version switch, a scale-down: stop, leave no trace, then say so by
+      // deleting the placement (unless a newer one replaced it meanwhile).
+      if (current) await this.halt(current, { remove: true });
+      await this.forget(key, p);
+      await this.buckets.placements.delete(key, { previousSeq: revision }).catch(() => undefined);
       return;
     }
     if (p.desired === "stopped") {
@@ -237,11 +248,25 @@ export class ReefHost {
     await this.launch(key, p, generation);
   }
 
-  /** Purges what this host reported for a removed placement (its heartbeat too: no trace). */
+  /**
+   * Purges what this host reported for a removed placement (its heartbeat too: no trace). A failed
+   * read or purge is tried again: a report left behind would outlive its placement.
+   */
   private async forget(key: string, p: Placement): Promise<void> {
-    const report = await this.buckets.getReport(key).catch(() => null);
-    if (report && report.value.host === this.id) await this.buckets.reports.purge(key).catch(() => undefined);
-    await this.store.deleteHeartbeat(p.pipeline, p.replica).catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await this.buckets.getReport(key);
+        if (report && report.value.host === this.id) await this.buckets.reports.purge(key);
+        await this.store.deleteHeartbeat(p.pipeline, p.replica);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || this.closing) {
+          this.log.warn("cannot remove a placement's report or heartbeat", { key, error: String(err) });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   // ---- streams ----------------------------------------------------------------------------------
@@ -355,9 +380,10 @@ export class ReefHost {
     startedAt: string | null,
   ): Promise<void> {
     if (this.closing) return;
-    // A placement that moved on meanwhile is not reported over.
-    const slot = this.slots.get(`${p.pipeline}.${p.replica}`);
-    if (slot?.latest && slot.latest.host !== this.id) return;
+    // Only this host's current placement is reported: not one that moved on or is being removed
+    // meanwhile (a report written after its placement went would outlive it).
+    const latest = this.slots.get(`${p.pipeline}.${p.replica}`)?.latest;
+    if (!latest || latest.host !== this.id || latest.desired === "removed") return;
     const report: HostReport = {
       host: this.id,
       pipeline: p.pipeline,

@@ -2,6 +2,7 @@
 export { connectNats, natsOptionsFromEnv, natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
 export type { ConnectOptions } from "./connection";
 export { storeNamesFromEnv } from "./names";
+export { listKvKeys } from "./keys";
 export type { StoreNames } from "./names";
 export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
 export type {

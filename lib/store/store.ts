@@ -15,6 +15,7 @@ import {
 } from "../model";
 import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./retention";
 import { storeNamesFromEnv, type StoreNames } from "./names";
+import { listKvKeys } from "./keys";
 
 export interface StoreOptions {
   /** Where names and retention come from when not given here (default process.env). */
@@ -366,8 +367,7 @@ export class Store {
 
   /** The current heartbeats of one pipeline (or of every pipeline), by replica. */
   async listHeartbeats(id?: string): Promise<HeartbeatEntry[]> {
-    const keys: string[] = [];
-    for await (const k of await this.health.keys(id ? `${id}.*` : undefined)) keys.push(k);
+    const keys = await listKvKeys(this.jsm, this.names.health, id ? `${id}.*` : ">");
     const entries = await Promise.all(keys.map((k) => this.health.get(k)));
     return entries
       .map((e) => (e ? toHeartbeatEntry(e) : null))

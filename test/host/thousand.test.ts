@@ -1,6 +1,7 @@
 // The host executor's reason to be: 1,000 published pipelines on 2 reef hosts. Every one reaches
 // `running`, a sample answers a roundtrip, and deleting them all leaves nothing: no placement,
-// report, heartbeat or stream on either host. (Heavy: its own file.)
+// report, heartbeat or stream on either host, and no JetStream consumer left behind by listings.
+// (Heavy: its own file; about a minute on a loaded 2-core machine.)
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ConvergeDeps } from "../../lib/converge";
 import { forEachBounded } from "../../lib/converge/apply";
@@ -33,7 +34,8 @@ it(`${N} pipelines on 2 hosts: all run, a sample answers, deleting them all leav
   const notRunning: string[] = [];
   await forEachBounded(ids, 16, undefined, async (id) => {
     const r = await convergeSettled(deps, id, 120_000);
-    if (r.phase !== "running") notRunning.push(`${id}: ${r.phase} ${r.error?.code ?? ""} ${r.error?.message ?? ""}`);
+    if (r.phase !== "running")
+      notRunning.push(`${id}: ${r.phase} ${r.error?.code ?? ""} ${r.error?.message ?? ""}`);
   });
   console.log(`${N} converged in ${Date.now() - published} ms`);
   expect(notRunning).toEqual([]);
@@ -56,13 +58,21 @@ it(`${N} pipelines on 2 hosts: all run, a sample answers, deleting them all leav
   const notDeleted: string[] = [];
   await forEachBounded(ids, 16, undefined, async (id) => {
     const r = await convergeSettled(deps, id, 60_000);
-    if (r.phase !== "deleted") notDeleted.push(`${id}: ${r.phase} ${r.error?.code ?? ""} ${r.error?.message ?? ""}`);
+    if (r.phase !== "deleted")
+      notDeleted.push(`${id}: ${r.phase} ${r.error?.code ?? ""} ${r.error?.message ?? ""}`);
   });
   console.log(`${N} deleted in ${Date.now() - deleting} ms`);
   expect(notDeleted).toEqual([]);
   expect(await w.executor.list()).toEqual([]);
   expect(await w.buckets.listReports()).toEqual([]);
   expect((await w.store.listHeartbeats()).filter((h) => ids.includes(h.heartbeat.id))).toEqual([]);
+  // Listing keys left no consumer behind (kv.keys() made one per call, kept by the server for
+  // minutes: thousands of them slowed every converge down): only the hosts' placement watchers.
+  for (const stream of [w.names.placements, w.names.hosts, w.names.hostReports, w.names.health]) {
+    const consumers = [];
+    for await (const c of w.store.jsm.consumers.list(`KV_${stream}`)) consumers.push(c.name);
+    expect(consumers.length, `consumers on KV_${stream}`).toBeLessThanOrEqual(2);
+  }
   // The hosts' next records show no stream and no placement left.
   await waitFor(
     async () => (await w.buckets.liveHosts()).every((h) => h.streams === 0 && h.placed === 0),

@@ -124,32 +124,43 @@ export class HostExecutor implements ReplicaExecutor {
   async stop(execution: Execution): Promise<void> {
     const key = placementKey(execution.pipeline, execution.replica);
     const current = await this.buckets.getPlacement(key);
-    if (!current) return;
+    if (!current || current.value.desired === "removed") return;
     if (current.value.desired !== "stopped") {
       const next: Placement = { ...current.value, desired: "stopped" };
       await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
     }
-    // Done when the host says so (or is gone): a paused pipeline writes nothing more.
-    await this.confirm(
-      key,
-      current.value.host,
-      (r) => r?.state === "stopped" && r.host === current.value.host,
-    );
+    // Done when the host says so (or is gone): a paused pipeline writes nothing more. A host slower
+    // than that leaves the execution `pending` (stopping) and the converge is requeued.
+    const host = current.value.host;
+    await this.confirm(host, async () => {
+      const r = await this.buckets.getReport(key);
+      return r?.value.state === "stopped" && r.value.host === host;
+    });
   }
 
   async remove(execution: Execution): Promise<void> {
     const key = placementKey(execution.pipeline, execution.replica);
-    const current = await this.buckets.getPlacement(key);
+    let current = await this.buckets.getPlacement(key);
     if (!current) {
       await this.buckets.reports.purge(key).catch(() => undefined);
       return;
     }
-    // A delete marker, not a purge: on nats-server 2.9 a watcher could miss a purge (rollup).
-    await this.buckets.placements.delete(key);
-    // Removals come before starts (a version switch): wait until the host stopped the stream.
-    const confirmed = await this.confirm(key, current.value.host, (r) => !r || r.host !== current.value.host);
-    // A host that died leaves its report behind: no trace of the execution remains.
-    if (!confirmed) await this.buckets.reports.purge(key).catch(() => undefined);
+    // The host removes it: stops the stream, purges its report and heartbeat, then deletes the
+    // placement. Until then the placement stays (`pending` in list(), and no new placement of the
+    // key starts beside it: a version switch never runs v1 and v2 at once).
+    if (current.value.desired !== "removed") {
+      const next: Placement = { ...current.value, desired: "removed" };
+      const revision = await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+      current = { ...current, revision, value: next };
+    }
+    const { host } = current.value;
+    const gone = async () => (await this.buckets.getPlacement(key))?.revision !== current.revision;
+    if (!(await this.confirm(host, gone)) && !(await this.hostLive(host))) {
+      // A host that died removes nothing: no trace of the execution remains.
+      await this.buckets.reports.purge(key).catch(() => undefined);
+      // A delete marker, not a purge: on nats-server 2.9 a watcher could miss a purge (rollup).
+      await this.buckets.placements.delete(key, { previousSeq: current.revision }).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
@@ -157,24 +168,21 @@ export class HostExecutor implements ReplicaExecutor {
   }
 
   /**
-   * Waits until the report of `key` satisfies `done`, or the host is gone (then false); bounded by
-   * the stop timeout and a margin.
+   * Waits until `done()`, bounded by the stop timeout and a margin; false when the host is gone or
+   * the time is up (the execution then lists as `pending` and the converge is requeued).
    */
-  private async confirm(
-    key: string,
-    host: string,
-    done: (r: HostReport | undefined) => boolean,
-  ): Promise<boolean> {
+  private async confirm(host: string, done: () => Promise<boolean>): Promise<boolean> {
     const deadline = this.now() + this.opts.settings.stopTimeoutMs + 5_000;
     for (let n = 0; ; n++) {
-      const report = await this.buckets.getReport(key);
-      if (done(report?.value)) return true;
-      if (n % 10 === 0 && !(await this.buckets.liveHosts()).some((h) => h.id === host)) return false;
-      if (this.now() > deadline) {
-        throw new ExecutorError(`host ${host} did not confirm the stop of ${key} in time`);
-      }
+      if (await done()) return true;
+      if (n % 10 === 9 && !(await this.hostLive(host))) return false;
+      if (this.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 100));
     }
+  }
+
+  private async hostLive(host: string): Promise<boolean> {
+    return (await this.buckets.liveHosts()).some((h) => h.id === host);
   }
 
   /** The live, accepting host with the fewest placements (ties: any of them). */
@@ -225,6 +233,8 @@ function observe(p: Placement, report: HostReport | undefined, hostLive: boolean
       ? report
       : undefined;
   const startedAt = current?.startedAt ?? p.placedAt;
+  // Being removed by its host: on its way out (a dead host's is removed by the executor).
+  if (p.desired === "removed") return { ...base, state: hostLive ? "pending" : "stopped", startedAt };
   if (!hostLive) {
     if (p.desired === "stopped") return { ...base, state: "stopped", startedAt };
     const error: StatusError = {
