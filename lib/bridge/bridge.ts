@@ -1,16 +1,14 @@
 // The bridge: KV changes of the `pipelines` bucket → `converge` invocations, each handled change
 // recorded in the events stream; `reconcile` at start and every resync interval. It holds no state
 // of its own: the durable consumer remembers what was acked, converge reads the current definition.
-import { jetstream, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { ConvergeResult } from "../converge";
 import type { Invoker } from "../invoke";
 import { isPermanent, toStatusError, type ChangeEvent, type Log } from "../model";
-import type { Store } from "../store";
+import { subscribeChanges, type ChangeTicket, type Store } from "../store";
 import { HealthMonitor } from "../telemetry";
 import type { BridgeConfig } from "./config";
 import { eventForLateConfig, watchConfigs } from "./configs";
 import { watchJobTriggers } from "./triggers";
-import { changeEventOf, superviseConsumer } from "./consumer";
 import { Dispatcher } from "./dispatcher";
 import { writeFailedStatus } from "./failed-status";
 import { writeChangeRecord, type ChangeRecord } from "./record";
@@ -53,7 +51,6 @@ const REQUEUE_MAX_DELAY_MS = 5_000;
 const REQUEUE_GIVE_UP_MS = 15 * 60_000;
 
 export class Bridge {
-  private readonly js: JetStreamClient;
   private readonly dispatcher: Dispatcher<Work>;
   /** Stops new work (consumer, retries, requeues) at stop(). */
   private readonly abort = new AbortController();
@@ -77,7 +74,6 @@ export class Bridge {
   };
 
   constructor(private readonly opts: BridgeOptions) {
-    this.js = jetstream(opts.store.nc);
     this.dispatcher = new Dispatcher<Work>({
       concurrency: opts.config.concurrency,
       keepAliveMs: Math.max(1_000, Math.floor(opts.config.ackWaitMs / 3)),
@@ -114,14 +110,11 @@ export class Bridge {
   start(): void {
     const { config, store, log } = this.opts;
     let attached = false;
-    this.supervisor = superviseConsumer({
-      js: this.js,
-      jsm: store.jsm,
-      bucket: store.names.pipelines,
+    this.supervisor = subscribeChanges(store, {
       durable: config.durable,
       ackWaitMs: config.ackWaitMs,
       maxAckPending: config.maxAckPending,
-      onMessage: (m) => this.onMessage(m),
+      onChange: (event, ticket) => this.onChange(event, ticket),
       // Reconcile once the consumer exists, so every change is covered by one or the other: those
       // before are seen by the reconcile, those after by the consumer.
       onAttached: (created) => {
@@ -168,10 +161,9 @@ export class Bridge {
     }
   }
 
-  private onMessage(m: JsMsg): void {
+  private onChange(event: ChangeEvent, ticket: ChangeTicket): void {
     this.counters.received++;
-    const event = changeEventOf(m, this.opts.store.names.pipelines);
-    this.dispatcher.add(event.key, { event }, m);
+    this.dispatcher.add(event.key, { event }, ticket);
   }
 
   /** A config was stored: converge again if its pipeline's converge failed for want of it. */

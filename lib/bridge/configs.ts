@@ -1,7 +1,7 @@
 // Configs that arrive after their definition. A client may publish a definition first and upload
 // its config a moment later: that converge failed with CONFIG_NOT_FOUND, and no KV change follows.
 // Watching the configs bucket closes the gap without waiting for the next reconcile.
-import type { ChangeEvent, Log } from "../model";
+import { sleep, type ChangeEvent, type Log } from "../model";
 import type { Store } from "../store";
 
 export interface ConfigWatchOptions {
@@ -17,22 +17,14 @@ export async function watchConfigs(opts: ConfigWatchOptions): Promise<void> {
   const { store, log, signal } = opts;
   for (let delay = 250; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
     try {
-      const updates = await store.configs.watch({ includeHistory: false, ignoreDeletes: true });
-      const stop = () => updates.stop();
-      signal.addEventListener("abort", stop, { once: true });
-      try {
-        for await (const info of updates) {
-          delay = 250;
-          const slash = info.name.indexOf("/");
-          if (slash > 0) opts.onConfig(info.name.slice(0, slash), info.name.slice(slash + 1));
-        }
-      } finally {
-        signal.removeEventListener("abort", stop);
+      for await (const { id, version } of store.watchConfigs(signal)) {
+        delay = 250;
+        opts.onConfig(id, version);
       }
     } catch (err) {
       if (!signal.aborted) log.warn("configs watch failed; retrying", { error: String(err) });
     }
-    if (!signal.aborted) await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay, signal);
   }
 }
 

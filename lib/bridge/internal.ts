@@ -1,6 +1,5 @@
 // The bridge's parts below its public surface (./index), for tests: not for other modules.
 export * from "./index";
-export { changeEventOf, superviseConsumer } from "./consumer";
 export { keepNewestChange } from "./bridge";
 export type { Work } from "./bridge";
 export { Dispatcher } from "./dispatcher";

@@ -2,9 +2,8 @@
 // of every published job, in a queue group per job, so that with several bridges each message
 // starts exactly one run. A message invokes the `trigger` function with its payload (the run's
 // stdin) and reply subject (which gets the run's result when it ends).
-import type { Msg, Subscription } from "@nats-io/transport-node";
-import { definitionSchema, jobSettingsOf, toStatusError, type Log, type TriggerEvent } from "../model";
-import type { Store } from "../store";
+import { definitionSchema, jobSettingsOf, sleep, toStatusError, type Log, type TriggerEvent } from "../model";
+import type { Store, SubjectMessage } from "../store";
 
 export interface JobTriggerOptions {
   store: Store;
@@ -33,7 +32,7 @@ export function triggerSubjectOf(value: Uint8Array): string | null {
 /** Keeps one subscription per published job with a subject until `signal` aborts. */
 export async function watchJobTriggers(opts: JobTriggerOptions): Promise<void> {
   const { store, log, signal } = opts;
-  const subs = new Map<string, { subject: string; sub: Subscription }>();
+  const subs = new Map<string, { subject: string; sub: { unsubscribe(): void } }>();
   const unsubscribe = (id: string) => {
     subs.get(id)?.sub.unsubscribe();
     subs.delete(id);
@@ -43,40 +42,32 @@ export async function watchJobTriggers(opts: JobTriggerOptions): Promise<void> {
     if (current?.subject === subject) return;
     unsubscribe(id);
     if (!subject) return;
-    const sub = store.nc.subscribe(subject, {
-      queue: triggerQueue(store, id),
-      callback: (err, msg) => {
-        if (!err) void fire(opts, id, msg);
-      },
-    });
+    const sub = store.subscribe(
+      subject,
+      { queue: triggerQueue(store, id) },
+      (msg) => void fire(opts, id, msg),
+    );
     subs.set(id, { subject, sub });
     log.info("job trigger subscribed", { pipeline: id, subject });
   };
   try {
     for (let delay = 250; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
       try {
-        const updates = await store.pipelines.watch();
-        const stop = () => updates.stop();
-        signal.addEventListener("abort", stop, { once: true });
-        try {
-          for await (const e of updates) {
-            delay = 250;
-            set(e.key, e.operation === "PUT" ? triggerSubjectOf(e.value) : null);
-          }
-        } finally {
-          signal.removeEventListener("abort", stop);
+        for await (const e of store.watchDefinitions(signal)) {
+          delay = 250;
+          set(e.key, e.operation === "PUT" ? triggerSubjectOf(e.value) : null);
         }
       } catch (err) {
         if (!signal.aborted) log.warn("job trigger watch failed; retrying", { error: String(err) });
       }
-      if (!signal.aborted) await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, signal);
     }
   } finally {
     for (const id of [...subs.keys()]) unsubscribe(id);
   }
 }
 
-async function fire(opts: JobTriggerOptions, id: string, msg: Msg): Promise<void> {
+async function fire(opts: JobTriggerOptions, id: string, msg: SubjectMessage): Promise<void> {
   try {
     await opts.trigger({
       id,

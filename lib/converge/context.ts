@@ -12,7 +12,7 @@ export async function convergeDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ConvergeDeps> {
   // A connection that gave up reconnecting (NATS was away too long) is not reused: connect again.
-  if ((await cached?.catch(() => undefined))?.store.nc.isClosed()) cached = undefined;
+  if ((await cached?.catch(() => undefined))?.store.isClosed()) cached = undefined;
   cached ??= (async () => {
     const nc = await connectNats({ name: "reef-functions", env });
     const store = await Store.open(nc);
@@ -34,7 +34,7 @@ export async function closeConvergeDeps(): Promise<void> {
   const deps = await cached?.catch(() => undefined);
   cached = undefined;
   await deps?.executor.close?.();
-  await deps?.store.nc.close();
+  await deps?.store.close();
 }
 
 /**

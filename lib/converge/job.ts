@@ -370,13 +370,13 @@ async function recordRuns(ctx: JobContext, phase: string): Promise<void> {
     }
     if (operation !== "RUN_START" && run.replyTo) {
       try {
-        deps.store.nc.publish(run.replyTo, JSON.stringify(runResultOf(run)));
+        deps.store.publish(run.replyTo, JSON.stringify(runResultOf(run)));
       } catch (err) {
         warn(deps.log, id, "a run's result could not be replied", err);
       }
     }
   }
-  await deps.store.nc.flush().catch(() => undefined);
+  await deps.store.flush().catch(() => undefined);
 }
 
 function warn(log: Log | undefined, id: string, message: string, err: unknown): void {

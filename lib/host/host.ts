@@ -136,7 +136,7 @@ export class ReefHost {
     this.ticker.stop();
     process.off("uncaughtException", this.onUncaught);
     process.off("unhandledRejection", this.onUncaught);
-    await this.store.nc.drain().catch(() => undefined);
+    await this.store.drain().catch(() => undefined);
     this.log.info("reef host stopped", { host: this.id });
   }
 

@@ -21,7 +21,7 @@ export async function loadSample(store: Store, projectDir: string): Promise<Samp
   // Any entry, a delete marker included, means the user has been there: their data wins.
   if (await store.getDefinitionEntry(def.id)) return { id: def.id, created: false, configProblem };
   try {
-    await store.pipelines.create(def.id, JSON.stringify(def, null, 2));
+    await store.putDefinition(def.id, JSON.stringify(def, null, 2), { ifRevision: 0 });
     return { id: def.id, created: true, configProblem };
   } catch {
     return { id: def.id, created: false, configProblem }; // created concurrently

@@ -12,3 +12,4 @@ export * from "./health";
 export * from "./job";
 export * from "./duration";
 export * from "./autoscale";
+export * from "./sleep";

@@ -8,6 +8,7 @@ import {
   isValidId,
   parseConfigYaml,
   parseDefinition,
+  sleep,
   toStatusError,
   type DesiredStatus,
   type Health,
@@ -21,6 +22,7 @@ import {
   eventRow,
   heartbeatIntervalFromEnv,
   readEvents,
+  RevisionConflictError,
   verifyChains,
   type ChainProblem,
   type DefinitionEntry,
@@ -232,25 +234,7 @@ export class Pipelines {
   /** The status entry as it changes (null when deleted), starting with the current one, until `signal` aborts. */
   async *watchStatus(id: string, signal?: AbortSignal): AsyncIterable<PipelineStatus | null> {
     checkId(id);
-    const watcher = await this.store.status.watch({ key: id });
-    const stop = () => watcher.stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    try {
-      for await (const e of watcher) {
-        if (e.operation !== "PUT") {
-          yield null;
-          continue;
-        }
-        try {
-          yield e.json<PipelineStatus>();
-        } catch {
-          // not JSON: not ours to show
-        }
-      }
-    } finally {
-      signal?.removeEventListener("abort", stop);
-      watcher.stop();
-    }
+    yield* this.store.watchStatus(id, signal);
   }
 
   /**
@@ -535,15 +519,14 @@ export class Pipelines {
       };
       if (opts.dryRun) return result;
       try {
-        if (exists) await this.store.pipelines.delete(id, { previousSeq: entry.revision });
+        if (exists) await this.store.deleteDefinition(id, { ifRevision: entry.revision });
       } catch (err) {
         await this.lostCompareAndSet(err, id, attempt, opts.ifRevision);
         continue;
       }
       if (opts.purge) {
-        await this.store.pipelines.purge(id);
-        for (const v of await listVersions(this.store, id))
-          await this.store.configs.delete(`${id}/${v.version}`);
+        await this.store.purgeDefinition(id);
+        for (const v of await listVersions(this.store, id)) await this.store.deleteConfig(id, v.version);
       }
       return result;
     }
@@ -564,8 +547,7 @@ export class Pipelines {
   private async previousVersion(id: string, current: string | undefined): Promise<string> {
     // The version the definition had before the current one (KV history), like an "undo"…
     const history: string[] = [];
-    const it = await this.store.pipelines.history({ key: id });
-    for await (const e of it) {
+    for (const e of await this.store.definitionHistory(id)) {
       if (e.operation !== "PUT") continue;
       const v = safeVersion(e.value);
       if (v) history.push(v);
@@ -663,9 +645,7 @@ export class Pipelines {
       if (unchanged || opts.dryRun) return result;
       const data = JSON.stringify(next);
       try {
-        result.revision = entry
-          ? await this.store.pipelines.update(id, data, entry.revision)
-          : await this.store.pipelines.create(id, data);
+        result.revision = await this.store.putDefinition(id, data, { ifRevision: entry?.revision ?? 0 });
         return result;
       } catch (err) {
         await this.lostCompareAndSet(err, id, attempt, opts.ifRevision);
@@ -684,7 +664,7 @@ export class Pipelines {
     attempt: number,
     ifRevision: number | undefined,
   ): Promise<void> {
-    if (!isCasFailure(err)) throw err;
+    if (!(err instanceof RevisionConflictError)) throw err;
     if (ifRevision !== undefined) {
       throw new RevisionMismatchError(
         id,
@@ -818,11 +798,6 @@ function canonical(value: unknown): string {
   );
 }
 
-function isCasFailure(err: unknown): boolean {
-  return /wrong last sequence|key exists/i.test((err as Error)?.message ?? "");
-}
-
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(20 * 2 ** attempt, 500) * (0.5 + Math.random());
-  return new Promise((r) => setTimeout(r, ms));
+  return sleep(Math.min(20 * 2 ** attempt, 500) * (0.5 + Math.random()));
 }

@@ -1,6 +1,6 @@
 // Immutable config versions: `<id>/<version>` objects in the configs bucket. New content gets the
 // next integer version; content identical to an existing version reuses it (no new object).
-import { configDigest, configObjectName, type Store } from "../store";
+import { configDigest, type Store } from "../store";
 
 export interface VersionInfo {
   version: string;
@@ -29,24 +29,9 @@ export function compareVersions(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-/** The object store's `SHA-256=<base64url>` (or hex) digest as hex. */
-export function objectDigestToHex(digest: string): string {
-  const raw = digest.replace(/^SHA-256=/i, "");
-  if (/^[0-9a-f]{64}$/i.test(raw)) return raw.toLowerCase();
-  return Buffer.from(raw, "base64").toString("hex");
-}
-
 export async function listVersions(store: Store, id: string): Promise<VersionInfo[]> {
-  const prefix = `${id}/`;
-  const infos = await store.configs.list();
-  return infos
-    .filter((i) => !i.deleted && i.name.startsWith(prefix) && !i.name.slice(prefix.length).includes("/"))
-    .map((i) => ({
-      version: i.name.slice(prefix.length),
-      digest: objectDigestToHex(i.digest),
-      size: i.size,
-      createdAt: knownTime(i.mtime),
-    }))
+  return (await store.listConfigs(id))
+    .map((i) => ({ version: i.version, digest: i.digest, size: i.size, createdAt: knownTime(i.mtime) }))
     .sort((a, b) => compareVersions(a.version, b.version));
 }
 
@@ -80,7 +65,7 @@ export async function resolveVersion(
     // The newest identical version: re-applying the current config keeps the current version.
     if (same.length) return { version: same[same.length - 1].version, digest, created: false };
     const version = nextVersion(versions);
-    if (!opts.dryRun) await store.configs.putBlob({ name: configObjectName(id, version) }, bytes);
+    if (!opts.dryRun) await store.putConfig(id, version, bytes);
     return { version, digest, created: true };
   };
   return opts.dryRun ? pick() : store.withLease(`versions.${id}`, pick, 15_000);

@@ -163,7 +163,7 @@ function describeEntry(entry: DefinitionEntry): NonNullable<DryRunStep["definiti
 
 async function revisionGoneNote(store: Store, id: string, revision: number): Promise<string> {
   const kept: number[] = [];
-  for await (const e of await store.pipelines.history({ key: id })) if (e.key === id) kept.push(e.revision);
+  for (const e of await store.definitionHistory(id)) kept.push(e.revision);
   const range = kept.length
     ? `the KV still holds revisions ${kept[0]}..${kept[kept.length - 1]} of ${id}`
     : `the KV holds nothing for ${id} any more`;

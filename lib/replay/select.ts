@@ -53,9 +53,7 @@ export async function selectHistory(store: Store, id: string): Promise<ReplayIte
       recorded.set(ev.record.event.revision, ev);
   }
   const items: ReplayItem[] = [];
-  const history = await store.pipelines.history({ key: id });
-  for await (const e of history) {
-    if (e.key !== id) continue;
+  for (const e of await store.definitionHistory(id)) {
     const rec = recorded.get(e.revision);
     items.push({
       seq: rec?.seq ?? null,
@@ -76,14 +74,13 @@ export async function selectHistory(store: Store, id: string): Promise<ReplayIte
  * (age or size): a sequence range or a time window that starts before the oldest surviving record.
  */
 export async function retentionNote(store: Store, filter: EventFilter): Promise<string | null> {
-  const info = await store.jsm.streams.info(store.names.events);
-  const { first_seq: firstSeq, first_ts: firstTs, messages } = info.state;
-  const limits = `retention: max age ${formatAge(info.config.max_age / 1e6)}, max ${formatBytes(info.config.max_bytes)}`;
+  const { firstSeq, firstTime, messages, maxAgeMs, maxBytes } = await store.eventsRetention();
+  const limits = `retention: max age ${formatAge(maxAgeMs)}, max ${formatBytes(maxBytes)}`;
   if (filter.fromSeq !== undefined && filter.fromSeq < firstSeq && firstSeq > 1) {
     const to = Math.min(firstSeq - 1, filter.toSeq ?? Infinity);
     return `events ${filter.fromSeq}..${to} were already removed from ${store.names.events} (${limits}); the oldest left is ${firstSeq}`;
   }
-  const oldest = messages > 0 ? new Date(firstTs) : null;
+  const oldest = messages > 0 ? firstTime : null;
   if (filter.since && oldest && filter.since < oldest && firstSeq > 1) {
     return `events before ${oldest.toISOString()} were already removed from ${store.names.events} (${limits})`;
   }

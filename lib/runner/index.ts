@@ -90,7 +90,7 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     } else process.stderr.write(`${formatFatalLine(error)}\n`);
     return 1;
   } finally {
-    await store?.nc.drain().catch(() => undefined);
+    await store?.drain().catch(() => undefined);
   }
 }
 

@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, type StoredMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { ReefError, type ChangeEvent, type Execution, type StatusError } from "../model";
-import type { Store } from "./store";
+import { isNoMessageFound, isWrongLastSequence } from "./errors";
+import { natsHandles, type Store } from "./store";
 
 /** What `converge` returned (structurally lib/converge's ConvergeResult; store sits below converge). */
 export interface RecordedResult {
@@ -124,7 +125,7 @@ export async function appendEvent(
   const pipeline = input.event.key;
   const subject = store.eventSubject(pipeline);
   const stream = store.names.events;
-  const js = jetstream(store.nc);
+  const js = jetstream(natsHandles(store).nc);
   const msgID = sha256(canonicalJson(input));
   const maxAttempts = opts.maxAttempts ?? 20;
   const heads = chainHeads(store);
@@ -133,8 +134,8 @@ export async function appendEvent(
     let prev = heads.get(pipeline);
     const cached = prev !== undefined;
     if (!prev) {
-      const last = await store.jsm.streams
-        .getMessage(stream, { last_by_subj: subject })
+      const last = await natsHandles(store)
+        .jsm.streams.getMessage(stream, { last_by_subj: subject })
         .catch(notFoundAsNull);
       prev = last ? { seq: last.seq, hash: sha256(last.data) } : null;
     }
@@ -152,7 +153,7 @@ export async function appendEvent(
       });
       if (ack.duplicate) {
         heads.delete(pipeline); // the stored copy may have other links than ours
-        const stored = await store.jsm.streams.getMessage(stream, { seq: ack.seq });
+        const stored = await natsHandles(store).jsm.streams.getMessage(stream, { seq: ack.seq });
         if (stored) return toStoredEvent(stored, store.names.eventsSubject);
       }
       heads.set(pipeline, { seq: ack.seq, hash: sha256(data) });
@@ -199,7 +200,7 @@ export interface EventFilter {
 /** Reads the events stream oldest first, up to its last message when called (nothing durable is left behind). */
 export async function* iterateEvents(store: Store, filter: EventFilter = {}): AsyncGenerator<StoredEvent> {
   const stream = store.names.events;
-  const info = await store.jsm.streams.info(stream);
+  const info = await natsHandles(store).jsm.streams.info(stream);
   const lastSeq =
     filter.toSeq !== undefined ? Math.min(filter.toSeq, info.state.last_seq) : info.state.last_seq;
   if (info.state.messages === 0 || lastSeq < Math.max(filter.fromSeq ?? 0, info.state.first_seq)) return;
@@ -212,7 +213,7 @@ export async function* iterateEvents(store: Store, filter: EventFilter = {}): As
         : { deliver_policy: DeliverPolicy.All };
   // An ephemeral, unacknowledged consumer: reads without leaving anything behind (it also expires
   // by itself if we die mid-read). A single filter_subject works on every server version.
-  const ci = await store.jsm.consumers.add(stream, {
+  const ci = await natsHandles(store).jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     filter_subject: subject,
     inactive_threshold: nanos(60_000),
@@ -220,7 +221,7 @@ export async function* iterateEvents(store: Store, filter: EventFilter = {}): As
     ...start,
   });
   try {
-    const consumer = await jetstream(store.nc).consumers.get(stream, ci.name);
+    const consumer = await jetstream(natsHandles(store).nc).consumers.get(stream, ci.name);
     let pending = ci.num_pending;
     while (pending > 0) {
       const batch = await consumer.fetch({ max_messages: Math.min(pending, 256), expires: 5_000 });
@@ -246,7 +247,9 @@ export async function* iterateEvents(store: Store, filter: EventFilter = {}): As
       }
     }
   } finally {
-    await store.jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+    await natsHandles(store)
+      .jsm.consumers.delete(stream, ci.name)
+      .catch(() => undefined);
   }
 }
 
@@ -347,7 +350,7 @@ export interface VerifyReport {
  */
 export async function verifyChains(store: Store, opts: { pipeline?: string } = {}): Promise<VerifyReport> {
   const stream = store.names.events;
-  const info = await store.jsm.streams.info(stream, { deleted_details: true });
+  const info = await natsHandles(store).jsm.streams.info(stream, { deleted_details: true });
   const firstSeq = info.state.first_seq;
   const problems: ChainProblem[] = [];
   const chains = new Map<string, ChainSummary & { prev: StoredEvent | null }>();
@@ -500,10 +503,6 @@ function parseRecord(data: Uint8Array): EventRecord | null {
 }
 
 function notFoundAsNull(err: unknown): null {
-  if (/no message found|not found/i.test((err as Error)?.message ?? "")) return null;
+  if (isNoMessageFound(err)) return null;
   throw err;
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return /wrong last sequence/i.test((err as Error)?.message ?? "");
 }

@@ -1,12 +1,21 @@
-// lib/store: everything reef keeps in NATS JetStream.
+// lib/store: everything reef keeps in NATS JetStream. The public surface: no NATS handle leaves
+// lib/store (the raw handles are in ./internal, for tests).
 export { connectNats, natsOptionsFromEnv, natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
 export type { ConnectOptions } from "./connection";
 export { storeNamesFromEnv } from "./names";
 export { listKvKeys } from "./keys";
 export type { StoreNames } from "./names";
 export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
+export { RevisionConflictError } from "./errors";
+export { subscribeChanges } from "./changes";
+export type { ChangeSubscriptionOptions, ChangeTicket } from "./changes";
 export type {
   StoreOptions,
+  Conditional,
+  ConfigInfo,
+  EventsRetention,
+  PendingReply,
+  SubjectMessage,
   DefinitionEntry,
   StoredConfig,
   HeartbeatEntry,

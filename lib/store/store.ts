@@ -4,7 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { createInbox, type NatsConnection } from "@nats-io/transport-node";
 import {
   heartbeatKey,
   heartbeatSchema,
@@ -13,7 +13,9 @@ import {
   type Heartbeat,
   type PipelineStatus,
 } from "../model";
+import { conditioned, isStreamNotFound, isWrongLastSequence } from "./errors";
 import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./retention";
+import { connectNats, type ConnectOptions } from "./connection";
 import { storeNamesFromEnv, type StoreNames } from "./names";
 import { listKvKeys } from "./keys";
 
@@ -84,6 +86,45 @@ export interface DefinitionEntry {
   created: Date;
 }
 
+/** A message received on a subject. */
+export interface SubjectMessage {
+  subject: string;
+  data: Uint8Array;
+  /** Where the sender waits for an answer, if it does. */
+  reply?: string;
+  /** Answers on `reply`; false when there is none. */
+  respond(data: string | Uint8Array): boolean;
+}
+
+export interface PendingReply {
+  subject: string;
+  wait(): Promise<Uint8Array | null>;
+  cancel(): void;
+}
+
+export interface EventsRetention {
+  firstSeq: number;
+  firstTime: Date;
+  messages: number;
+  maxAgeMs: number;
+  maxBytes: number;
+}
+
+/** A write conditioned on the key's revision (compare-and-set); 0: the key must have no value. */
+export interface Conditional {
+  ifRevision?: number;
+}
+
+/** A stored config version, as listed (content not read). */
+export interface ConfigInfo {
+  version: string;
+  /** sha256 of the content, hex. */
+  digest: string;
+  size: number;
+  /** The object's modification time as its writer set it (may be unset or Go's zero time). */
+  mtime: string;
+}
+
 export interface StoredConfig {
   bytes: Uint8Array;
   /** sha256 of the bytes, hex. */
@@ -108,19 +149,60 @@ export class LeaseBusyError extends ReefError {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The NATS handles behind a Store. They never leave lib/store: other modules use the Store's typed
+ * methods; tests that must write around reef reach them through `natsHandles` (./internal).
+ */
+export interface NatsHandles {
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  pipelines: KV;
+  configs: ObjectStore;
+  status: KV;
+  leases: KV;
+  health: KV;
+}
+
+/** The raw handles of a store: for lib/store's own modules and, through ./internal, tests. */
+export function natsHandles(store: Store): NatsHandles {
+  return store["raw"];
+}
+
 export class Store {
+  private readonly nc: NatsConnection;
+  private readonly jsm: JetStreamManager;
+  private readonly pipelines: KV;
+  private readonly configs: ObjectStore;
+  private readonly status: KV;
+  private readonly leases: KV;
+  private readonly health: KV;
+
   private constructor(
-    readonly nc: NatsConnection,
+    private readonly raw: NatsHandles,
     readonly names: StoreNames,
-    readonly jsm: JetStreamManager,
-    readonly pipelines: KV,
-    readonly configs: ObjectStore,
-    readonly status: KV,
-    private readonly leases: KV,
-    private readonly health: KV,
     /** How often a held lease is renewed: well within the leases bucket's TTL. */
     private readonly leaseRenewMs: number,
-  ) {}
+  ) {
+    ({
+      nc: this.nc,
+      jsm: this.jsm,
+      pipelines: this.pipelines,
+      configs: this.configs,
+      status: this.status,
+    } = raw);
+    ({ leases: this.leases, health: this.health } = raw);
+  }
+
+  /** Connects (CONTRACT.md §4) and opens the store; the store owns the connection (close it with `close`). */
+  static async connect(opts: StoreOptions & ConnectOptions = {}): Promise<Store> {
+    const nc = await connectNats(opts);
+    try {
+      return await Store.open(nc, opts);
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      throw err;
+    }
+  }
 
   /** Binds to reef's buckets, creating any that is missing (never deletes or reconfigures one). */
   static async open(nc: NatsConnection, opts: StoreOptions = {}): Promise<Store> {
@@ -169,16 +251,32 @@ export class Store {
     // an existing bucket keeps the TTL it was created with (60 s before leases were renewed)
     const leaseTtlMs = (await leases.status()).ttl || LEASE_TTL_MS;
     return new Store(
-      nc,
+      { nc, jsm, pipelines, configs, status, leases, health },
       names,
-      jsm,
-      pipelines,
-      configs,
-      status,
-      leases,
-      health,
       Math.max(250, leaseTtlMs / 4),
     );
+  }
+
+  // ---- the connection -------------------------------------------------------------------------
+
+  /** True once the connection is closed for good (it gave up reconnecting, or was closed). */
+  isClosed(): boolean {
+    return this.nc.isClosed();
+  }
+
+  /** Closes the connection at once. */
+  async close(): Promise<void> {
+    await this.nc.close();
+  }
+
+  /** Closes the connection after what was published reached the server. */
+  async drain(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+
+  /** Resolves once the server has seen everything published so far. */
+  async flush(): Promise<void> {
+    await this.nc.flush();
   }
 
   // ---- definitions ----------------------------------------------------------------------------
@@ -200,6 +298,46 @@ export class Store {
     const keys: string[] = [];
     for await (const k of await this.pipelines.keys()) keys.push(k);
     return keys.sort();
+  }
+
+  /**
+   * Writes a definition's value; returns the new revision. With `ifRevision`, a compare-and-set:
+   * written only while the key is at that revision (0: while it has no value, never written or
+   * deleted), else a RevisionConflictError.
+   */
+  async putDefinition(id: string, value: string | Uint8Array, opts: Conditional = {}): Promise<number> {
+    const { ifRevision } = opts;
+    if (ifRevision === undefined) return this.pipelines.put(id, value);
+    return conditioned(id, ifRevision, () =>
+      ifRevision === 0 ? this.pipelines.create(id, value) : this.pipelines.update(id, value, ifRevision),
+    );
+  }
+
+  /** Deletes a definition (a delete marker: its history stays); with `ifRevision`, a compare-and-set. */
+  async deleteDefinition(id: string, opts: Conditional = {}): Promise<void> {
+    const { ifRevision } = opts;
+    if (ifRevision === undefined) return this.pipelines.delete(id);
+    await conditioned(id, ifRevision, () => this.pipelines.delete(id, { previousSeq: ifRevision }));
+  }
+
+  /** Removes a definition with its whole history. */
+  async purgeDefinition(id: string): Promise<void> {
+    await this.pipelines.purge(id);
+  }
+
+  /** Every revision of a key the bucket still holds (delete markers included), oldest first. */
+  async definitionHistory(id: string): Promise<DefinitionEntry[]> {
+    const out: DefinitionEntry[] = [];
+    for await (const e of await this.pipelines.history({ key: id })) {
+      if (e.key === id) out.push(toDefinitionEntry(e));
+    }
+    return out.sort((a, b) => a.revision - b.revision);
+  }
+
+  /** Every definition change, the current entry of each key first, until `signal` aborts. */
+  async *watchDefinitions(signal: AbortSignal): AsyncIterable<DefinitionEntry> {
+    const watcher = await this.pipelines.watch();
+    yield* untilAborted(watcher, signal, toDefinitionEntry);
   }
 
   // ---- configs --------------------------------------------------------------------------------
@@ -234,6 +372,33 @@ export class Store {
     return infos
       .filter((i) => !i.deleted && i.name.startsWith(prefix))
       .map((i) => i.name.slice(prefix.length));
+  }
+
+  /** What is stored of a pipeline's configs (one per version), without reading their content. */
+  async listConfigs(id: string): Promise<ConfigInfo[]> {
+    const prefix = `${id}/`;
+    const infos = await this.configs.list();
+    return infos
+      .filter((i) => !i.deleted && i.name.startsWith(prefix) && !i.name.slice(prefix.length).includes("/"))
+      .map((i) => ({
+        version: i.name.slice(prefix.length),
+        digest: objectDigestToHex(i.digest),
+        size: i.size,
+        mtime: i.mtime,
+      }));
+  }
+
+  async deleteConfig(id: string, version: string): Promise<void> {
+    await this.configs.delete(configObjectName(id, version));
+  }
+
+  /** Each config stored from now on (not those before), until `signal` aborts. */
+  async *watchConfigs(signal: AbortSignal): AsyncIterable<{ id: string; version: string }> {
+    const watcher = await this.configs.watch({ includeHistory: false, ignoreDeletes: true });
+    for await (const name of untilAborted(watcher, signal, (info) => info.name)) {
+      const slash = name.indexOf("/");
+      if (slash > 0) yield { id: name.slice(0, slash), version: name.slice(slash + 1) };
+    }
   }
 
   // ---- status ---------------------------------------------------------------------------------
@@ -333,19 +498,27 @@ export class Store {
   /** Every status change (current values first); `null` when a status was deleted. Ends when `signal` aborts. */
   async *watchStatuses(signal: AbortSignal): AsyncIterable<{ id: string; status: PipelineStatus | null }> {
     const watcher = await this.status.watch();
-    const stop = () => watcher.stop();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      for await (const e of watcher) {
-        if (e.operation !== "PUT") yield { id: e.key, status: null };
-        else {
-          const parsed = statusSchema.safeParse(safeJson(e));
-          if (parsed.success) yield { id: e.key, status: parsed.data };
-        }
+    for await (const e of untilAborted(watcher, signal, (e) => e)) {
+      if (e.operation !== "PUT") yield { id: e.key, status: null };
+      else {
+        const parsed = statusSchema.safeParse(safeJson(e));
+        if (parsed.success) yield { id: e.key, status: parsed.data };
       }
-    } finally {
-      signal.removeEventListener("abort", stop);
-      watcher.stop();
+    }
+  }
+
+  /**
+   * One pipeline's status as it changes, the current one first (`null`: deleted), until `signal`
+   * aborts. Values are passed on as stored (a value that is not JSON is skipped).
+   */
+  async *watchStatus(id: string, signal?: AbortSignal): AsyncIterable<PipelineStatus | null> {
+    const watcher = await this.status.watch({ key: id });
+    for await (const e of untilAborted(watcher, signal, (e) => e)) {
+      if (e.operation !== "PUT") yield null;
+      else {
+        const value = safeJson(e);
+        if (value !== undefined) yield value as PipelineStatus;
+      }
     }
   }
 
@@ -407,16 +580,10 @@ export class Store {
   /** Every heartbeat change (current values first) until `signal` aborts. */
   async *watchHeartbeats(signal: AbortSignal): AsyncIterable<HeartbeatChange> {
     const watcher = await this.health.watch();
-    const stop = () => watcher.stop();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      for await (const e of watcher) {
-        yield { key: e.key, entry: e.operation === "PUT" ? toHeartbeatEntry(e) : null };
-      }
-    } finally {
-      signal.removeEventListener("abort", stop);
-      watcher.stop();
-    }
+    yield* untilAborted(watcher, signal, (e) => ({
+      key: e.key,
+      entry: e.operation === "PUT" ? toHeartbeatEntry(e) : null,
+    }));
   }
 
   // ---- logs (stream PIPELINE_LOGS) ------------------------------------------------------------
@@ -526,6 +693,70 @@ export class Store {
   eventSubject(id: string): string {
     return `${this.names.eventsSubject}.${id}`;
   }
+
+  /** What the events stream holds now and keeps (its retention limits; 0: none). */
+  async eventsRetention(): Promise<EventsRetention> {
+    const info = await this.jsm.streams.info(this.names.events);
+    return {
+      firstSeq: info.state.first_seq,
+      firstTime: new Date(info.state.first_ts),
+      messages: info.state.messages,
+      maxAgeMs: info.config.max_age / 1e6,
+      maxBytes: info.config.max_bytes,
+    };
+  }
+
+  // ---- subjects (core NATS: job triggers and run results) -------------------------------------
+
+  /** Publishes on a subject (fire and forget; `flush` to know the server has it). */
+  publish(subject: string, data: string | Uint8Array): void {
+    this.nc.publish(subject, data);
+  }
+
+  /**
+   * Subscribes to a subject (with `queue`, one of the group's subscribers gets each message) until
+   * `unsubscribe`; each message goes to `onMessage`.
+   */
+  subscribe(
+    subject: string,
+    opts: { queue?: string },
+    onMessage: (msg: SubjectMessage) => void,
+  ): { unsubscribe(): void } {
+    return this.nc.subscribe(subject, {
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      callback: (err, msg) => {
+        if (err) return;
+        onMessage({
+          subject: msg.subject,
+          data: msg.data,
+          ...(msg.reply ? { reply: msg.reply } : {}),
+          respond: (data) => msg.respond(data),
+        });
+      },
+    });
+  }
+
+  /**
+   * A fresh reply subject, listened on before it is handed out: `wait` resolves with the first
+   * message sent to it, or null when none came within `timeoutMs`; `cancel` stops listening.
+   */
+  async replySubject(timeoutMs: number): Promise<PendingReply> {
+    const subject = createInbox();
+    const sub = this.nc.subscribe(subject, { max: 1, timeout: timeoutMs });
+    await this.nc.flush();
+    return {
+      subject,
+      wait: async () => {
+        try {
+          for await (const m of sub) return m.data;
+          return null;
+        } catch {
+          return null; // timed out
+        }
+      },
+      cancel: () => sub.unsubscribe(),
+    };
+  }
 }
 
 function toHeartbeatEntry(e: KvEntry): HeartbeatEntry | null {
@@ -557,7 +788,7 @@ async function streamExists(jsm: JetStreamManager, name: string): Promise<boolea
     await jsm.streams.info(name);
     return true;
   } catch (err) {
-    if (/not found/i.test((err as Error).message)) return false;
+    if (isStreamNotFound(err)) return false;
     throw err;
   }
 }
@@ -570,7 +801,29 @@ function safeJson(e: KvEntry): unknown {
   }
 }
 
-function isWrongLastSequence(err: unknown): boolean {
-  const msg = (err as Error)?.message ?? "";
-  return /wrong last sequence|key exists/i.test(msg);
+/**
+ * The items of a watcher (KV or Object Store), mapped, until `signal` aborts or the watcher ends;
+ * the watcher is stopped either way.
+ */
+async function* untilAborted<E, T>(
+  watcher: AsyncIterable<E> & { stop(): void },
+  signal: AbortSignal | undefined,
+  map: (e: E) => T,
+): AsyncIterable<T> {
+  const stop = () => watcher.stop();
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    if (signal?.aborted) return;
+    for await (const e of watcher) yield map(e);
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    watcher.stop();
+  }
+}
+
+/** The object store's `SHA-256=<base64url>` (or hex) digest as hex. */
+function objectDigestToHex(digest: string): string {
+  const raw = digest.replace(/^SHA-256=/i, "");
+  if (/^[0-9a-f]{64}$/i.test(raw)) return raw.toLowerCase();
+  return Buffer.from(raw, "base64").toString("hex");
 }

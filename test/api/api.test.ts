@@ -12,6 +12,7 @@ import { appendEvent, configDigest } from "../../lib/store";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { openTestStore, putConfigWithMtime, waitFor, type TestStore } from "../helpers/nats";
 import { aliasBomb } from "../engine/helpers";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let offline: Offline | undefined;
@@ -244,7 +245,7 @@ describe("api: lifecycle over HTTP", () => {
     // purged: only the purge marker remains of the key's history
     expect((await t.store.getDefinitionEntry(p))?.operation).toBe("PURGE");
     const history: unknown[] = [];
-    for await (const e of await t.store.pipelines.history({ key: p })) history.push(e);
+    for await (const e of await natsHandles(t.store).pipelines.history({ key: p })) history.push(e);
     expect(history).toHaveLength(1);
     expect(await t.store.listConfigVersions(p)).toEqual([]);
   });
@@ -255,7 +256,7 @@ describe("api: lifecycle over HTTP", () => {
     expect(r.status, r.text).toBe(201);
     expect(await definition(id)).toMatchObject({ status: "published", version: "1" });
     const def = await definition(id);
-    await t.store.pipelines.put(id, JSON.stringify({ ...def, owner: "someone" }));
+    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ ...def, owner: "someone" }));
     r = await call("PUT", `/pipelines/${id}`, { body: { description: "d" } });
     expect(r.status).toBe(200);
     expect(await definition(id)).toMatchObject({ owner: "someone", description: "d" });
@@ -462,7 +463,7 @@ describe("api: errors", () => {
     // Written straight into the Object Store (as any NATS client can): publish lints it.
     const id = uid("bomb");
     expect((await call("POST", "/pipelines", { body: { id } })).status).toBe(201);
-    await t.store.configs.putBlob({ name: `${id}/1` }, new TextEncoder().encode(bomb));
+    await natsHandles(t.store).configs.putBlob({ name: `${id}/1` }, new TextEncoder().encode(bomb));
     const p = await call("POST", `/pipelines/${id}/publish`, { body: { version: "1" } });
     expectError(p, 422, "LINT_FAILED");
     expect(p.body.error.details.issues).toEqual([

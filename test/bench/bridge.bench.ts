@@ -14,6 +14,7 @@ import type { Log } from "../../lib/model";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { freePort, startNatsServer, startOffline } from "../../lib/local";
 import { connectNats, Store, storeNamesFromEnv } from "../../lib/store";
+import { natsHandles } from "../../lib/store/internal";
 
 const N = 1_000;
 const WARMUP = 32;
@@ -70,12 +71,12 @@ async function round(
   let t0 = 0;
   const now = () => t0;
   // both watchers start before the burst: each sees the changes as they land
-  const defs = await watchKeys(store.nc, store.names.pipelines, prefix, count, now);
-  const statuses = await watchKeys(store.nc, store.names.status, prefix, count, now);
+  const defs = await watchKeys(natsHandles(store).nc, store.names.pipelines, prefix, count, now);
+  const statuses = await watchKeys(natsHandles(store).nc, store.names.status, prefix, count, now);
   t0 = performance.now();
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      store.pipelines.put(
+      natsHandles(store).pipelines.put(
         `${prefix}${i}`,
         JSON.stringify({ id: `${prefix}${i}`, status: "draft", version: "1" }),
       ),

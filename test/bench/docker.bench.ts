@@ -17,6 +17,7 @@ import {
 import { runnerEnv } from "../../lib/executors/env";
 import { startNatsServer } from "../../lib/local/nats-server";
 import { connectNats, Store } from "../../lib/store";
+import { natsHandles } from "../../lib/store/internal";
 
 const N = Number(process.env.BENCH_PIPELINES ?? 20);
 const IMAGE = "reef-runner:local";
@@ -63,7 +64,7 @@ export default async function dockerBench(): Promise<void> {
   const handContainers: string[] = [];
   // A stand-in for the bridge: converge each pipeline whose definition changed (the real bridge
   // invokes the converge function on the same KV change).
-  const watcher = await store.pipelines.watch({ include: "updates" });
+  const watcher = await natsHandles(store).pipelines.watch({ include: "updates" });
   const converged = new Map<string, Promise<ConvergeResult>>();
   const bridge = (async () => {
     for await (const e of watcher) {
@@ -78,7 +79,7 @@ export default async function dockerBench(): Promise<void> {
       await store.putConfig(id, "1", new TextEncoder().encode(config(id)));
       const t0 = performance.now();
       const answered = firstAnswer(nc, id);
-      await store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+      await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
       await answered;
       reef.push(performance.now() - t0);
       const r = await converged.get(id)!;
@@ -108,7 +109,9 @@ export default async function dockerBench(): Promise<void> {
     await bridge;
     for (let i = 0; i < N; i++) {
       const id = `bench-${s}-${i}`;
-      await store.pipelines.put(id, JSON.stringify({ id, status: "draft" })).catch(() => {});
+      await natsHandles(store)
+        .pipelines.put(id, JSON.stringify({ id, status: "draft" }))
+        .catch(() => {});
       await converge(deps, id).catch(() => {});
     }
     for (const c of handContainers) await docker(["rm", "-f", "-v", c]).catch(() => {});

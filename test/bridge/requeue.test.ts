@@ -16,6 +16,7 @@ import {
   type ProcessWorld,
 } from "../helpers/pipelines";
 import { memoryLog } from "./fakes";
+import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -33,7 +34,10 @@ async function started(invoker: Invoker, durable: string) {
   const bridge = new Bridge({ store: w.store, invoker, config: config(durable), log });
   bridge.start();
   await waitFor(() => log.lines.some((l) => l.message === "reconciled"), "start reconcile", 30_000);
-  await waitFor(() => w.store.jsm.consumers.info(`KV_${w.names.pipelines}`, durable), "consumer");
+  await waitFor(
+    () => natsHandles(w.store).jsm.consumers.info(`KV_${w.names.pipelines}`, durable),
+    "consumer",
+  );
   return { bridge, log };
 }
 

@@ -10,6 +10,7 @@ import { freePort, startNatsServer, type NatsServer } from "../../lib/local";
 import { connectNats, Store } from "../../lib/store";
 import { uniqueNames, waitFor } from "../helpers/nats";
 import { definition, FakeExecutor, memoryLog } from "./fakes";
+import { natsHandles } from "../../lib/store/internal";
 
 const dir = mkdtempSync(join(tmpdir(), "reef-bridge-restart-"));
 let server: NatsServer | undefined;
@@ -34,8 +35,11 @@ it("keeps handling changes across a nats-server restart", async () => {
   });
   bridge.start();
   try {
-    await waitFor(() => store.jsm.consumers.info(`KV_${names.pipelines}`, "restart"), "consumer");
-    await store.pipelines.put("before", definition("before", "draft"));
+    await waitFor(
+      () => natsHandles(store).jsm.consumers.info(`KV_${names.pipelines}`, "restart"),
+      "consumer",
+    );
+    await natsHandles(store).pipelines.put("before", definition("before", "draft"));
     await waitFor(async () => (await store.getStatus("before"))?.phase === "absent", "before restart");
 
     await server.stop();
@@ -43,7 +47,7 @@ it("keeps handling changes across a nats-server restart", async () => {
 
     // the put itself may fail until the client has reconnected
     await waitFor(
-      async () => Boolean(await store.pipelines.put("after", definition("after", "draft"))),
+      async () => Boolean(await natsHandles(store).pipelines.put("after", definition("after", "draft"))),
       "put",
       20_000,
     );

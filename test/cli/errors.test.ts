@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifests, Pipelines } from "../../lib/pipelines";
 import { openTestStore, putConfigWithMtime, type TestStore } from "../helpers/nats";
 import { assertBuilt, reef, tempDir } from "./helpers";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let env: Record<string, string>;
@@ -46,7 +47,7 @@ describe("conflicting edits", () => {
     const rev = (await t.store.getDefinitionEntry(id))!.revision;
     // someone else changes it meanwhile (any NATS client)
     const other = { ...(await definition(id)), labels: { edited: "by-someone-else" } };
-    await t.store.pipelines.put(id, JSON.stringify(other));
+    await natsHandles(t.store).pipelines.put(id, JSON.stringify(other));
     const r = await reef(["publish", id, "--revision", String(rev)], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("[REVISION_MISMATCH]");
@@ -86,7 +87,7 @@ describe("conflicting edits", () => {
     expect(new Set(contents).size).toBe(n);
     // every write was a compare-and-set on the latest revision: n revisions of the key in history
     const history: unknown[] = [];
-    for await (const e of await t.store.pipelines.history({ key: id })) history.push(e);
+    for await (const e of await natsHandles(t.store).pipelines.history({ key: id })) history.push(e);
     expect(history.length).toBe(n);
     // the final definition is consistent: its label names the writer whose config its version holds
     const def = (await definition(id)) as { version: string; labels: { writer: string } };
@@ -285,7 +286,7 @@ describe("configs written by other clients", () => {
   it("a zero modification time (nats.go 1.22) is an unknown creation time, not year 1", async () => {
     const id = uid("zero");
     await putConfigWithMtime(t, `${id}/1`, GOOD, "0001-01-01T00:00:00Z");
-    await t.store.pipelines.put(id, JSON.stringify({ id, status: "draft", version: "1" }));
+    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "draft", version: "1" }));
     const json = await reef(["versions", id, "--json"], { env });
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).versions).toEqual([

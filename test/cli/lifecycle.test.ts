@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configDigest } from "../../lib/store";
-import { openTestStore, waitFor, type TestStore } from "../helpers/nats";
+import { openTestStore, statusOf, waitFor, type TestStore } from "../helpers/nats";
 import { assertBuilt, REEF, reef, reefJson, reefSpawn, tempDir, type RunResult } from "./helpers";
 
 let t: TestStore;
@@ -187,17 +187,7 @@ describe("reef lifecycle", () => {
     const w = reefSpawn(["status", id, "--watch", "--json"], env);
     try {
       const write = (phase: "pending" | "running", revision: number) =>
-        t.store.writeStatus({
-          id,
-          phase,
-          desired: "published",
-          version: "1",
-          revision,
-          executor: "process",
-          executions: [],
-          error: null,
-          updatedAt: new Date().toISOString(),
-        });
+        t.store.writeStatus(statusOf(id, revision, phase));
       await write("pending", 1);
       await waitFor(() => w.lines.some((l) => l.includes('"pending"')), "the pending status line", 15_000);
       await write("running", 2);

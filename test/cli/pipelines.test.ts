@@ -1,11 +1,13 @@
 // lib/pipelines in-process (the code behind the CLI and the API): the edges that are slow or
 // awkward to reach through a spawned CLI.
 import { randomBytes } from "node:crypto";
+import { JetStreamApiError } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHttpError } from "../../lib/api";
 import { ReefError } from "../../lib/model";
 import { ConflictError, Pipelines, type LintResult } from "../../lib/pipelines";
 import { openTestStore, type TestStore } from "../helpers/nats";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let p: Pipelines;
@@ -27,12 +29,13 @@ describe("Pipelines", () => {
     const id = uid("busy");
     await p.apply({ id, config: cfg("a") });
     const before = (await t.store.getDefinitionEntry(id))!.revision;
-    const kv = t.store.pipelines;
+    const kv = natsHandles(t.store).pipelines;
     const original = kv.update.bind(kv);
     let attempts = 0;
     kv.update = async () => {
       attempts++;
-      throw new Error("wrong last sequence: 1");
+      // what the server answers a lost compare-and-set (recognised by its code, 10071)
+      throw new JetStreamApiError({ code: 400, err_code: 10071, description: "wrong last sequence: 1" });
     };
     try {
       await expect(p.setStatus(id, "published")).rejects.toBeInstanceOf(ConflictError);
@@ -59,7 +62,10 @@ describe("Pipelines", () => {
         String(["a", "b", "c"].indexOf(tag) + 1),
         new TextEncoder().encode(cfg(tag)),
       );
-    await t.store.pipelines.put(other, JSON.stringify({ id: other, status: "draft", version: "3" }));
+    await natsHandles(t.store).pipelines.put(
+      other,
+      JSON.stringify({ id: other, status: "draft", version: "3" }),
+    );
     expect((await p.rollback(other)).version).toBe("2");
     // nothing before version 1
     const first = uid("rb-first");
@@ -83,7 +89,7 @@ describe("Pipelines", () => {
 
   it("lists and repairs a definition another client broke", async () => {
     const id = uid("broken");
-    await t.store.pipelines.put(id, "{not json");
+    await natsHandles(t.store).pipelines.put(id, "{not json");
     const view = (await p.list()).find((v) => v.id === id)!;
     expect(view.definition).toBeNull();
     expect(view.definitionError).toMatchObject({ code: "INVALID_DEFINITION" });

@@ -10,6 +10,7 @@ import type { PipelineStatus } from "../../lib/model";
 import { readEvents } from "../../lib/store";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, putConfig, putDefinition, type ProcessWorld } from "../helpers/pipelines";
+import { natsHandles } from "../../lib/store/internal";
 
 const s = randomBytes(3).toString("hex");
 const id = `scaled-${s}`;
@@ -27,7 +28,7 @@ const delivered = new Set<number>();
 beforeAll(async () => {
   w = await openProcessWorld({ REEF_ENGINE: "builtin", REEF_HEARTBEAT_INTERVAL: "300ms" });
   deps = { ...w.deps, heartbeatIntervalMs: 60_000, now: () => clock };
-  await w.store.jsm.streams.add({ name: STREAM, subjects: [SUBJECT] });
+  await natsHandles(w.store).jsm.streams.add({ name: STREAM, subjects: [SUBJECT] });
   w.nc.subscribe(OUT, { callback: (_e, m) => void delivered.add((m.json() as { i: number }).i) });
   // A small max_ack_pending keeps the backlog in the consumer, where every replica can take from it.
   await putConfig(

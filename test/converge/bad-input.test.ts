@@ -9,6 +9,7 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
+import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 let good: string; // a pipeline that must keep running whatever happens to the others
@@ -22,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => w.destroy());
 
 const uid = () => `bad-${randomBytes(3).toString("hex")}`;
-const raw = (key: string, value: string) => w.store.pipelines.put(key, value);
+const raw = (key: string, value: string) => natsHandles(w.store).pipelines.put(key, value);
 
 interface Case {
   name: string;

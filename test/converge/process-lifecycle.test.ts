@@ -12,6 +12,7 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
+import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -70,7 +71,7 @@ describe("converge with the process executor", () => {
     expect(await w.executor.list(id)).toEqual([]);
 
     // delete → status deleted
-    await w.store.pipelines.delete(id);
+    await natsHandles(w.store).pipelines.delete(id);
     r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
@@ -165,7 +166,7 @@ describe("converge with the process executor", () => {
     await putConfig(w, id, "1", sampleConfig("orphan"));
     await putDefinition(w, { id, status: "published", version: "1" });
     await convergeSettled(w.deps, id);
-    await w.store.pipelines.purge(id); // gone without any converge seeing it
+    await natsHandles(w.store).pipelines.purge(id); // gone without any converge seeing it
     const result = await reconcile(w.deps);
     expect(result.orphans).toContain(id);
     expect(await w.executor.list(id)).toEqual([]);

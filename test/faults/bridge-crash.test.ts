@@ -15,6 +15,7 @@ import {
   type BridgeProcess,
   type World,
 } from "./world";
+import { natsHandles } from "../../lib/store/internal";
 
 const PIPELINES = 40;
 const ROUNDS = 5; // 200 changes
@@ -58,7 +59,7 @@ it("bridge SIGKILL mid-burst of 200 changes: nothing lost, orphaned or doubled",
   bridges.push(first);
   for (const id of healthyIds) {
     await t.store.putConfig(id, "1", quietConfig(id));
-    await t.store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
   }
   await waitFor(
     async () => {
@@ -106,7 +107,7 @@ it("bridge SIGKILL mid-burst of 200 changes: nothing lost, orphaned or doubled",
   // every change acked: redelivered to the new bridge when the old one died holding it
   await waitFor(
     async () => {
-      const info = await t.store.jsm.consumers.info(`KV_${t.names.pipelines}`, "fault-crash");
+      const info = await natsHandles(t.store).jsm.consumers.info(`KV_${t.names.pipelines}`, "fault-crash");
       return info.num_ack_pending === 0 && info.num_pending === 0;
     },
     "all changes acked",

@@ -17,6 +17,7 @@ import {
   worldEnv,
   type World,
 } from "./world";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let world: World;
@@ -50,7 +51,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 async function healthyPipelines(ids: string[]) {
   for (const id of ids) {
     await t.store.putConfig(id, "1", quietConfig(id));
-    await t.store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
     await convergeSettled(deps, id);
   }
   return snapshotHealthy(deps.executor, ids, processIdentity(world.stateDir));

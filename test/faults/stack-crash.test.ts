@@ -24,6 +24,7 @@ import {
   worldEnv,
   type World,
 } from "./world";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let world: World;
@@ -130,7 +131,7 @@ it("whole stack SIGKILLed mid-burst and restarted while definitions change: noth
   const healthyIds = ["stack-healthy"];
   for (const id of [...ids, ...healthyIds]) await store.putConfig(id, "1", quietConfig(id));
   // a definition written before the stack ever ran: the start's reconcile handles (and records) it
-  await store.pipelines.put(
+  await natsHandles(store).pipelines.put(
     healthyIds[0]!,
     JSON.stringify({ id: healthyIds[0], status: "published", version: "1" }),
   );

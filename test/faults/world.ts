@@ -49,7 +49,7 @@ export class Changes {
   async delete(id: string): Promise<number> {
     const revision = await retry(() =>
       this.store()
-        .pipelines.delete(id)
+        .deleteDefinition(id)
         .then(() => this.revisionOf(id)),
     );
     this.note(id, revision, { kind: "deleted" });
@@ -58,7 +58,7 @@ export class Changes {
 
   /** Any value under any key, with what the scenario expects of it. */
   async raw(key: string, value: string, want: Want): Promise<number> {
-    const revision = await retry(() => this.store().pipelines.put(key, value));
+    const revision = await retry(() => this.store().putDefinition(key, value));
     this.note(key, revision, want);
     return revision;
   }

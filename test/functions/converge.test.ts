@@ -10,6 +10,7 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
+import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
@@ -49,7 +50,7 @@ it("converges the pipeline named by the change event", async () => {
 it("handles a delete by key alone", async () => {
   const id = `fn-${randomBytes(3).toString("hex")}`;
   await putDefinition(w, { id, status: "draft" });
-  await w.store.pipelines.delete(id);
+  await natsHandles(w.store).pipelines.delete(id);
   const result = await handler(
     { key: id, operation: "DEL", revision: 99, timestamp: new Date().toISOString() },
     context,

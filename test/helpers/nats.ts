@@ -2,7 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { PipelineStatus } from "../../lib/model";
 import { connectNats, Store, type StoreNames } from "../../lib/store";
+import { natsHandles } from "../../lib/store/internal";
 
 export function uniqueSuffix(): string {
   return randomBytes(4).toString("hex");
@@ -93,7 +95,7 @@ export async function putConfigWithMtime(
   config: string,
   mtime: string,
 ): Promise<void> {
-  await t.store.configs.putBlob({ name }, new TextEncoder().encode(config));
+  await natsHandles(t.store).configs.putBlob({ name }, new TextEncoder().encode(config));
   const bucket = t.names.configs;
   const subject = `$O.${bucket}.M.${Buffer.from(name).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
   const jsm = await jetstreamManager(t.nc);
@@ -102,4 +104,23 @@ export async function putConfigWithMtime(
   const h = headers();
   h.set("Nats-Rollup", "sub");
   await jetstream(t.nc).publish(subject, JSON.stringify({ ...meta.json<object>(), mtime }), { headers: h });
+}
+
+/** A status as converge writes it: published version 1 on the process executor, no executions. */
+export function statusOf(
+  id: string,
+  revision: number,
+  phase: PipelineStatus["phase"] = "running",
+): PipelineStatus {
+  return {
+    id,
+    phase,
+    desired: "published",
+    version: "1",
+    revision,
+    executor: "process",
+    executions: [],
+    error: null,
+    updatedAt: new Date().toISOString(),
+  };
 }

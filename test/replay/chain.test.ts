@@ -14,6 +14,7 @@ import {
 } from "../../lib/store";
 import { openTestStore, uniqueNames, type TestStore } from "../helpers/nats";
 import { fakeRecord } from "./helpers";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -130,7 +131,7 @@ describe("verifyChains", () => {
     const store = await freshStore();
     const id = uid("mid");
     const [, r2, r3] = await threeRecords(store, id);
-    await store.jsm.streams.deleteMessage(store.names.events, r2.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r2.seq);
     const report = await verifyChains(store);
     expect(report.ok).toBe(false);
     expect(report.firstBroken).toMatchObject({ kind: "deleted", seq: r2.seq });
@@ -148,7 +149,7 @@ describe("verifyChains", () => {
     const id = uid("tail");
     const [, , r3] = await threeRecords(store, id);
     await appendEvent(store, fakeRecord(uid("other"), 9)); // the tail is not the stream's last message
-    await store.jsm.streams.deleteMessage(store.names.events, r3.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r3.seq);
     const report = await verifyChains(store, { pipeline: id });
     expect(report.ok).toBe(false);
     expect(report.firstBroken).toMatchObject({ kind: "deleted", seq: r3.seq });
@@ -160,7 +161,7 @@ describe("verifyChains", () => {
     const [, r2] = await threeRecords(store, id);
     // an edit in place is impossible in JetStream: the forger deletes it and appends an edited copy
     const edited = { ...r2.record!, outcome: "failed" } as EventRecord;
-    await store.jsm.streams.deleteMessage(store.names.events, r2.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r2.seq);
     const forged = await jetstream(t.nc).publish(store.eventSubject(id), JSON.stringify(edited));
     const report = await verifyChains(store, { pipeline: id });
     expect(report.ok).toBe(false);
@@ -174,7 +175,7 @@ describe("verifyChains", () => {
     // the forger recomputes the hash, and even the prevHash of the record it replaces
     const { hash: _h, ...rest } = { ...r2.record!, outcome: "failed" as const };
     const edited = { ...rest, hash: recordHash(rest) };
-    await store.jsm.streams.deleteMessage(store.names.events, r2.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r2.seq);
     const forged = await jetstream(t.nc).publish(store.eventSubject(id), JSON.stringify(edited));
     const report = await verifyChains(store, { pipeline: id });
     expect(report.ok).toBe(false);
@@ -190,7 +191,7 @@ describe("verifyChains", () => {
     await appendEvent(store, fakeRecord(other, 7));
     const r4 = await appendEvent(store, fakeRecord(id, 4));
     // retention removes the oldest messages: purge everything before r2 (what max_age/max_bytes do)
-    await store.jsm.streams.purge(store.names.events, { seq: r2.seq });
+    await natsHandles(store).jsm.streams.purge(store.names.events, { seq: r2.seq });
     let report = await verifyChains(store);
     expect(report.ok).toBe(true);
     expect(report.chains.find((c) => c.pipeline === id)).toMatchObject({
@@ -199,7 +200,7 @@ describe("verifyChains", () => {
       firstSeq: r2.seq,
     });
     // a gap in the middle is still a gap
-    await store.jsm.streams.deleteMessage(store.names.events, r3.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r3.seq);
     report = await verifyChains(store, { pipeline: id });
     expect(report.ok).toBe(false);
     expect(report.problems).toContainEqual(expect.objectContaining({ kind: "link", seq: r4.seq }));
@@ -220,7 +221,7 @@ describe("verifyChains", () => {
     const id = uid("start");
     await appendEvent(store, fakeRecord(uid("first"), 1)); // keeps the stream's first sequence at 1
     const [r1, r2] = await threeRecords(store, id);
-    await store.jsm.streams.deleteMessage(store.names.events, r1.seq);
+    await natsHandles(store).jsm.streams.deleteMessage(store.names.events, r1.seq);
     const report = await verifyChains(store, { pipeline: id });
     expect(report.problems).toContainEqual(expect.objectContaining({ kind: "missing-start", seq: r2.seq }));
   });
@@ -243,7 +244,7 @@ describe("eventsRetentionFromEnv", () => {
       names: uniqueNames().names,
       ...eventsRetentionFromEnv({ REEF_EVENTS_MAX_AGE: "2d", REEF_EVENTS_MAX_BYTES: "1MiB" }),
     });
-    const info = await store.jsm.streams.info(store.names.events);
+    const info = await natsHandles(store).jsm.streams.info(store.names.events);
     expect(info.config.max_age).toBe(2 * 86_400_000 * 1_000_000);
     expect(info.config.max_bytes).toBe(1024 * 1024);
   });
@@ -257,7 +258,7 @@ describe("retentionNote", () => {
     const recs = [];
     for (let i = 1; i <= 4; i++) recs.push(await appendEvent(store, fakeRecord(id, i)));
     expect(await retentionNote(store, { fromSeq: 1 })).toBeNull();
-    await store.jsm.streams.purge(store.names.events, { seq: recs[2].seq });
+    await natsHandles(store).jsm.streams.purge(store.names.events, { seq: recs[2].seq });
     expect(await retentionNote(store, { fromSeq: 1, toSeq: 10 })).toMatch(
       new RegExp(
         `events 1\\.\\.${recs[2].seq - 1} were already removed from ${store.names.events} \\(retention: max age 30d, max 1 GiB\\); the oldest left is ${recs[2].seq}`,

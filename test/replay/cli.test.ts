@@ -20,6 +20,7 @@ import {
 } from "../helpers/pipelines";
 import { changeEventFor, fakeRecord, handleAndRecord } from "./helpers";
 import { appendEvent } from "../../lib/store";
+import { natsHandles } from "../../lib/store/internal";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "dist/reef.mjs");
@@ -55,7 +56,7 @@ beforeAll(async () => {
 afterAll(() => w?.destroy());
 
 async function change(id: string, def: Record<string, unknown> | "delete") {
-  if (def === "delete") await w.store.pipelines.delete(id);
+  if (def === "delete") await natsHandles(w.store).pipelines.delete(id);
   else await putDefinition(w, { id, ...(def as { status: string }) });
   return handleAndRecord(w.deps, await changeEventFor(w.store, id));
 }
@@ -401,7 +402,7 @@ describe("reef events verify (runs last: it tampers with the stream)", () => {
     const r1 = await appendEvent(w.store, fakeRecord(id, 1));
     const r2 = await appendEvent(w.store, fakeRecord(id, 2));
     const r3 = await appendEvent(w.store, fakeRecord(id, 3));
-    await w.store.jsm.streams.deleteMessage(w.store.names.events, r2.seq);
+    await natsHandles(w.store).jsm.streams.deleteMessage(w.store.names.events, r2.seq);
     const broken = await reef(["events", "verify", "--pipeline", id], env);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain(`BROKEN: first broken link at seq ${r3.seq}`);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kvm } from "@nats-io/kv";
 import { LeaseBusyError, Store } from "../../lib/store";
-import { openTestStore, uniqueNames, type TestStore } from "../helpers/nats";
+import { openTestStore, statusOf, uniqueNames, type TestStore } from "../helpers/nats";
 import type { PipelineStatus } from "../../lib/model";
+import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -10,28 +11,19 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const status = (revision: number, phase: PipelineStatus["phase"] = "running"): PipelineStatus => ({
-  id: "p1",
-  phase,
-  desired: "published",
-  version: "1",
-  revision,
-  executor: "process",
-  executions: [],
-  error: null,
-  updatedAt: new Date().toISOString(),
-});
+const status = (revision: number, phase: PipelineStatus["phase"] = "running") =>
+  statusOf("p1", revision, phase);
 
 describe("Store", () => {
   it("opens existing buckets without recreating them", async () => {
-    await t.store.pipelines.put("a", "{}");
+    await natsHandles(t.store).pipelines.put("a", "{}");
     const again = await Store.open(t.nc, { names: t.names });
     expect((await again.getDefinitionEntry("a"))?.operation).toBe("PUT");
   });
 
   it("reports deletes as entries without a value", async () => {
-    await t.store.pipelines.put("gone", "{}");
-    await t.store.pipelines.delete("gone");
+    await natsHandles(t.store).pipelines.put("gone", "{}");
+    await natsHandles(t.store).pipelines.delete("gone");
     const e = await t.store.getDefinitionEntry("gone");
     expect(e?.operation).toBe("DEL");
     expect(await t.store.getDefinitionEntry("never")).toBeNull();

@@ -1,7 +1,6 @@
 // `reef trigger <id>`: starts one run of a job pipeline (CONTRACT.md §8) through the `trigger`
 // function; with --wait, waits for the run's result (sent to a reply subject when the run ends).
 import { readFileSync } from "node:fs";
-import { createInbox } from "@nats-io/transport-node";
 import type { Command } from "commander";
 import { bridgeConfigFromEnv } from "../../bridge";
 import { createInvoker } from "../../invoke";
@@ -45,14 +44,12 @@ export function register(program: Command): void {
       const invoker = createInvoker(bridgeConfigFromEnv(env), env);
       try {
         await withPipelines(async (_pipelines, store) => {
-          const inbox = opts.wait ? createInbox() : undefined;
-          const sub = inbox ? store.nc.subscribe(inbox, { max: 1, timeout: waitMs }) : undefined;
-          if (inbox) await store.nc.flush();
+          const reply = opts.wait ? await store.replySubject(waitMs) : undefined;
           const answer = await invoker.trigger!({
             id,
             trigger: "manual",
             ...(payload?.length ? { payload: payload.toString("base64") } : {}),
-            ...(inbox ? { replyTo: inbox } : {}),
+            ...(reply ? { replyTo: reply.subject } : {}),
           });
           let result: RunResult = {
             run: answer.run.run,
@@ -60,13 +57,11 @@ export function register(program: Command): void {
             exitCode: answer.run.exitCode,
             error: answer.run.error,
           };
-          if (sub && answer.run.state === "running") {
-            try {
-              for await (const m of sub) result = m.json<RunResult>();
-            } catch {
-              throw new ReefError("TIMEOUT", `run ${result.run} did not end within ${opts.timeout}`);
-            }
-          } else sub?.unsubscribe();
+          if (reply && answer.run.state === "running") {
+            const data = await reply.wait();
+            if (!data) throw new ReefError("TIMEOUT", `run ${result.run} did not end within ${opts.timeout}`);
+            result = JSON.parse(new TextDecoder().decode(data)) as RunResult;
+          } else reply?.cancel();
           if (opts.json) printJson(result);
           else {
             const state = result.state === "failed" ? color("red", result.state) : result.state;

@@ -1,5 +1,6 @@
 // Small async primitives used across the engine: a counting semaphore, a bounded queue with
-// blocking push/pop, and an abortable sleep.
+// blocking push/pop, and (from lib/model, shared with the rest of reef) an abortable sleep.
+export { sleep } from "../../model/sleep";
 
 export class Semaphore {
   private waiters: (() => void)[] = [];
@@ -111,20 +112,6 @@ export class AsyncQueue<T> {
     this.head = 0;
     return rest;
   }
-}
-
-/** Resolves after ms, or early (without throwing) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Rejects with a timeout error when `p` takes longer than ms. */

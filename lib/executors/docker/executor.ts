@@ -4,7 +4,7 @@
 // 304/404/409 instead of failing blindly.
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
-import { ExecutorError, LABELS, NameConflictError, type Execution } from "../../model";
+import { ExecutorError, LABELS, NameConflictError, sleep, type Execution } from "../../model";
 import { RUNNER_ENV, executionLabels, runnerEnv } from "../env";
 import type { ReplicaExecutor, StartSpec } from "../types";
 import { RUN_LABEL, runEnvOf, type RunExecution, type RunExecutor, type RunSpec } from "../runs";
@@ -392,8 +392,6 @@ export class DockerExecutor implements ReplicaExecutor, RunExecutor {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function matches(info: ContainerInfo, spec: StartSpec): boolean {
   const l = info.Config?.Labels ?? {};

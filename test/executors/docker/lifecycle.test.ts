@@ -13,6 +13,7 @@ import { dockerSkipReason } from "../../helpers/docker";
 import { uniqueSuffix, waitFor } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
 import { fakeEngineBind, natsMappingConfig, openDockerWorld, roundTrip, type DockerWorld } from "./world";
+import { natsHandles } from "../../../lib/store/internal";
 
 let w: DockerWorld;
 let builtin: DockerExecutor;
@@ -130,7 +131,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     expect(left.filter((v) => volumes.includes(v))).toEqual([]);
 
     // delete → status entry deleted
-    await w.store.pipelines.delete(id);
+    await natsHandles(w.store).pipelines.delete(id);
     r = await convergeSettled(deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
@@ -284,7 +285,7 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
       try {
         const store = await Store.open(nc, { names: w.names });
         await store.putConfig(id, "1", new TextEncoder().encode(sampleConfig(id)));
-        await store.pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+        await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
         const executor = w.executorWith({
           NATS_URL: url,
           NATS_TOKEN: token,
@@ -310,7 +311,7 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
             }),
           ]),
         );
-        await store.pipelines.put(id, JSON.stringify({ id, status: "draft" }));
+        await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "draft" }));
         expect((await convergeSettled(deps, id)).phase).toBe("absent");
       } finally {
         await nc.close();

@@ -26,6 +26,7 @@ import { configDigest } from "../../../lib/store";
 import { openTestStore, type TestStore } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
 import { FakeEcs, TEST_ECS_CONFIG, TEST_NATS_SECRET, throttling } from "./fake-ecs";
+import { natsHandles } from "../../../lib/store/internal";
 
 const SECRET = TEST_NATS_SECRET;
 const CONFIG = TEST_ECS_CONFIG;
@@ -411,7 +412,7 @@ describe("ECS executor lifecycle through converge()", () => {
   it("delete of the key removes everything and then the status entry", async () => {
     const id = uid();
     await running(id, "1", 1);
-    await t.store.pipelines.delete(id);
+    await natsHandles(t.store).pipelines.delete(id);
     await converge(deps, id);
     expect(ecs.calls(DeleteServiceCommand)).toHaveLength(1);
     ecs.settle();
@@ -447,8 +448,8 @@ describe("orphans and listing", () => {
     ecs.addForeignService("reef-foreign");
     ecs.addForeignService("unrelated");
     // Definitions vanish without a converge (e.g. a lost event, or the bridge was down).
-    await t.store.pipelines.purge(ids[0]);
-    await t.store.pipelines.purge(ids[2]);
+    await natsHandles(t.store).pipelines.purge(ids[0]);
+    await natsHandles(t.store).pipelines.purge(ids[2]);
     const listed = await executor.list();
     expect(new Set(listed.map((e) => e.pipeline))).toEqual(new Set(ids));
     expect(ecs.calls(ListServicesCommand).length).toBeGreaterThanOrEqual(3); // paginated
@@ -758,7 +759,7 @@ describe("error paths", () => {
   it("an invalid definition leaves the running service alone (last-known-good)", async () => {
     const id = uid();
     await running(id, "1", 1);
-    await t.store.pipelines.put(id, "{not json");
+    await natsHandles(t.store).pipelines.put(id, "{not json");
     const r = await converge(deps, id);
     expect(r.phase).toBe("failed");
     expect(mutations()).toBe(0);

@@ -1,25 +1,34 @@
-// The durable JetStream consumer on the pipelines KV stream, supervised: (re)created when missing,
-// re-attached after consumer loss or heartbeat gaps, with capped backoff between attempts.
+// The definition changes as a durable subscription: a JetStream consumer on the pipelines KV stream,
+// supervised: (re)created when missing, re-attached after consumer loss or heartbeat gaps, with
+// capped backoff between attempts. Each message reaches the subscriber as a change event and a
+// ticket to acknowledge it by (unacknowledged changes are delivered again).
 import {
   AckPolicy,
   DeliverPolicy,
+  jetstream,
   type ConsumerMessages,
-  type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import type { ChangeEvent, Operation, Log } from "../model";
+import { sleep, type ChangeEvent, type Operation, type Log } from "../model";
+import { isConsumerNotFound } from "./errors";
+import { natsHandles, type Store } from "./store";
 
-export interface SupervisorOptions {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  /** KV bucket name: the stream is `KV_<bucket>`, subjects `$KV.<bucket>.>`. */
-  bucket: string;
+/** How a change is acknowledged: done, to be delivered again (after a delay), or still being handled. */
+export interface ChangeTicket {
+  ack(): void;
+  nak(delayMs?: number): void;
+  working(): void;
+}
+
+export interface ChangeSubscriptionOptions {
+  /** The durable consumer's name: subscribers with the same name share the changes. */
   durable: string;
+  /** How long a delivered change may stay unacknowledged (without `working`) before it is delivered again. */
   ackWaitMs: number;
   maxAckPending: number;
-  onMessage(msg: JsMsg): void;
+  onChange(event: ChangeEvent, ticket: ChangeTicket): void;
   /**
    * The consumer is attached. `created`: it did not exist and was created, so changes made before
    * were not seen by it (the caller reconciles).
@@ -29,16 +38,22 @@ export interface SupervisorOptions {
   signal: AbortSignal;
 }
 
-/** Runs until `signal` aborts. */
-export async function superviseConsumer(opts: SupervisorOptions): Promise<void> {
-  const stream = `KV_${opts.bucket}`;
+/**
+ * Delivers every change of the definitions from the durable consumer's position on, until `signal`
+ * aborts. A consumer created here starts from now: the caller covers the past (`onAttached(true)`).
+ */
+export async function subscribeChanges(store: Store, opts: ChangeSubscriptionOptions): Promise<void> {
+  const { nc, jsm } = natsHandles(store);
+  const js = jetstream(nc);
+  const bucket = store.names.pipelines;
+  const stream = `KV_${bucket}`;
   let delay = 250;
   while (!opts.signal.aborted) {
     let messages: ConsumerMessages | undefined;
     const onAbort = () => messages?.stop();
     try {
-      const created = await ensureConsumer(opts, stream);
-      const consumer = await opts.js.consumers.get(stream, opts.durable);
+      const created = await ensureConsumer(jsm, opts, bucket);
+      const consumer = await js.consumers.get(stream, opts.durable);
       messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
       opts.signal.addEventListener("abort", onAbort, { once: true });
       if (opts.signal.aborted) messages.stop();
@@ -47,7 +62,7 @@ export async function superviseConsumer(opts: SupervisorOptions): Promise<void> 
       opts.onAttached(created);
       for await (const m of messages) {
         delay = 250;
-        opts.onMessage(m);
+        opts.onChange(changeEventOf(m, bucket), m);
       }
       if (!opts.signal.aborted)
         opts.log.warn("consumer stopped; re-attaching", { stream, durable: opts.durable });
@@ -90,19 +105,24 @@ async function watchStatus(messages: ConsumerMessages, log: Log): Promise<void> 
 }
 
 /** Creates the durable consumer if it is missing. True when it was created. */
-async function ensureConsumer(opts: SupervisorOptions, stream: string): Promise<boolean> {
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  opts: ChangeSubscriptionOptions,
+  bucket: string,
+): Promise<boolean> {
+  const stream = `KV_${bucket}`;
   try {
-    await opts.jsm.consumers.info(stream, opts.durable);
+    await jsm.consumers.info(stream, opts.durable);
     return false;
   } catch (err) {
-    if (!/consumer not found/i.test((err as Error).message)) throw err;
+    if (!isConsumerNotFound(err)) throw err;
   }
-  await opts.jsm.consumers.add(stream, {
+  await jsm.consumers.add(stream, {
     durable_name: opts.durable,
     ack_policy: AckPolicy.Explicit,
     // A new bridge starts from now: the reconcile that follows creation covers the past.
     deliver_policy: DeliverPolicy.New,
-    filter_subject: `$KV.${opts.bucket}.>`,
+    filter_subject: `$KV.${bucket}.>`,
     ack_wait: nanos(opts.ackWaitMs),
     max_ack_pending: opts.maxAckPending,
     max_deliver: -1,
@@ -118,16 +138,4 @@ export function changeEventOf(msg: JsMsg, bucket: string): ChangeEvent {
   const op = msg.headers?.get("KV-Operation");
   const operation: Operation = op === "DEL" || op === "PURGE" ? op : "PUT";
   return { key, operation, revision: msg.seq, timestamp: msg.time.toISOString() };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
