@@ -23,6 +23,7 @@ import { uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
 import { openProcessWorld, putConfig, putDefinition } from "../helpers/pipelines";
 import type { ConvergeDeps } from "../../lib/converge";
 import { echoConfig, roundtrip } from "../host/echo";
+import { natsHandles } from "../../lib/store/internal";
 
 const quiet: Log = { info() {}, warn() {}, error: (m, ...f) => console.error(m, ...f) };
 
@@ -112,7 +113,7 @@ class TimedInvoker implements Invoker {
 /** Phases of `ids` as the status bucket has them, kept current by a watch. */
 async function watchPhases(world: TestStore, ids: Set<string>) {
   const phases = new Map<string, { phase: string; code?: string }>();
-  const w = await world.store.status.watch();
+  const w = await natsHandles(world.store).status.watch();
   void (async () => {
     for await (const e of w) {
       if (!ids.has(e.key)) continue;
@@ -167,7 +168,7 @@ async function measure(side: Side, n: number, sampleSize: number, timeoutMs: num
     const converges = invoker.times.slice().sort((a, b) => a - b);
 
     const t = performance.now();
-    await forEachBounded(ids, 32, undefined, (id) => world.store.pipelines.delete(id));
+    await forEachBounded(ids, 32, undefined, (id) => natsHandles(world.store).pipelines.delete(id));
     await waitFor(() => watch.phases.size === 0, "every status removed", timeoutMs).catch(() => undefined);
     const deleteMs = watch.phases.size === 0 ? performance.now() - t : NaN;
     return {

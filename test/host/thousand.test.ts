@@ -10,6 +10,7 @@ import { openHostWorld, type HostWorld } from "../helpers/hosts";
 import { uniqueSuffix, waitFor } from "../helpers/nats";
 import { putConfig, putDefinition } from "../helpers/pipelines";
 import { echoConfig, roundtrip } from "./echo";
+import { natsHandles } from "../../lib/store/internal";
 
 const N = 1_000;
 
@@ -52,7 +53,7 @@ it(`${N} pipelines on 2 hosts: all run, a sample answers, deleting them all leav
   for (const id of sample) expect(await roundtrip(w.nc, id, "ping")).toBe(`${id}:ping`);
 
   await forEachBounded(ids, 32, undefined, async (id) => {
-    await w.store.pipelines.delete(id);
+    await natsHandles(w.store).pipelines.delete(id);
   });
   const deleting = Date.now();
   const notDeleted: string[] = [];
@@ -70,7 +71,7 @@ it(`${N} pipelines on 2 hosts: all run, a sample answers, deleting them all leav
   // minutes: thousands of them slowed every converge down): only the hosts' placement watchers.
   for (const stream of [w.names.placements, w.names.hosts, w.names.hostReports, w.names.health]) {
     const consumers = [];
-    for await (const c of w.store.jsm.consumers.list(`KV_${stream}`)) consumers.push(c.name);
+    for await (const c of natsHandles(w.store).jsm.consumers.list(`KV_${stream}`)) consumers.push(c.name);
     expect(consumers.length, `consumers on KV_${stream}`).toBeLessThanOrEqual(2);
   }
   // The hosts' next records show no stream and no placement left.
