@@ -87,7 +87,6 @@ export class HostExecutor implements ReplicaExecutor {
 
   async start(spec: StartSpec): Promise<void> {
     const key = placementKey(spec.pipeline, spec.replica);
-    if (await this.buckets.getPlacement(key)) return; // another converge placed it first
     const placement: Placement = {
       ...spec,
       host: await this.chooseHost(),
@@ -98,7 +97,8 @@ export class HostExecutor implements ReplicaExecutor {
       await this.buckets.placements.create(key, JSON.stringify(placement));
       this.placed(placement.host);
     } catch (err) {
-      // created meanwhile by a concurrent converge: the next converge sees it
+      // placed already (by a concurrent converge), or still being removed by its host: the next
+      // converge sees it
       if (!(await this.buckets.getPlacement(key))) throw err;
     }
   }
@@ -185,9 +185,12 @@ export class HostExecutor implements ReplicaExecutor {
     return (await this.buckets.liveHosts()).some((h) => h.id === host);
   }
 
-  /** The live, accepting host with the fewest placements (ties: any of them). */
+  /**
+   * The live, accepting host with the fewest placements (ties: any of them), from the hosts read
+   * at most HOSTS_CACHE_MS ago plus what this instance placed since each host's record.
+   */
   private async chooseHost(known?: HostRecord[]): Promise<string> {
-    const hosts = known ?? (await this.buckets.liveHosts());
+    const hosts = known ?? (await this.hosts());
     const accepting = hosts.filter((h) => h.accepting);
     if (!accepting.length) {
       throw new NoHostError(
