@@ -92,7 +92,7 @@ async function convergeLocked(
     return (await convergeJob(deps, id, entry, { ...resolved, desired: resolved.desired })).result;
   }
   // Runs of a job that is now a stream, a draft or deleted go (an invalid definition keeps them).
-  if (resolved.desired.kind !== "invalid") await removeRuns(deps, id);
+  if (resolved.desired.kind !== "invalid") await removeRuns(deps, id, resolved.desired.kind);
   const startedAt = Date.now();
   const now = deps.now?.() ?? startedAt;
   const scaling = resolved.scale && (await decideScaling(deps, id, resolved.scale, now));
@@ -241,11 +241,19 @@ function rawStatusField(value: Uint8Array): string | null {
   }
 }
 
-/** Removes every run of the pipeline (executors that cannot run jobs have none). */
-async function removeRuns(deps: ConvergeDeps, id: string): Promise<void> {
+/**
+ * Removes every run of the pipeline (executors that cannot run jobs have none); when a job was
+ * drafted or deleted, also what its runs shared (the ECS executor's task definitions). Only a
+ * pipeline whose status says it was a job (or a deleted one: its status may be gone) is looked at,
+ * so a stream's converge asks the executor nothing more.
+ */
+async function removeRuns(deps: ConvergeDeps, id: string, kind: Desired["kind"]): Promise<void> {
   if (!runsSupported(deps.executor)) return;
+  const wasJob = (await deps.store.getStatus(id))?.mode === "job";
+  if (!wasJob && kind !== "deleted") return;
   const runner = deps.executor;
   for (const run of await runner.listRuns(id)) await runner.removeRun(run);
+  if (runner.removeJob && wasJob && (kind === "draft" || kind === "deleted")) await runner.removeJob(id);
 }
 
 export interface ReconcileResult {

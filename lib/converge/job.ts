@@ -196,7 +196,7 @@ async function unsupported(
 ): Promise<JobConvergeResult> {
   const error = {
     code: "EXECUTOR_ERROR",
-    message: `the ${deps.executor.kind} executor cannot run jobs (mode "job") yet: use REEF_EXECUTOR=process or docker`,
+    message: `the ${deps.executor.kind} executor cannot run jobs (mode "job") yet: use REEF_EXECUTOR=process, docker or ecs`,
   };
   const previous = await deps.store.getStatus(entry.key);
   await deps.store.writeStatus({

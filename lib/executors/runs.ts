@@ -33,6 +33,8 @@ export interface RunExecutor {
   listRuns(pipeline?: string): Promise<RunExecution[]>;
   /** Stops the run's execution if it still runs, and removes every trace of it. */
   removeRun(execution: RunExecution): Promise<void>;
+  /** The job is drafted or deleted: removes what its runs shared (ECS: its task definitions). */
+  removeJob?(pipeline: string): Promise<void>;
 }
 
 export function runsSupported(executor: object): executor is RunExecutor {

@@ -267,6 +267,13 @@ describe("serverless package (offline)", () => {
       byAction("ecs:ListServices")[0].statement.Condition,
     );
     expect(JSON.stringify(byAction("ecs:DescribeTasks")[0].statement.Resource)).toContain(":task/reef-ci/*");
+    // Job runs: RunTask from reef's task definitions in the stage's cluster; StopTask on its tasks.
+    const runTask = byAction("ecs:RunTask")[0].statement;
+    expect(JSON.stringify(runTask.Resource)).toContain(":task-definition/reef-*:*");
+    expect(runTask.Condition).toEqual({
+      ArnEquals: { "ecs:cluster": { "Fn::GetAtt": ["ReefCluster", "Arn"] } },
+    });
+    expect(JSON.stringify(byAction("ecs:StopTask")[0].statement.Resource)).toContain(":task/reef-ci/*");
     expect(byAction("ecs:ListServices")[0].statement.Condition).toEqual({
       ArnEquals: { "ecs:cluster": { "Fn::GetAtt": ["ReefCluster", "Arn"] } },
     });

@@ -15,6 +15,8 @@ import {
   ListTasksCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
   TagResourceCommand,
   UpdateServiceCommand,
   type ECSClient,
@@ -29,6 +31,7 @@ import {
   type StatusError,
 } from "../../model";
 import type { SetExecutor, SetTarget } from "../types";
+import { RUN_LABEL, runEnvOf, type RunExecution, type RunExecutor, type RunSpec } from "../runs";
 import type { EcsConfig } from "./config";
 import {
   CLUSTER_TAG,
@@ -51,6 +54,7 @@ import {
 } from "./observe";
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from "./retry";
 import { CONTAINER_NAME, taskDefinitionRequest } from "./taskdef";
+import { MAX_OVERRIDE_CHARS, RUN_REMOVED_TAG, RUN_STARTED_BY, runExecutionOfTask } from "./runs";
 
 export interface EcsExecutorOptions {
   client: ECSClient;
@@ -81,10 +85,11 @@ export function awsErrorName(err: unknown): string | undefined {
   return (err as Error | undefined)?.name;
 }
 
-// DescribeServices takes at most 10 services per call.
+// DescribeServices takes at most 10 services per call; DescribeTasks 100 tasks.
 const DESCRIBE_BATCH = 10;
+const DESCRIBE_TASKS_BATCH = 100;
 
-export class EcsExecutor implements SetExecutor {
+export class EcsExecutor implements SetExecutor, RunExecutor {
   readonly kind = "ecs" as const;
   /** Tasks take tens of seconds to start: while pending, converge looks again after this long. */
   readonly pendingRecheckMs = 10_000;
@@ -182,6 +187,141 @@ export class EcsExecutor implements SetExecutor {
 
   async close(): Promise<void> {
     this.client.destroy();
+  }
+
+  // --- job runs (CONTRACT.md §8): a task per run via RunTask, no service --------------------------
+
+  /**
+   * Starts the run's task from the version's task definition (registered if needed, as for a
+   * service), with the run's environment as an override. Idempotent: the client token is the run's.
+   */
+  async startRun(spec: RunSpec): Promise<void> {
+    const environment = Object.entries(runEnvOf(spec)).map(([name, value]) => ({ name, value }));
+    const overrides = { containerOverrides: [{ name: CONTAINER_NAME, environment }] };
+    const size = JSON.stringify(overrides).length;
+    if (size > MAX_OVERRIDE_CHARS) {
+      throw new ExecutorError(
+        `the run's payload is too large for an ECS task: its overrides take ${size} characters, ECS accepts ${MAX_OVERRIDE_CHARS} (about 6 KB of stdin)`,
+      );
+    }
+    const taskDefinition = await this.ensureTaskDefinition(
+      spec.pipeline,
+      spec.version,
+      spec.digest,
+      undefined,
+    );
+    const token = createHash("sha256")
+      .update(`${this.config.cluster}|${spec.pipeline}|${spec.run}`)
+      .digest("hex")
+      .slice(0, 32);
+    const out = await this.call("RunTask", () =>
+      this.client.send(
+        new RunTaskCommand({
+          cluster: this.config.cluster,
+          taskDefinition,
+          launchType: "FARGATE",
+          count: 1,
+          networkConfiguration: this.networkConfiguration(),
+          startedBy: RUN_STARTED_BY,
+          overrides,
+          tags: toTagList({
+            ...pipelineTags(spec.pipeline, spec.version, spec.digest),
+            [RUN_LABEL]: spec.run,
+          }),
+          enableECSManagedTags: true,
+          clientToken: token,
+        }),
+      ),
+    );
+    const failures = (out?.failures ?? []).map((f) => [f.reason, f.detail].filter(Boolean).join(": "));
+    if (failures.length || !out?.tasks?.length) {
+      throw new ExecutorError(
+        `ECS could not start run ${spec.run} of ${spec.pipeline}: ${failures.join("; ") || "RunTask started no task"}`,
+      );
+    }
+  }
+
+  /** The runs' tasks (running, and stopped ones ECS still lists) that reef has not removed. */
+  async listRuns(pipeline?: string): Promise<RunExecution[]> {
+    const arns: string[] = [];
+    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call("ListTasks", () =>
+          this.client.send(
+            new ListTasksCommand({
+              cluster: this.config.cluster,
+              ...(pipeline ? { family: familyName(pipeline) } : {}),
+              desiredStatus,
+              maxResults: 100,
+              nextToken,
+            }),
+          ),
+        );
+        arns.push(...(page?.taskArns ?? []));
+        nextToken = page?.nextToken;
+      } while (nextToken);
+    }
+    const out: RunExecution[] = [];
+    const unique = [...new Set(arns)];
+    for (let i = 0; i < unique.length; i += DESCRIBE_TASKS_BATCH) {
+      const described = await this.call("DescribeTasks", () =>
+        this.client.send(
+          new DescribeTasksCommand({
+            cluster: this.config.cluster,
+            tasks: unique.slice(i, i + DESCRIBE_TASKS_BATCH),
+            include: ["TAGS"],
+          }),
+        ),
+      );
+      for (const task of described?.tasks ?? []) {
+        const e = runExecutionOfTask(task, {
+          container: CONTAINER_NAME,
+          logGroup: this.config.logGroup,
+          logPrefix: familyName(pipeline ?? fromTagList(task.tags)[LABELS.pipeline] ?? ""),
+        });
+        if (e && (!pipeline || e.pipeline === pipeline)) out.push(e);
+      }
+    }
+    return out.sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.run.localeCompare(b.run));
+  }
+
+  /**
+   * Stops the run's task if it still runs and marks it removed (ECS keeps listing a stopped task
+   * for about an hour; the tag hides it from listRuns).
+   */
+  async removeRun(execution: RunExecution): Promise<void> {
+    if (execution.state !== "exited" && execution.state !== "failed") {
+      await this.call(
+        "StopTask",
+        () =>
+          this.client.send(
+            new StopTaskCommand({
+              cluster: this.config.cluster,
+              task: execution.id,
+              reason: "reef: run removed",
+            }),
+          ),
+        ["InvalidParameterException"],
+      );
+    }
+    await this.call(
+      "TagResource",
+      () =>
+        this.client.send(
+          new TagResourceCommand({
+            resourceArn: execution.id,
+            tags: [{ key: RUN_REMOVED_TAG, value: "true" }],
+          }),
+        ),
+      // Gone already (ECS forgot the stopped task): nothing left to hide.
+      ["InvalidParameterException", "ClientException"],
+    );
+  }
+
+  /** A job drafted or deleted: its task-definition revisions go (its runs are removed first). */
+  async removeJob(pipeline: string): Promise<void> {
+    await this.removeTaskDefinitions(pipeline);
   }
 
   // --- targets -------------------------------------------------------------------------------

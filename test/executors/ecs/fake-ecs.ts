@@ -15,7 +15,9 @@ import {
   ListTasksCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
   ServiceNotActiveException,
+  StopTaskCommand,
   ServiceNotFoundException,
   TagResourceCommand,
   UpdateServiceCommand,
@@ -108,6 +110,8 @@ export class FakeEcs {
       DeleteTaskDefinitions: [DeleteTaskDefinitionsCommand, (i) => this.deleteTaskDefinitions(i)],
       ListTasks: [ListTasksCommand, (i) => this.listTasks(i)],
       DescribeTasks: [DescribeTasksCommand, (i) => this.describeTasks(i)],
+      RunTask: [RunTaskCommand, (i) => this.runTask(i)],
+      StopTask: [StopTaskCommand, (i) => this.stopTask(i)],
     };
     for (const [name, [cmd, fn]] of Object.entries(handlers)) {
       this.handlers.set(name, fn);
@@ -213,20 +217,104 @@ export class FakeEcs {
     this.stoppedTasks.set(name, [task, ...(this.stoppedTasks.get(name) ?? [])]);
   }
 
-  private listTasks(i: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
+  private listTasks(i: { cluster?: string; serviceName?: string; family?: string; desiredStatus?: string }) {
     this.checkCluster(i.cluster);
-    const tasks = i.desiredStatus === "STOPPED" ? (this.stoppedTasks.get(i.serviceName!) ?? []) : [];
-    return { ...meta, taskArns: tasks.map((t) => t.taskArn!) };
+    if (i.serviceName) {
+      const tasks = i.desiredStatus === "STOPPED" ? (this.stoppedTasks.get(i.serviceName) ?? []) : [];
+      return { ...meta, taskArns: tasks.map((t) => t.taskArn!) };
+    }
+    const wanted = i.desiredStatus ?? "RUNNING";
+    const runs = [...this.runTasks.values()].filter(
+      (t) =>
+        t.desiredStatus === wanted &&
+        (!i.family || this.taskDefs.get(t.taskDefinitionArn!)?.family === i.family),
+    );
+    return { ...meta, taskArns: runs.map((t) => t.taskArn!) };
   }
 
-  private describeTasks(i: { cluster?: string; tasks?: string[] }) {
+  private describeTasks(i: { cluster?: string; tasks?: string[]; include?: string[] }) {
     this.checkCluster(i.cluster);
-    const all = [...this.stoppedTasks.values()].flat();
-    return {
-      ...meta,
-      tasks: structuredClone(all.filter((t) => i.tasks?.includes(t.taskArn!))),
-      failures: [],
+    if ((i.tasks ?? []).length > 100)
+      throw new InvalidParameterException({ ...meta, message: "at most 100" });
+    const all = [...this.stoppedTasks.values()].flat().concat([...this.runTasks.values()]);
+    const tasks = structuredClone(all.filter((t) => i.tasks?.includes(t.taskArn!)));
+    if (!i.include?.includes("TAGS")) for (const t of tasks) delete t.tags;
+    return { ...meta, tasks, failures: [] };
+  }
+
+  // --- tasks started with RunTask (job runs) ----------------------------------------------------
+
+  /** Tasks started with RunTask, by ARN (stopped ones stay listed, as ECS keeps them for a while). */
+  readonly runTasks = new Map<string, Task & { clientToken?: string }>();
+
+  private runTask(i: {
+    cluster?: string;
+    taskDefinition?: string;
+    count?: number;
+    startedBy?: string;
+    tags?: Tag[];
+    clientToken?: string;
+    overrides?: Task["overrides"];
+  }) {
+    this.checkCluster(i.cluster);
+    const td = this.taskDefs.get(i.taskDefinition!);
+    if (!td || td.status !== "ACTIVE") {
+      throw new ClientException({ ...meta, message: "TaskDefinition is inactive or missing" });
+    }
+    const same = [...this.runTasks.values()].find((t) => i.clientToken && t.clientToken === i.clientToken);
+    if (same) return { ...meta, tasks: [structuredClone(same)], failures: [] };
+    const taskArn = `arn:aws:ecs:${REGION_ACCOUNT}:task/${this.cluster}/${(++this.taskSeq).toString(16).padStart(32, "0")}`;
+    const task = {
+      taskArn,
+      taskDefinitionArn: td.arn,
+      lastStatus: "PROVISIONING",
+      desiredStatus: "RUNNING",
+      startedBy: i.startedBy,
+      createdAt: this.now(),
+      tags: i.tags ?? [],
+      overrides: i.overrides,
+      containers: [{ name: "runner", lastStatus: "PENDING" }],
+      clientToken: i.clientToken,
     };
+    this.runTasks.set(taskArn, task);
+    const { clientToken: _t, ...out } = task;
+    return { ...meta, tasks: [structuredClone(out)], failures: [] };
+  }
+
+  /** The run task's container started. */
+  startRunTask(arn: string): void {
+    const t = this.runTasks.get(arn)!;
+    t.lastStatus = "RUNNING";
+    t.startedAt = this.now();
+    t.containers = [{ name: "runner", lastStatus: "RUNNING" }];
+  }
+
+  /** The run task's runner exited (`exitCode` undefined: the container never ran). */
+  endRunTask(
+    arn: string,
+    how: { exitCode?: number; stopCode?: Task["stopCode"]; stoppedReason?: string; reason?: string },
+  ): void {
+    const t = this.runTasks.get(arn)!;
+    t.lastStatus = "STOPPED";
+    t.desiredStatus = "STOPPED";
+    t.stopCode = how.stopCode ?? "EssentialContainerExited";
+    t.stoppedReason = how.stoppedReason ?? "Essential container in task exited";
+    t.stoppedAt = this.now();
+    t.containers = [{ name: "runner", lastStatus: "STOPPED", exitCode: how.exitCode, reason: how.reason }];
+  }
+
+  private stopTask(i: { cluster?: string; task?: string; reason?: string }) {
+    this.checkCluster(i.cluster);
+    const t = this.runTasks.get(i.task!);
+    if (!t) throw new InvalidParameterException({ ...meta, message: "The referenced task was not found." });
+    if (t.lastStatus !== "STOPPED") {
+      this.endRunTask(t.taskArn!, {
+        exitCode: 143,
+        stopCode: "UserInitiated",
+        stoppedReason: i.reason ?? "stopped",
+      });
+    }
+    return { ...meta, task: structuredClone(t) };
   }
 
   /** A service someone else created with reef's naming but without reef's tags. */
@@ -368,6 +456,13 @@ export class FakeEcs {
   }
 
   private tagResource(i: { resourceArn?: string; tags?: Tag[] }) {
+    const task = this.runTasks.get(i.resourceArn!);
+    if (task) {
+      const tags = new Map((task.tags ?? []).map((t) => [t.key, t.value]));
+      for (const t of i.tags ?? []) tags.set(t.key, t.value);
+      task.tags = [...tags].map(([key, value]) => ({ key, value }));
+      return meta;
+    }
     const s = [...this.services.values()].find((x) => x.serviceArn === i.resourceArn);
     if (!s) throw new ClientException({ ...meta, message: "resource not found" });
     const tags = new Map((s.tags ?? []).map((t) => [t.key, t.value]));
