@@ -11,7 +11,14 @@ import {
   type ReplicasDecision,
 } from "../model";
 import { appendEvent, type RecordedResult, type ScaleRecord, type Store } from "../store";
-import { configuredConsumerLag, decideReplicas, freshWithin, lagSamples, type LagSample } from "../telemetry";
+import {
+  configuredConsumerLag,
+  decideReplicas,
+  freshWithin,
+  lagSamples,
+  type LagSample,
+  type ScaleDecision,
+} from "../telemetry";
 
 /** What scaling needs of converge's dependencies (ConvergeDeps fits; no import back into converge). */
 interface ScalingDeps {
@@ -136,4 +143,25 @@ function noEffectOf(configText: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The decision a SCALE record was made from, made again (replay's "then"): the block and config of
+ * the definition's revision, the count before, the recorded lag samples and clock.
+ */
+export function decideAsRecorded(
+  request: ScaleRequest,
+  scale: ScaleRecord,
+  heartbeatIntervalMs = 5_000,
+): ScaleDecision {
+  return decideReplicas({
+    autoscale: request.autoscale,
+    status: request.status,
+    current: scale.from,
+    lag: scale.lag,
+    changedAt: scale.changedAt,
+    now: scale.now,
+    freshMs: freshWithin(heartbeatIntervalMs),
+    noEffect: request.configText === undefined ? null : noEffectOf(request.configText),
+  });
 }

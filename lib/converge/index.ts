@@ -9,3 +9,5 @@ export type { TriggerRequest } from "./job";
 export type { TriggerAnswer } from "./converge";
 export type { ConvergeDeps, ConvergeOptions, ConvergeResult, ReconcileResult } from "./converge";
 export { abortBeforeTimeout, convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";
+export { decideScaling, decideAsRecorded } from "./autoscale";
+export type { ScaleRequest, Scaling } from "./autoscale";

@@ -1,7 +1,7 @@
 // Dry run: what would converge do for this change? The definition as of the event's revision (KV
 // history) and the config it names, resolved and planned by lib/converge itself, against the
 // executions observed now and the executions recorded at the time. Nothing is written or started.
-import { plan, resolveDesired, type Desired } from "../converge";
+import { decideAsRecorded, decideScaling, plan, resolveDesired, type Desired } from "../converge";
 import { describeAction, type Target } from "../executors";
 import type { Execution } from "../model";
 import type { DefinitionEntry, Store } from "../store";
@@ -43,6 +43,16 @@ export interface DryRunStep {
     phase: string | null;
     error: { code: string; message: string } | null;
   } | null;
+  /**
+   * With `autoscale` (published or paused): the replica count the scaler decides. For a SCALE
+   * record, what was recorded and the decision made again from the record's inputs ("then");
+   * for every record, the decision from today's status and heartbeats ("now").
+   */
+  scale?: {
+    recorded: { from: number; to: number; reason: string } | null;
+    then: { desired: number; reason: string } | null;
+    now: { current: number; desired: number; reason: string } | null;
+  };
   /** Things the operator must know: removed history, a newer revision acted on, a different plan. */
   notes: string[];
 }
@@ -51,6 +61,10 @@ export interface DryRunDeps {
   store: Store;
   /** Lists a pipeline's executions now (the executor's `list`); may throw. */
   listNow: (pipeline: string) => Promise<Execution[]>;
+  /** REEF_HEARTBEAT_INTERVAL (default 5 s): how fresh a heartbeat must be for the scaler. */
+  heartbeatIntervalMs?: number;
+  /** The clock of the "now" decision (default Date.now). */
+  now?: () => number;
 }
 
 export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<DryRunStep> {
@@ -104,13 +118,44 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
     );
   }
 
+  // Autoscaled: the count comes from the scaler, then (a SCALE record's decision) and now.
+  let desiredThen = resolved.desired;
+  let desiredNow = resolved.desired;
+  if (resolved.scale) {
+    const request = resolved.scale;
+    const recordedScale = rec?.scale ?? null;
+    const then = recordedScale ? decideAsRecorded(request, recordedScale, deps.heartbeatIntervalMs) : null;
+    const scaling = await decideScaling(deps, id, request, deps.now?.() ?? Date.now()).catch(() => null);
+    const current = (await store.getStatus(id).catch(() => null))?.replicas?.desired ?? request.replicas;
+    step.scale = {
+      recorded: recordedScale
+        ? { from: recordedScale.from, to: recordedScale.to, reason: recordedScale.reason }
+        : null,
+      then,
+      now: scaling ? { current, desired: scaling.replicas.desired, reason: scaling.replicas.reason } : null,
+    };
+    if (recordedScale && then && then.desired !== recordedScale.to) {
+      notes.push(
+        `the decision made again from the record wants ${then.desired}, not the ${recordedScale.to} recorded: the scaler, the definition's autoscale block or the heartbeat interval changed since`,
+      );
+    }
+    if (resolved.desired.kind === "published") {
+      if (recordedScale) desiredThen = { ...resolved.desired, replicas: recordedScale.to };
+      if (scaling) desiredNow = { ...resolved.desired, replicas: scaling.replicas.desired };
+    }
+  } else if (rec?.scale) {
+    notes.push(
+      `revision ${revision} has no autoscale block (any more): a SCALE record cannot be decided again`,
+    );
+  }
+
   try {
-    step.now = planView(id, resolved.desired, await deps.listNow(id));
+    step.now = planView(id, desiredNow, await deps.listNow(id));
   } catch (err) {
     notes.push(`could not list the executions now: ${(err as Error)?.message ?? String(err)}`);
   }
   if (rec?.result) {
-    step.then = planView(id, resolved.desired, rec.result.observed ?? []);
+    step.then = planView(id, desiredThen, rec.result.observed ?? []);
     if (rec.result.revision !== revision) {
       notes.push(
         `at the time, converge acted on revision ${rec.result.revision}, not ${revision} (level-triggered: it reads the current definition), so "then" is what revision ${revision} would have done`,

@@ -103,6 +103,16 @@ export function dryRunText(s: DryRunStep): string {
       `  recorded${r.trigger === "reconcile" ? " (by the reconcile)" : ""}: ${r.outcome}${r.phase ? ` phase ${r.phase}` : ""}${r.revision !== null ? ` (acted on rev ${r.revision})` : ""}: ${r.actions.join("; ") || "nothing done"}${err}`,
     );
   }
+  if (s.scale) {
+    const { recorded, then, now } = s.scale;
+    if (recorded) lines.push(`  scaled then: ${recorded.from} → ${recorded.to} (${recorded.reason})`);
+    if (then) lines.push(`  decided again from the record: ${then.desired} (${then.reason})`);
+    lines.push(
+      now
+        ? `  decision now: ${now.current} → ${now.desired} (${now.reason})`
+        : "  decision now: unknown (status or heartbeats could not be read)",
+    );
+  }
   if (d) {
     lines.push(planLine("plan then", s.then, "unknown (nothing recorded)"));
     lines.push(planLine("plan now ", s.now, "unknown (executions could not be listed)"));

@@ -8,6 +8,7 @@ import {
   runReplay,
   selectEvents,
   selectHistory,
+  dryRunText,
   type DryRunStep,
 } from "../../lib/replay";
 import { InProcessInvoker } from "../../lib/invoke";
@@ -196,6 +197,94 @@ describe("dry-run replay", () => {
       now: { actions: [`stop ${id}#0 v1 (reef-${id}-0)`] },
     });
     expect(steps[1].notes).toEqual([expect.stringMatching(/never recorded/)]);
+  });
+});
+
+describe("dry-run replay of a SCALE record", () => {
+  const autoscale = { min: 1, max: 4, targetPending: 1000, cooldown: "10s" };
+  const shared = (subject: string) =>
+    `input:\n  nats_jetstream:\n    urls: [ "\${NATS_URL}" ]\n    subject: ${subject}\n    durable: work\noutput:\n  drop: {}\n`;
+
+  async function scaleRecord(id: string, revision: number, to: number, at: number) {
+    return appendEvent(w.store, {
+      event: { key: id, operation: "SCALE", revision, timestamp: new Date(at).toISOString() },
+      trigger: "autoscale",
+      outcome: "ok",
+      result: {
+        id,
+        revision,
+        operation: "PUT",
+        desired: "published",
+        observed: [],
+        actions: Array.from({ length: to }, (_, r) => `start ${id}#${r} v1`),
+        phase: "pending",
+        error: null,
+      },
+      scale: {
+        from: 1,
+        to,
+        reason: "recorded reason",
+        lag: [{ at: at - 1_000, pending: 3_500 }],
+        changedAt: null,
+        now: at,
+      },
+      durationMs: 1,
+      handledAt: new Date(at).toISOString(),
+      attempts: 1,
+    });
+  }
+
+  it("shows the decision then (made again from the record) and now (today's status and heartbeats), and plans with them", async () => {
+    const id = uid("scaled");
+    await putConfig(w, id, "1", shared(`replay.${id}`));
+    const revision = await putDefinition(w, {
+      id,
+      status: "published",
+      version: "1",
+      replicas: 1,
+      autoscale,
+    });
+    const at = Date.now() - 60_000;
+    await scaleRecord(id, revision, 4, at);
+
+    const [item] = await selectEvents(w.store, { pipeline: id });
+    expect(item.event.operation).toBe("SCALE");
+    const step = await dryRunStep(dryDeps(), item);
+    expect(step.scale).toEqual({
+      recorded: { from: 1, to: 4, reason: "recorded reason" },
+      then: { desired: 4, reason: "pending 3500 / targetPending 1000 → 4: up" },
+      // no status, no heartbeat now: the starting count, and why
+      now: { current: 1, desired: 1, reason: expect.stringMatching(/no fresh heartbeat/) },
+    });
+    expect(step.then!.actions).toEqual([0, 1, 2, 3].map((r) => `start ${id}#${r} v1`));
+    expect(step.now!.actions).toEqual([`start ${id}#0 v1`]);
+    expect(step.notes).toEqual([]);
+    const text = dryRunText(step);
+    expect(text).toContain(`#${item.seq}  ${id}  SCALE rev ${revision}`);
+    expect(text).toContain("scaled then: 1 → 4 (recorded reason)");
+    expect(text).toContain("decided again from the record: 4 (pending 3500 / targetPending 1000 → 4: up)");
+    expect(text).toMatch(/decision now: 1 → 1 \(no fresh heartbeat/);
+    // nothing was touched
+    expect(await w.executor.list(id)).toEqual([]);
+    expect(await w.store.getStatus(id)).toBeNull();
+  });
+
+  it("notes when the decision made again differs from the one recorded", async () => {
+    const id = uid("scaled");
+    await putConfig(w, id, "1", shared(`replay.${id}`));
+    const revision = await putDefinition(w, {
+      id,
+      status: "published",
+      version: "1",
+      replicas: 1,
+      autoscale,
+    });
+    await scaleRecord(id, revision, 2, Date.now() - 60_000);
+    const step = await dryRunStep(dryDeps(), (await selectEvents(w.store, { pipeline: id }))[0]);
+    expect(step.scale?.then?.desired).toBe(4);
+    expect(step.notes).toEqual([
+      expect.stringMatching(/made again from the record wants 4, not the 2 recorded/),
+    ]);
   });
 });
 

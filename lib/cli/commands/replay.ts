@@ -22,7 +22,7 @@ import {
   type ReplayItem,
   type ReplayProgress,
 } from "../../replay";
-import type { Store } from "../../store";
+import { heartbeatIntervalFromEnv, type Store } from "../../store";
 import { color, printJson, UsageError } from "../output";
 import { addEventFilterOptions, eventFilterFrom, type EventFilterOptions } from "./events";
 
@@ -128,7 +128,11 @@ async function replay(store: Store, items: ReplayItem[], opts: ReplayOptions): P
   try {
     let run;
     if (m === "dry-run") {
-      const deps = { store, listNow: async (id: string) => (await getExecutor()).list(id) };
+      const deps = {
+        store,
+        listNow: async (id: string) => (await getExecutor()).list(id),
+        heartbeatIntervalMs: heartbeatIntervalFromEnv(process.env),
+      };
       run = await runReplay(items, (i) => dryRunStep(deps, i), {
         signal: abort.signal,
         onStep: (s, p) => {
