@@ -4,6 +4,7 @@ import { parseJson, toBytes } from "../bloblang";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const EMPTY = new Uint8Array();
 
 /** Per-request state shared by every message derived from one `http_server` request. */
 export interface SyncResponseContext {
@@ -67,7 +68,7 @@ export class Message {
 
   /** A deep-enough copy: metadata and error are copied; content bytes are immutable by convention. */
   copy(): Message {
-    const m = new Message(undefined, { ...this.metadata });
+    const m = new Message(EMPTY, { ...this.metadata });
     m.bytes = this.bytes;
     m.value = this.hasValue ? cloneValue(this.value) : undefined;
     m.hasValue = this.hasValue;

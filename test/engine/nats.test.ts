@@ -156,6 +156,46 @@ output:
   });
 });
 
+describe("nats output", () => {
+  it("confirms a write only once the server has it (grouped flushes, at most max_in_flight at once)", async () => {
+    const id = uid();
+    const got = new Set<string>();
+    const sub = nc.subscribe(`g.out.${id}`, { callback: (_e, m) => void got.add(dec.decode(m.data)) });
+    await nc.flush();
+    const s = await start(`
+input:
+  nats:
+    urls: [${url()}]
+    subject: g.in.${id}
+    send_ack: true
+pipeline:
+  processors:
+    - mapping: root = content().uppercase()
+output:
+  nats:
+    urls: [${url()}]
+    subject: g.out.${id}
+    max_in_flight: 1
+`);
+    const N = 500;
+    // The input answers +ACK only after the output's write was confirmed: the server routed the
+    // output message (to this connection, before the +ACK) before it answered the flush.
+    const early: string[] = [];
+    await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const r = await nc.request(`g.in.${id}`, enc.encode(`m${i}`), { timeout: 20_000 });
+        expect(dec.decode(r.data)).toBe("+ACK");
+        if (!got.has(`M${i}`)) early.push(`M${i}`);
+      }),
+    );
+    await s.stop();
+    sub.unsubscribe();
+    expect(early).toEqual([]);
+    expect(got.size).toBe(N);
+    expect(s.metrics().output).toMatchObject({ received: N, sent: N, errors: 0 });
+  });
+});
+
 describe("nats slow consumer", () => {
   it("drops messages past prefetch_count instead of queueing without bound", async () => {
     const id = uid();

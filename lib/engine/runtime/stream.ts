@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import { buildInput } from "../components/inputs";
 import { buildOutput } from "../components/outputs";
-import { buildProcessor, runProcessors } from "../components/processors";
+import { allSync, buildProcessor, runProcessors, runProcessorsSync } from "../components/processors";
 import type { EngineConfig } from "../config/types";
 import { EngineError, errorMessage } from "../errors";
 import type { Batch, Transaction } from "../message";
@@ -138,30 +138,57 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
 
   const threads = config.pipeline.threads > 0 ? config.pipeline.threads : availableParallelism();
   // Bounds unacked transactions: backpressure stops reads when the output is slow.
-  const maxPending = Math.max(64, output.maxInFlight + threads);
+  const maxPending = output.maxPending ?? Math.max(64, output.maxInFlight + threads);
   const slots = new Semaphore(maxPending);
-  const pending = new Set<Promise<void>>();
+  // Deliveries under way (written, not yet acked), and who waits for them all to settle.
+  let delivering = 0;
+  let onSettled: (() => void) | undefined;
   let fatal: EngineError | undefined;
   let inFlight = 0;
   const inp = input;
   const out = output;
+  // A pipeline of processors that never wait runs without a promise per message.
+  const syncProcs = allSync(procs);
 
-  // Sends processed batches; the input is acked only once the output accepted all of them.
-  const deliver = async (tx: Transaction, batches: Batch[]) => {
-    try {
-      // After a shutdown timeout nothing more is written: the source redelivers instead.
-      if (hardStop.signal.aborted) throw new Error("stream stopped before the message was delivered");
-      if (batches.length === 1) await out.write(batches[0]);
-      else await Promise.all(batches.map((b) => out.write(b)));
-      await tx.ack();
-    } catch (err) {
-      logger.error(`failed to send message: ${errorMessage(err)}`);
-      await tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
-    } finally {
-      inFlight--;
-      slots.release();
+  const settled = () => {
+    inFlight--;
+    slots.release();
+    if (--delivering === 0 && onSettled) {
+      const f = onSettled;
+      onSettled = undefined;
+      f();
     }
   };
+  const nack = (tx: Transaction, err: unknown): Promise<void> => {
+    logger.error(`failed to send message: ${errorMessage(err)}`);
+    return tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+  };
+  // Sends processed batches; the input is acked only once the output accepted all of them.
+  // Plain promise callbacks rather than an async function: this runs once per message.
+  const deliver = (tx: Transaction, batches: Batch[]): void => {
+    delivering++;
+    let written: Promise<void>;
+    // After a shutdown timeout nothing more is written: the source redelivers instead.
+    if (hardStop.signal.aborted)
+      written = Promise.reject(new Error("stream stopped before the message was delivered"));
+    else
+      try {
+        written =
+          batches.length === 1
+            ? out.write(batches[0])
+            : Promise.all(batches.map((b) => out.write(b))).then(() => undefined);
+      } catch (err) {
+        written = Promise.reject(err);
+      }
+    written
+      .then(
+        () => tx.ack().catch((err: unknown) => nack(tx, err)),
+        (err: unknown) => nack(tx, err),
+      )
+      .then(settled, settled);
+  };
+  const allDelivered = (): Promise<void> =>
+    delivering === 0 ? Promise.resolve() : new Promise<void>((r) => (onSettled = r));
 
   // A pipeline thread processes one transaction at a time (as in Benthos); writes run behind it.
   let lastYield = performance.now();
@@ -195,7 +222,11 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       inFlight++;
       let batches: Batch[];
       try {
-        batches = procs.length ? await runProcessors(procs, [tx.batch]) : [tx.batch];
+        batches = !procs.length
+          ? [tx.batch]
+          : syncProcs
+            ? runProcessorsSync(procs, [tx.batch])
+            : await runProcessors(procs, [tx.batch]);
       } catch (err) {
         logger.error(`processing failed: ${errorMessage(err)}`);
         void tx.ack(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
@@ -203,16 +234,12 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
         slots.release();
         continue;
       }
-      const p = deliver(tx, batches);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      deliver(tx, batches);
     }
   };
 
   const workers = Promise.all(Array.from({ length: threads }, worker));
-  const drained = workers.then(async () => {
-    while (pending.size) await Promise.allSettled([...pending]);
-  });
+  const drained = workers.then(allDelivered);
 
   let stopping: Promise<void> | undefined;
   let finished!: () => void;
@@ -235,7 +262,7 @@ export async function startStream(config: EngineConfig, opts: StreamOptions = {}
       clearTimeout(timer);
       if (timedOut) {
         logger.warn(
-          `shutdown timeout: ${pending.size} transactions still in flight are abandoned (they will be redelivered where the source supports it)`,
+          `shutdown timeout: ${delivering} transactions still in flight are abandoned (they will be redelivered where the source supports it)`,
         );
         hardStop.abort();
       }

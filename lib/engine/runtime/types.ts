@@ -16,6 +16,11 @@ export interface Input {
 export interface Processor {
   /** One batch in, zero or more batches out; failures are flagged on messages, not thrown. */
   process(batch: Batch): Promise<Batch[]>;
+  /**
+   * The same as `process`, for a processor that never waits: set, the stream runs it without a
+   * promise (a pipeline of such processors handles a message in one synchronous step).
+   */
+  processSync?(batch: Batch): Batch[];
   close?(): Promise<void>;
 }
 
@@ -26,4 +31,11 @@ export interface Output {
   close(): Promise<void>;
   /** How many writes may run at once. */
   readonly maxInFlight: number;
+  /** Set when `write` enforces maxInFlight itself (then no LimitedOutput wraps it). */
+  readonly limitsItself?: boolean;
+  /**
+   * How many unacknowledged transactions the stream may keep in flight for this output (default:
+   * maxInFlight plus one per thread, at least 64). Past it, reading stops (backpressure).
+   */
+  readonly maxPending?: number;
 }

@@ -19,6 +19,7 @@ import type { Input } from "../../runtime/types";
 import { QueueInput } from "./queue";
 
 const ACK = new TextEncoder().encode("+ACK");
+const RESOLVED = Promise.resolve();
 
 /** Queued messages at which a core NATS input stops reading its socket, and at which it resumes. */
 const READ_PAUSE_AT = 1024;
@@ -70,8 +71,9 @@ class NatsInput extends QueueInput {
         const reply = this.conf.send_ack && m.reply ? m.reply : undefined;
         this.queue.offer({
           batch: [new Message(m.data, meta)],
-          ack: async (err) => {
+          ack: (err) => {
             if (!err && reply) nc.publish(reply, ACK);
+            return RESOLVED;
           },
         });
         // Backpressure: past the high-water mark the socket stops being read until the pipeline

@@ -67,19 +67,22 @@ export class ReplayingInput implements Input {
   private track(tx: Transaction, original: Batch, attempt: number): Transaction {
     return {
       batch: tx.batch,
-      ack: async (err) => {
+      // Promise callbacks, not an async function, on the success path: it runs once per message.
+      ack: (err) => {
         if (!err || this.stopped) {
           this.outstanding--;
-          await tx.ack(err);
-          this.notify();
-          return;
+          return tx.ack(err).then(() => this.notify());
         }
-        // Back off a little on repeated failures so a failing output is not hammered.
-        await sleep(Math.min(1000, 10 * 2 ** attempt), this.signal);
-        this.replays.push(this.track({ batch: copyBatch(original), ack: tx.ack }, original, attempt + 1));
-        this.notify();
+        return this.replay(tx, original, attempt);
       },
     };
+  }
+
+  private async replay(tx: Transaction, original: Batch, attempt: number): Promise<void> {
+    // Back off a little on repeated failures so a failing output is not hammered.
+    await sleep(Math.min(1000, 10 * 2 ** attempt), this.signal);
+    this.replays.push(this.track({ batch: copyBatch(original), ack: tx.ack }, original, attempt + 1));
+    this.notify();
   }
 
   private notify(): void {

@@ -76,7 +76,7 @@ export function buildOutput(conf: ComponentConfig, ctx: BuildContext): Output {
     default:
       throw new Error(`output ${conf.type} is not supported by the built-in engine`);
   }
-  out = new LimitedOutput(out);
+  if (!out.limitsItself) out = new LimitedOutput(out);
   if (c?.batching && policyActive(c.batching)) {
     out = new BatchingOutput(out, {
       ...c.batching,

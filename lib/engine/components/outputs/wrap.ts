@@ -16,16 +16,32 @@ export class LimitedOutput implements Output {
   get maxInFlight(): number {
     return this.inner.maxInFlight;
   }
+  get maxPending(): number | undefined {
+    return this.inner.maxPending;
+  }
   connect(): Promise<void> {
     return this.inner.connect();
   }
-  async write(batch: Batch): Promise<void> {
-    if (!this.sem.tryAcquire()) await this.sem.acquire();
+  write(batch: Batch): Promise<void> {
+    // Promise callbacks, not an async function: this runs once per message on the hot path.
+    if (!this.sem.tryAcquire()) return this.sem.acquire().then(() => this.writeHeld(batch));
+    return this.writeHeld(batch);
+  }
+  private writeHeld(batch: Batch): Promise<void> {
+    let p: Promise<void>;
     try {
-      await this.inner.write(batch);
-    } finally {
+      p = this.inner.write(batch);
+    } catch (err) {
       this.sem.release();
+      return Promise.reject(err);
     }
+    return p.then(
+      () => this.sem.release(),
+      (err: unknown) => {
+        this.sem.release();
+        throw err;
+      },
+    );
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -67,6 +83,9 @@ export class BatchingOutput implements Output {
 
   get maxInFlight(): number {
     return this.inner.maxInFlight;
+  }
+  get maxPending(): number | undefined {
+    return this.inner.maxPending;
   }
 
   connect(): Promise<void> {
@@ -133,26 +152,45 @@ export class InstrumentedOutput implements Output {
   get maxInFlight(): number {
     return this.inner.maxInFlight;
   }
+  get maxPending(): number | undefined {
+    return this.inner.maxPending;
+  }
 
   connect(): Promise<void> {
     return this.inner.connect();
   }
 
-  async write(batch: Batch): Promise<void> {
+  write(batch: Batch): Promise<void> {
     this.counter.received += batch.length;
-    const batches = this.procs.length ? await runProcessors(this.procs, [batch]) : [batch];
+    if (!this.procs.length) return this.writeAll(batch, [batch]);
+    return runProcessors(this.procs, [batch]).then((batches) => this.writeAll(batch, batches));
+  }
+
+  /** Writes the processed batches (promise callbacks: this runs once per message). */
+  private writeAll(batch: Batch, batches: Batch[]): Promise<void> {
     const t0 = performance.now();
+    let p: Promise<unknown>;
     try {
-      if (batches.length === 1) await this.inner.write(batches[0]);
-      else await Promise.all(batches.map((b) => this.inner.write(b)));
-      this.counter.sent += batches.reduce((n, b) => n + b.length, 0);
+      p =
+        batches.length === 1
+          ? this.inner.write(batches[0])
+          : Promise.all(batches.map((b) => this.inner.write(b)));
     } catch (err) {
-      this.counter.errors += batch.length;
-      this.onError?.(err instanceof Error ? err.message : String(err));
-      throw err;
-    } finally {
-      this.counter.observe(performance.now() - t0);
+      p = Promise.reject(err);
     }
+    return p.then(
+      () => {
+        this.counter.observe(performance.now() - t0);
+        this.counter.sent +=
+          batches.length === 1 ? batches[0].length : batches.reduce((n, b) => n + b.length, 0);
+      },
+      (err: unknown) => {
+        this.counter.observe(performance.now() - t0);
+        this.counter.errors += batch.length;
+        this.onError?.(err instanceof Error ? err.message : String(err));
+        throw err;
+      },
+    );
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 import { compile, execInput, type ExecResult } from "../../blobl";
 import type { Message } from "../../message";
 import type { Processor } from "../../runtime/types";
-import { perMessage } from "./run";
+import { perMessageSync } from "./run";
 
 /** Writes a Bloblang result onto a message: bytes stay bytes, anything else is structured. */
 export function applyResult(msg: Message, res: ExecResult, keepContentWhenUnset: boolean): void {
@@ -17,7 +17,7 @@ export function applyResult(msg: Message, res: ExecResult, keepContentWhenUnset:
 
 export function mappingProcessor(source: string, mode: "mapping" | "mutation"): Processor {
   const m = compile(source);
-  return perMessage((msg, batch, i) => {
+  return perMessageSync((msg, batch, i) => {
     const res = m.exec(execInput(batch, i), { mode });
     if (res.deleted) return null;
     // A mapping that never assigns root leaves the content as it was (as Benthos does).

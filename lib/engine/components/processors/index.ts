@@ -1,6 +1,7 @@
 // Builds processors from their normalised configs.
 import type { ComponentConfig } from "../../config/types";
 import type { BuildContext } from "../../runtime/context";
+import type { Batch } from "../../message";
 import type { Processor } from "../../runtime/types";
 import { mappingProcessor } from "./bloblang";
 import { commandProcessor, subprocessProcessor } from "./exec";
@@ -39,7 +40,7 @@ import { sqlInsertProcessor } from "../sql/insert";
 import { sqlRawProcessor } from "../sql/raw";
 import { sqlSelectProcessor } from "../sql/select";
 
-export { runProcessors } from "./run";
+export { allSync, runProcessors, runProcessorsSync } from "./run";
 
 /** A built processor, with its Branch when it is a `branch` (workflow uses branch resources). */
 export type BuiltProcessor = Processor & { branch?: Branch };
@@ -168,32 +169,48 @@ function instrument(p: BuiltProcessor, conf: ComponentConfig, ctx: BuildContext)
     label: conf.label,
     path: conf.path,
   });
+  const before = (batch: Batch): number => {
+    m.received += batch.length;
+    let erroredBefore = 0;
+    for (const msg of batch) if (msg.error) erroredBefore++;
+    return erroredBefore;
+  };
+  const after = (out: Batch[], erroredBefore: number, t0: number): Batch[] => {
+    m.observe(performance.now() - t0);
+    // Only the errors this processor added: a message that failed earlier keeps its flag.
+    let erroredAfter = 0;
+    let last: Error | null = null;
+    for (const b of out) {
+      m.sent += b.length;
+      for (const msg of b) {
+        if (!msg.error) continue;
+        erroredAfter++;
+        last = msg.error;
+      }
+    }
+    if (erroredAfter > erroredBefore) {
+      m.errors += erroredAfter - erroredBefore;
+      ctx.metrics.recordError(name, last!.message);
+    }
+    return out;
+  };
+  const inner = p.processSync?.bind(p);
   return {
     branch: p.branch,
     close: p.close?.bind(p),
     async process(batch) {
       const t0 = performance.now();
-      m.received += batch.length;
-      let erroredBefore = 0;
-      for (const msg of batch) if (msg.error) erroredBefore++;
-      const out = await p.process(batch);
-      m.observe(performance.now() - t0);
-      // Only the errors this processor added: a message that failed earlier keeps its flag.
-      let erroredAfter = 0;
-      let last: Error | null = null;
-      for (const b of out) {
-        m.sent += b.length;
-        for (const msg of b) {
-          if (!msg.error) continue;
-          erroredAfter++;
-          last = msg.error;
-        }
-      }
-      if (erroredAfter > erroredBefore) {
-        m.errors += erroredAfter - erroredBefore;
-        ctx.metrics.recordError(name, last!.message);
-      }
-      return out;
+      const erroredBefore = before(batch);
+      return after(await p.process(batch), erroredBefore, t0);
     },
+    ...(inner
+      ? {
+          processSync(batch: Batch) {
+            const t0 = performance.now();
+            const erroredBefore = before(batch);
+            return after(inner(batch), erroredBefore, t0);
+          },
+        }
+      : {}),
   };
 }

@@ -131,5 +131,5 @@ export function groupByValueProcessor(conf: { value: string }): Processor {
 }
 
 export function noopProcessor(): Processor {
-  return { process: async (batch) => [batch] };
+  return { process: async (batch) => [batch], processSync: (batch) => [batch] };
 }
