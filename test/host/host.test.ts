@@ -3,7 +3,10 @@
 // output; a throwing or unsupported stream next to healthy neighbours; a SIGKILLed host whose
 // pipelines answer again from the other host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bridge, bridgeConfigFromEnv } from "../../lib/bridge";
 import { converge, reconcile, type ConvergeDeps } from "../../lib/converge";
+import { InProcessInvoker } from "../../lib/invoke";
+import { quietLog } from "../bridge/fakes";
 import { convergeSettled } from "../helpers/converge";
 import { openHostWorld, type HostWorld } from "../helpers/hosts";
 import { uniqueSuffix, waitFor } from "../helpers/nats";
@@ -172,5 +175,46 @@ describe("host executor", () => {
       await converge(deps, id);
     }
     expect(third.id).toBeTruthy();
+  }, 120_000);
+
+  it("SIGKILL of a host with a bridge running: its health watch re-places the pipelines, no reconcile", async () => {
+    const ids = Array.from({ length: 4 }, (_, i) => `hb${i}-${uniqueSuffix()}`);
+    for (const id of ids) expect((await publish(id, "1", echoConfig(id, id))).phase).toBe("running");
+    // A bridge as `npm start` runs it, converging in-process, without the periodic reconcile.
+    const config = {
+      ...bridgeConfigFromEnv({ ...w.env, REEF_RESYNC_INTERVAL: "0" }),
+      durable: `host-test-${uniqueSuffix()}`,
+    };
+    const bridge = new Bridge({
+      store: w.store,
+      invoker: new InProcessInvoker(async () => deps),
+      config,
+      log: quietLog,
+      heartbeatIntervalMs: 2_000,
+    });
+    bridge.start();
+    try {
+      await bridge.idle();
+      const placements = (await w.buckets.listPlacements()).filter((p) => ids.includes(p.value.pipeline));
+      const victim = placements[0].value.host;
+      const moved = placements.filter((p) => p.value.host === victim).map((p) => p.value.pipeline);
+      const victimHost = w.hosts.find((h) => h.id === victim)!;
+      const killedAt = Date.now();
+      victimHost.kill("SIGKILL");
+      await victimHost.exited;
+      for (const id of moved)
+        expect(await roundtrip(w.nc, id, "back", 60_000 - (Date.now() - killedAt))).toBe(`${id}:back`);
+      expect(Date.now() - killedAt).toBeLessThan(60_000);
+      for (const id of moved) {
+        const [p] = await w.buckets.listPlacements(id);
+        expect(p.value.host).not.toBe(victim);
+      }
+    } finally {
+      await bridge.stop();
+    }
+    for (const id of ids) {
+      await putDefinition(w, { id, status: "draft" });
+      await converge(deps, id);
+    }
   }, 120_000);
 });

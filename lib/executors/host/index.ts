@@ -2,7 +2,8 @@
 // (lib/host). It talks to hosts only through NATS KV: it writes placements (which host runs which
 // replica of which version, running or stopped) and lists executions from the placements and the
 // hosts' reports. A placement stays on its host while the host lives; one whose host expired is
-// reported `failed` (HOST_LOST) and converge resumes it, which places it on a live host.
+// reported `failed` (HOST_LOST) and converge resumes it, which places it on a live host (one whose
+// host went silent but has not expired yet is `pending` meanwhile: converge keeps looking).
 import { randomInt } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ExecutorError, type Execution, type ExecutionState, type StatusError } from "../../model";
@@ -63,16 +64,32 @@ export class HostExecutor implements ReplicaExecutor {
     const reports = pipeline
       ? (await Promise.all(placements.map((p) => this.buckets.getReport(p.key)))).filter((r) => r !== null)
       : await this.buckets.listReports();
-    let live = new Set(hosts.map((h) => h.id));
-    // The cached list may predate a host that joined since: a host is lost only by a fresh read.
-    if (placements.some((p) => !live.has(p.value.host))) {
+    let liveness = this.liveness(hosts);
+    // The cached list may predate a host that joined since or a record it rewrote since: a host is
+    // lost or silent only by a fresh read.
+    if (placements.some((p) => liveness.get(p.value.host) !== "live")) {
       this.hostsRead = undefined;
-      live = new Set((await this.hosts()).map((h) => h.id));
+      liveness = this.liveness(await this.hosts());
     }
     const byKey = new Map(reports.map((r) => [r.key, r.value]));
     return placements
-      .map((p) => observe(p.value, byKey.get(p.key), live.has(p.value.host)))
+      .map((p) => observe(p.value, byKey.get(p.key), liveness.get(p.value.host) ?? "lost"))
       .sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.replica - b.replica);
+  }
+
+  /**
+   * Each listed host: `live`, or `silent` when it missed two rewrites of its record (older than two
+   * thirds of REEF_HOST_TTL) but has not expired yet. A silent host's running executions list as
+   * `pending`, so converge looks again (requeued) until the host writes again or expires and they
+   * are placed elsewhere: a converge the bridge's health watch starts when they stop reporting
+   * never settles on a host that is about to be lost.
+   */
+  private liveness(hosts: HostRecord[]): Map<string, "live" | "silent"> {
+    const silentAfter = (this.opts.settings.ttlMs * 2) / 3;
+    const now = this.now();
+    return new Map(
+      hosts.map((h) => [h.id, now - Date.parse(h.updatedAt) > silentAfter ? "silent" : "live"] as const),
+    );
   }
 
   private hosts(): Promise<HostRecord[]> {
@@ -191,7 +208,11 @@ export class HostExecutor implements ReplicaExecutor {
    */
   private async chooseHost(known?: HostRecord[]): Promise<string> {
     const hosts = known ?? (await this.hosts());
-    const accepting = hosts.filter((h) => h.accepting);
+    const open = hosts.filter((h) => h.accepting);
+    // Not on a host that went silent, unless every one did (a busy machine).
+    const liveness = this.liveness(open);
+    const speaking = open.filter((h) => liveness.get(h.id) === "live");
+    const accepting = speaking.length ? speaking : open;
     if (!accepting.length) {
       throw new NoHostError(
         hosts.length
@@ -219,7 +240,8 @@ export class HostExecutor implements ReplicaExecutor {
 }
 
 /** One execution from its placement and what its host reported about that very placement. */
-function observe(p: Placement, report: HostReport | undefined, hostLive: boolean): Execution {
+function observe(p: Placement, report: HostReport | undefined, host: "live" | "silent" | "lost"): Execution {
+  const hostLive = host !== "lost";
   const base = {
     id: hostExecutionId(p.pipeline, p.replica),
     pipeline: p.pipeline,
@@ -250,6 +272,7 @@ function observe(p: Placement, report: HostReport | undefined, hostLive: boolean
   let state: ExecutionState;
   if (p.desired === "stopped") state = current?.state === "stopped" ? "stopped" : "pending";
   else if (!current || current.state === "stopped") state = "pending";
+  else if (host === "silent" && current.state === "running") state = "pending";
   else state = current.state;
   return {
     ...base,
