@@ -20,22 +20,69 @@ const NESTED_SEQUENCES = new Set(["try", "catch", "for_each", "parallel"]);
 /** Processors with a `processors` field in their config. */
 const NESTED_FIELD = new Set(["while", "retry", "cached", "dedupe", "label"]);
 
-export function configToMermaid(yamlText: string): string {
-  const config = parseConfigYaml("config", yamlText);
+/** A job's triggers (CONTRACT.md §8), drawn as where its runs come from. */
+export interface GraphTriggers {
+  subject?: string;
+  schedule?: string;
+}
+
+/** One config as a flowchart; a job's (`job` given) with its triggers starting runs of its input. */
+export function configToMermaid(yamlText: string, opts: { job?: GraphTriggers } = {}): string {
   const g = new Graph();
-  let tails = g.input(config.input);
-  const pipeline = isObject(config.pipeline) ? config.pipeline : {};
-  tails = g.chain(asArray(pipeline.processors), tails);
-  g.output(config.output, tails);
+  g.pipeline(yamlText, opts.job);
+  return g.render();
+}
+
+export interface GraphPipeline {
+  id: string;
+  configText: string;
+  /** Set for a job: its triggers. */
+  job?: GraphTriggers;
+}
+
+/** Several pipelines (a folder of manifests) in one flowchart: one subgraph each, jobs with their triggers. */
+export function pipelinesToMermaid(pipelines: GraphPipeline[]): string {
+  const g = new Graph();
+  for (const p of pipelines) {
+    g.subgraph(`${p.id} (${p.job ? "job" : "stream"})`, () => g.pipeline(p.configText, p.job));
+  }
   return g.render();
 }
 
 class Graph {
   private lines: string[] = [];
   private n = 0;
+  private groups = 0;
 
   render(): string {
     return ["flowchart LR", ...this.lines.map((l) => `  ${l}`)].join("\n") + "\n";
+  }
+
+  /** input → processors → output; a job's triggers point at its input with "starts a run". */
+  pipeline(yamlText: string, job?: GraphTriggers): void {
+    const config = parseConfigYaml("config", yamlText);
+    const first = `n${this.n + 1}`; // the input's first node
+    let tails = this.input(config.input);
+    if (job) {
+      const sources = [
+        ...(job.subject ? [`NATS subject ${job.subject}`] : []),
+        ...(job.schedule ? [`schedule ${job.schedule} (UTC)`] : []),
+      ];
+      if (!sources.length) sources.push("reef trigger / POST …/trigger");
+      for (const source of sources) {
+        const id = this.node(`trigger: ${source}`, "round");
+        this.lines.push(`${id} -.->|"starts a run"| ${first}`);
+      }
+    }
+    const pipeline = isObject(config.pipeline) ? config.pipeline : {};
+    tails = this.chain(asArray(pipeline.processors), tails);
+    this.output(config.output, tails);
+  }
+
+  subgraph(title: string, draw: () => void): void {
+    this.lines.push(`subgraph g${++this.groups}["${escapeText(title)}"]`);
+    draw();
+    this.lines.push("end");
   }
 
   private node(text: string, shape: "box" | "diamond" | "round" | "stadium" = "box"): string {

@@ -31,5 +31,6 @@ export { listVersions, compareVersions, nextVersion, resolveVersion } from "./ve
 export type { VersionInfo, VersionChoice } from "./versions";
 export { autoscaleIssue, createLinter, lintBinary, parseLintOutput } from "./lint";
 export type { Linter, LintResult } from "./lint";
-export { configToMermaid } from "./graph";
+export { configToMermaid, pipelinesToMermaid } from "./graph";
+export type { GraphPipeline, GraphTriggers } from "./graph";
 export * from "./errors";

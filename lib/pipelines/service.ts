@@ -345,7 +345,11 @@ export class Pipelines {
       if (!current) throw new ValidationError(`pipeline ${id} has no current version; give a version`);
       version = current;
     }
-    return { id, version, mermaid: configToMermaid(await this.config(id, version)) };
+    // A job is drawn with its triggers (from the current definition).
+    const entry = await this.store.getDefinitionEntry(id);
+    const definition = entry?.operation === "PUT" ? toView(entry, null).definition : null;
+    const job = definition?.mode === "job" ? (definition.trigger ?? {}) : undefined;
+    return { id, version, mermaid: configToMermaid(await this.config(id, version), { job }) };
   }
 
   /** The pipeline's most recent recorded events (newest first) and the verification of its hash chain. */

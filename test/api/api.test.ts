@@ -501,6 +501,10 @@ describe("api: job triggers (POST /pipelines/{id}/trigger)", () => {
     const status = await call("GET", `/pipelines/${id}/status`);
     expect(status.body).toMatchObject({ mode: "job", phase: "running" });
     expect(status.body.runs[0]).toMatchObject({ run: r.body.run, state: "running" });
+    // Its graph shows how runs start (no subject or schedule: the manual trigger).
+    const graph = await call("GET", `/pipelines/${id}/graph`);
+    expect(graph.body.mermaid).toContain('("trigger: reef trigger / POST …/trigger")');
+    expect(graph.body.mermaid).toMatch(/-\.->\|"starts a run"\|/);
 
     // The run really ran (the process executor, in this test's state folder) and ends by itself.
     const executor = createProcessExecutor({ ...process.env, ...t.env, REEF_STATE_DIR: join(work, "state") });

@@ -142,6 +142,56 @@ output:
   });
 });
 
+describe("jobs and their triggers in the chart", () => {
+  /** Trigger edges as "trigger label -> input label". */
+  function triggerEdges(mermaid: string): string[] {
+    const { nodes } = parse(mermaid);
+    return [...mermaid.matchAll(/(n\d+) -\.->\|"starts a run"\| (n\d+)/g)].map(
+      ([, a, b]) => `${nodes.get(a)} -> ${nodes.get(b)}`,
+    );
+  }
+
+  it("a job's subject and schedule start runs of its input; a job without either shows the manual trigger", () => {
+    const yaml = "input:\n  stdin: {}\noutput:\n  drop: {}\n";
+    const m = configToMermaid(yaml, { job: { subject: "orders.day", schedule: "5 0 * * *" } });
+    expect(triggerEdges(m)).toEqual([
+      "trigger: NATS subject orders.day -> stdin",
+      "trigger: schedule 5 0 * * * (UTC) -> stdin",
+    ]);
+    expect(parse(m).edges).toEqual(["stdin -> drop"]);
+    expect(triggerEdges(configToMermaid(yaml, { job: {} }))).toEqual([
+      "trigger: reef trigger / POST …/trigger -> stdin",
+    ]);
+    expect(triggerEdges(configToMermaid(yaml))).toEqual([]);
+  });
+
+  it("reef graph <folder> draws every pipeline of the medallion example, the job with its triggers", async () => {
+    assertBuilt();
+    const r = await reef(["graph", "infra/local/examples/medallion"], { env: {} });
+    expect(r.code, r.stderr).toBe(0);
+    const subgraphs = [...r.stdout.matchAll(/subgraph g\d+\["(.*)"\]/g)].map((m) => m[1]);
+    expect(subgraphs).toEqual(["orders-enrich (stream)", "daily-summary (job)"]);
+    expect(r.stdout.match(/^\s*end$/gm)).toHaveLength(2);
+    const { edges } = parse(r.stdout);
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^postgres_notify.* -> /),
+        expect.stringMatching(/ -> sql_raw/),
+      ]),
+    );
+    expect(triggerEdges(r.stdout)).toEqual([
+      "trigger: NATS subject medallion.summary -> stdin",
+      "trigger: schedule 5 0 * * * (UTC) -> stdin",
+    ]);
+    // One manifest file works too.
+    const one = await reef(["graph", "infra/local/examples/medallion/summary/pipeline.yaml"], { env: {} });
+    expect(one.code, one.stderr).toBe(0);
+    expect([...one.stdout.matchAll(/subgraph g\d+\["(.*)"\]/g)].map((m) => m[1])).toEqual([
+      "daily-summary (job)",
+    ]);
+  });
+});
+
 describe("reef init", () => {
   it("scaffolds a config that lints clean and passes its own tests", async () => {
     assertBuilt();

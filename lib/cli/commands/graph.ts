@@ -1,8 +1,16 @@
 // `reef graph <id|config>`: a pipeline (or a config file) as a Mermaid flowchart.
 import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { isValidId } from "../../model";
-import { configToMermaid, withPipelines } from "../../pipelines";
+import {
+  configToMermaid,
+  loadManifests,
+  pipelinesToMermaid,
+  withPipelines,
+  type Manifest,
+} from "../../pipelines";
+import { isManifestName } from "../../pipelines/manifest";
 import { parseVersionArg } from "../present";
 import { printJson, UsageError } from "../output";
 
@@ -13,17 +21,23 @@ export function register(program: Command): void {
     .description(
       "draw a pipeline as a Mermaid flowchart: input → processors (switch/branch/workflow fan-out) → outputs",
     )
-    .argument("<id|config>", "a pipeline id, or a path to a config file")
+    .argument(
+      "<id|config|manifests>",
+      "a pipeline id, a config file, or manifests (a pipeline.yaml or a folder of them: every pipeline, jobs with their triggers)",
+    )
     .option("--version <v>", "the version to draw (default: the current one)", parseVersionArg)
     .option("--json", "machine-readable output")
     .action(async (target: string, opts: { version?: string; json?: boolean }) => {
-      const isFile = await stat(target).then(
-        (s) => s.isFile(),
-        () => false,
+      const kind = await stat(target).then(
+        (s) => (s.isDirectory() ? "dir" : s.isFile() ? "file" : null),
+        () => null,
       );
       let mermaid: string;
       let source: string;
-      if (isFile) {
+      if (kind === "dir" || (kind === "file" && isManifestName(basename(target)))) {
+        mermaid = pipelinesToMermaid((await loadManifests(target)).map(graphPipelineOf));
+        source = target;
+      } else if (kind === "file") {
         mermaid = configToMermaid(await readFile(target, "utf8"));
         source = target;
       } else if (isValidId(target)) {
@@ -31,9 +45,17 @@ export function register(program: Command): void {
         ({ mermaid } = g);
         source = `${g.id}/${g.version}`;
       } else {
-        throw new UsageError(`${target} is neither a file nor a pipeline id`);
+        throw new UsageError(`${target} is neither a file, a folder nor a pipeline id`);
       }
       if (opts.json) return printJson({ source, mermaid });
       process.stdout.write(mermaid);
     });
+}
+
+function graphPipelineOf(m: Manifest) {
+  return {
+    id: m.id,
+    configText: m.configText,
+    ...(m.job.mode === "job" ? { job: m.job.trigger ?? {} } : {}),
+  };
 }

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { bridgeConfigFromEnv } from "../../bridge";
 import { createInvoker } from "../../invoke";
 import { DURATION_FORM, durationMs, ReefError, type RunResult } from "../../model";
-import { color, printJson, UsageError } from "../output";
+import { color, exitCodeFor, printError, printJson, UsageError } from "../output";
 import { withPipelines } from "../../pipelines";
 import { defaultEndpoint } from "./reconcile";
 
@@ -71,9 +71,14 @@ export function register(program: Command): void {
           if (opts.wait && result.state !== "succeeded") process.exitCode = 1;
           if (!opts.wait && result.state === "skipped") process.exitCode = 1;
         });
+      } catch (err) {
+        if (!opts.inProcess) throw err;
+        // process.exit below would swallow it: report it here, with its exit code.
+        printError(err);
+        process.exitCode = exitCodeFor(err);
       } finally {
         await invoker.close();
-        if (opts.inProcess) process.exit(process.exitCode ?? 0);
+        if (opts.inProcess) process.exit(process.exitCode ?? 0); // cached NATS connection of lib/converge
       }
     });
 }
