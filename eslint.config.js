@@ -16,6 +16,36 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  // NATS stays behind lib/store: other modules use the Store's typed methods, and its raw handles
+  // (lib/store/internal) are for tests only. lib/engine, the data plane, is the one other user of
+  // @nats-io: its nats inputs and outputs own their connections (lib/README.md).
+  {
+    files: ["lib/**/*.ts", "functions/**/*.ts"],
+    ignores: ["lib/store/**", "lib/engine/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@nats-io/*"], message: "NATS is lib/store's: use the Store's methods" },
+            {
+              group: ["**/store/*", "!**/store/index"],
+              message: "import lib/store's public surface (lib/store); its internal entry is for tests",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["lib/engine/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/store/internal"], message: "lib/store/internal is for tests only" }] },
+      ],
+    },
+  },
   // CommonJS files (Serverless Framework plugins) load modules with require()
   { files: ["**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } },
   // the console's browser code (lib/console/web, bundled by infra/build.mjs)

@@ -4,13 +4,10 @@
 // (`<id>.<replica>` → which host runs which version: running, stopped, or removed, which the host
 // carries out and then deletes the placement itself); hosts write what became of each placement in
 // `reef-host-reports`. No socket from a function to a host. Listings read the streams' subject
-// lists (lib/store/keys.ts), never kv.keys(): no consumer per listing.
+// lists (lib/store's Bucket.keys), never kv.keys(): no consumer per listing.
 import { settingsFrom } from "../config";
-import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { StorageType, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
-import { listKvKeys, type StoreNames } from "../store";
+import type { Bucket, BucketEntry, Store } from "../store";
 
 export const hostRecordSchema = z.object({
   id: z.string(),
@@ -89,70 +86,28 @@ export function hostSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HostS
 
 export class HostBuckets {
   private constructor(
-    private readonly jsm: JetStreamManager,
-    private readonly names: StoreNames,
-    readonly hosts: KV,
-    readonly placements: KV,
-    readonly reports: KV,
+    readonly hosts: Bucket,
+    readonly placements: Bucket,
+    readonly reports: Bucket,
   ) {}
 
   /** Binds to the three buckets, creating any that is missing (the hosts bucket with `ttlMs`). */
-  static async open(nc: NatsConnection, names: StoreNames, ttlMs: number): Promise<HostBuckets> {
-    const jsm = await jetstreamManager(nc);
-    const kvm = new Kvm(nc);
-    const kv = async (name: string, extra: { ttl?: number; history: number }) => {
-      const exists = await jsm.streams.info(`KV_${name}`).then(
-        () => true,
-        () => false,
-      );
-      return exists
-        ? kvm.open(name)
-        : kvm.create(name, { history: extra.history, storage: StorageType.File, ttl: extra.ttl });
-    };
-    const [hosts, placements, reports] = await Promise.all([
-      kv(names.hosts, { history: 1, ttl: ttlMs }),
-      kv(names.placements, { history: 5 }),
-      kv(names.hostReports, { history: 1 }),
-    ]);
-    return new HostBuckets(jsm, names, hosts, placements, reports);
+  static async open(store: Store, ttlMs: number): Promise<HostBuckets> {
+    const { hosts, placements, reports } = await store.hostBuckets(ttlMs);
+    return new HostBuckets(hosts, placements, reports);
   }
 
   /** Hosts whose entry has not expired. */
   async liveHosts(): Promise<HostRecord[]> {
-    return (await this.readAll(this.hosts, this.names.hosts, ">", hostRecordSchema)).map((e) => e.value);
+    return (await readAll(this.hosts, ">", hostRecordSchema)).map((e) => e.value);
   }
 
   listPlacements(pipeline?: string): Promise<Keyed<Placement>[]> {
-    return this.readAll(
-      this.placements,
-      this.names.placements,
-      pipeline ? `${pipeline}.*` : ">",
-      placementSchema,
-    );
+    return readAll(this.placements, pipeline ? `${pipeline}.*` : ">", placementSchema);
   }
 
   listReports(pipeline?: string): Promise<Keyed<HostReport>[]> {
-    return this.readAll(
-      this.reports,
-      this.names.hostReports,
-      pipeline ? `${pipeline}.*` : ">",
-      hostReportSchema,
-    );
-  }
-
-  /**
-   * Every current entry under `filter` (entries that do not parse are skipped). A read that fails
-   * fails the listing: a host missing from a listing would be taken for lost.
-   */
-  private async readAll<T>(
-    kv: KV,
-    bucket: string,
-    filter: string,
-    schema: z.ZodType<T>,
-  ): Promise<Keyed<T>[]> {
-    const keys = await listKvKeys(this.jsm, bucket, filter);
-    const entries = await Promise.all(keys.map((k) => kv.get(k)));
-    return entries.map((e) => decode(e, schema)).filter((e): e is Keyed<T> => e !== null);
+    return readAll(this.reports, pipeline ? `${pipeline}.*` : ">", hostReportSchema);
   }
 
   async getPlacement(key: string): Promise<Keyed<Placement> | null> {
@@ -164,16 +119,26 @@ export class HostBuckets {
   }
 }
 
-export function decode<T>(e: KvEntry | null, schema: z.ZodType<T>): Keyed<T> | null {
+export function decode<T>(e: BucketEntry | null, schema: z.ZodType<T>): Keyed<T> | null {
   if (!e || e.operation !== "PUT") return null;
-  const parsed = schema.safeParse(safeJson(e));
+  const parsed = schema.safeParse(safeJson(e.value));
   return parsed.success ? { key: e.key, revision: e.revision, value: parsed.data } : null;
 }
 
-function safeJson(e: KvEntry): unknown {
+function safeJson(value: Uint8Array): unknown {
   try {
-    return e.json();
+    return JSON.parse(new TextDecoder().decode(value));
   } catch {
     return null;
   }
+}
+
+/**
+ * Every current entry under `filter` (entries that do not parse are skipped). A read that fails
+ * fails the listing: a host missing from a listing would be taken for lost.
+ */
+async function readAll<T>(bucket: Bucket, filter: string, schema: z.ZodType<T>): Promise<Keyed<T>[]> {
+  const keys = await bucket.keys(filter);
+  const entries = await Promise.all(keys.map((k) => bucket.get(k)));
+  return entries.map((e) => decode(e, schema)).filter((e): e is Keyed<T> => e !== null);
 }

@@ -9,10 +9,9 @@ import { settingsFrom } from "../config";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { KvEntry } from "@nats-io/kv";
 import { loadConfig, NatsPool, startStream, type RunningStream } from "../engine";
-import { InvalidSettingError, ReefError, toStatusError, type Log, type StatusError } from "../model";
-import { configObjectName, connectNats, Store } from "../store";
+import { InvalidSettingError, ReefError, sleep, toStatusError, type Log, type StatusError } from "../model";
+import { configObjectName, Store, type BucketEntry } from "../store";
 import {
   builtinSource,
   ExecutionTelemetry,
@@ -71,7 +70,8 @@ export class ReefHost {
   private readonly ticker: SharedTicker;
   private readonly startedAt = new Date().toISOString();
   private heartbeat?: NodeJS.Timeout;
-  private watcher?: { stop(): void };
+  /** Stops the placements watch at stop(). */
+  private readonly stopping = new AbortController();
   private closing = false;
   private refusal: string | null = null;
   private readonly onUncaught = (err: unknown) => this.uncaught(err);
@@ -99,9 +99,13 @@ export class ReefHost {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
       throw new InvalidSettingError("REEF_HOST_ID", id, "1-64 letters, digits, - or _");
     }
-    const nc = await connectNats({ name: `reef-host-${id}`, env, longRunning: true, failFirstConnect: true });
-    const store = await Store.open(nc, { env });
-    const buckets = await HostBuckets.open(nc, store.names, settings.ttlMs);
+    const store = await Store.connect({
+      name: `reef-host-${id}`,
+      env,
+      longRunning: true,
+      failFirstConnect: true,
+    });
+    const buckets = await HostBuckets.open(store, settings.ttlMs);
     const log = opts.log ?? stderrLog(id);
     const host = new ReefHost(store, buckets, settings, telemetry, env, log, id);
     process.on("uncaughtException", host.onUncaught);
@@ -129,7 +133,7 @@ export class ReefHost {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
-    this.watcher?.stop();
+    this.stopping.abort();
     await Promise.all([...this.streams.values()].map((h) => this.halt(h, { remove: false })));
     this.streams.clear();
     await this.buckets.hosts.delete(this.id).catch(() => undefined);
@@ -178,21 +182,19 @@ export class ReefHost {
     let resumeFrom = 0;
     while (!this.closing) {
       try {
-        const w = await this.buckets.placements.watch(resumeFrom ? { resumeFromRevision: resumeFrom } : {});
-        this.watcher = w;
-        if (this.closing) w.stop();
-        for await (const e of w) {
+        const signal = this.stopping.signal;
+        for await (const e of this.buckets.placements.watch({ fromRevision: resumeFrom, signal })) {
           resumeFrom = e.revision + 1;
           this.seen(e);
         }
       } catch (err) {
         if (!this.closing) this.log.warn("placements watch broke; resuming", { error: String(err) });
       }
-      if (!this.closing) await new Promise((r) => setTimeout(r, 1_000));
+      if (!this.closing) await sleep(1_000, this.stopping.signal);
     }
   }
 
-  private seen(e: KvEntry): void {
+  private seen(e: BucketEntry): void {
     const placement = decode(e, placementSchema)?.value ?? null;
     let slot = this.slots.get(e.key);
     // Placements of other hosts matter only when this host runs (or ran) the key.
@@ -234,7 +236,7 @@ export class ReefHost {
       // deleting the placement (unless a newer one replaced it meanwhile).
       if (current) await this.halt(current, { remove: true });
       await this.forget(key, p);
-      await this.buckets.placements.delete(key, { previousSeq: revision }).catch(() => undefined);
+      await this.buckets.placements.delete(key, { ifRevision: revision }).catch(() => undefined);
       return;
     }
     if (p.desired === "stopped") {

@@ -3,15 +3,14 @@
 export { connectNats, natsOptionsFromEnv, natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
 export type { ConnectOptions } from "./connection";
 export { storeNamesFromEnv } from "./names";
-export { listKvKeys } from "./keys";
 export type { StoreNames } from "./names";
 export { Store, LeaseBusyError, configDigest, configObjectName } from "./store";
 export { RevisionConflictError } from "./errors";
 export { subscribeChanges } from "./changes";
 export type { ChangeSubscriptionOptions, ChangeTicket } from "./changes";
+export type { Bucket, BucketEntry, Conditional } from "./bucket";
 export type {
   StoreOptions,
-  Conditional,
   ConfigInfo,
   EventsRetention,
   PendingReply,

@@ -2,7 +2,7 @@
 // change-event records (stream) and per-pipeline leases (KV with expiring entries).
 import { createHash, randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
-import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { createInbox, type NatsConnection } from "@nats-io/transport-node";
 import {
@@ -13,7 +13,16 @@ import {
   type Heartbeat,
   type PipelineStatus,
 } from "../model";
-import { conditioned, isStreamNotFound, isWrongLastSequence } from "./errors";
+import {
+  Bucket,
+  openKv,
+  streamExists,
+  toEntry as toDefinitionEntry,
+  untilAborted,
+  type BucketEntry,
+  type Conditional,
+} from "./bucket";
+import { isWrongLastSequence } from "./errors";
 import { eventsRetentionFromEnv, heartbeatIntervalFromEnv, logsRetentionFromEnv } from "./retention";
 import { connectNats, type ConnectOptions } from "./connection";
 import { storeNamesFromEnv, type StoreNames } from "./names";
@@ -78,13 +87,7 @@ export interface LogQuery {
 }
 
 /** A raw `pipelines` KV entry: PUT with a value, or a DEL/PURGE marker (no value to decode). */
-export interface DefinitionEntry {
-  key: string;
-  revision: number;
-  operation: "PUT" | "DEL" | "PURGE";
-  value: Uint8Array;
-  created: Date;
-}
+export type DefinitionEntry = BucketEntry;
 
 /** A message received on a subject. */
 export interface SubjectMessage {
@@ -108,11 +111,6 @@ export interface EventsRetention {
   messages: number;
   maxAgeMs: number;
   maxBytes: number;
-}
-
-/** A write conditioned on the key's revision (compare-and-set); 0: the key must have no value. */
-export interface Conditional {
-  ifRevision?: number;
 }
 
 /** A stored config version, as listed (content not read). */
@@ -176,6 +174,7 @@ export class Store {
   private readonly status: KV;
   private readonly leases: KV;
   private readonly health: KV;
+  private readonly definitions: Bucket;
 
   private constructor(
     private readonly raw: NatsHandles,
@@ -191,6 +190,7 @@ export class Store {
       status: this.status,
     } = raw);
     ({ leases: this.leases, health: this.health } = raw);
+    this.definitions = new Bucket(raw.pipelines, raw.jsm, names.pipelines);
   }
 
   /** Connects (CONTRACT.md §4) and opens the store; the store owns the connection (close it with `close`). */
@@ -212,11 +212,8 @@ export class Store {
     if (opts.eventsMaxAgeMs !== undefined) retention.eventsMaxAgeMs = opts.eventsMaxAgeMs;
     if (opts.eventsMaxBytes !== undefined) retention.eventsMaxBytes = opts.eventsMaxBytes;
     const jsm = await jetstreamManager(nc);
-    const kvm = new Kvm(nc);
-    const kv = async (name: string, extra: { ttl?: number; history?: number } = {}) =>
-      (await streamExists(jsm, `KV_${name}`))
-        ? kvm.open(name)
-        : kvm.create(name, { history: extra.history ?? 10, storage: StorageType.File, ttl: extra.ttl });
+    const kv = (name: string, extra: { ttl?: number; history?: number } = {}) =>
+      openKv(nc, jsm, name, { history: extra.history ?? 10, ttl: extra.ttl });
     const objm = new Objm(nc);
     const configs = (await streamExists(jsm, `OBJ_${names.configs}`))
       ? await objm.open(names.configs)
@@ -255,6 +252,24 @@ export class Store {
       names,
       Math.max(250, leaseTtlMs / 4),
     );
+  }
+
+  // ---- the host executor's placement buckets (lib/host) --------------------------------------
+
+  /**
+   * The three buckets of the placement protocol, each created when missing: live hosts (entries
+   * expire after `hostTtlMs`), placements (written by converge), and what hosts report of them.
+   */
+  async hostBuckets(hostTtlMs: number): Promise<{ hosts: Bucket; placements: Bucket; reports: Bucket }> {
+    const { nc, jsm } = this.raw;
+    const bucket = async (name: string, opts: { history: number; ttl?: number }) =>
+      new Bucket(await openKv(nc, jsm, name, opts), jsm, name);
+    const [hosts, placements, reports] = await Promise.all([
+      bucket(this.names.hosts, { history: 1, ttl: hostTtlMs }),
+      bucket(this.names.placements, { history: 5 }),
+      bucket(this.names.hostReports, { history: 1 }),
+    ]);
+    return { hosts, placements, reports };
   }
 
   // ---- the connection -------------------------------------------------------------------------
@@ -305,19 +320,13 @@ export class Store {
    * written only while the key is at that revision (0: while it has no value, never written or
    * deleted), else a RevisionConflictError.
    */
-  async putDefinition(id: string, value: string | Uint8Array, opts: Conditional = {}): Promise<number> {
-    const { ifRevision } = opts;
-    if (ifRevision === undefined) return this.pipelines.put(id, value);
-    return conditioned(id, ifRevision, () =>
-      ifRevision === 0 ? this.pipelines.create(id, value) : this.pipelines.update(id, value, ifRevision),
-    );
+  putDefinition(id: string, value: string | Uint8Array, opts: Conditional = {}): Promise<number> {
+    return this.definitions.put(id, value, opts);
   }
 
   /** Deletes a definition (a delete marker: its history stays); with `ifRevision`, a compare-and-set. */
-  async deleteDefinition(id: string, opts: Conditional = {}): Promise<void> {
-    const { ifRevision } = opts;
-    if (ifRevision === undefined) return this.pipelines.delete(id);
-    await conditioned(id, ifRevision, () => this.pipelines.delete(id, { previousSeq: ifRevision }));
+  deleteDefinition(id: string, opts: Conditional = {}): Promise<void> {
+    return this.definitions.delete(id, opts);
   }
 
   /** Removes a definition with its whole history. */
@@ -335,9 +344,8 @@ export class Store {
   }
 
   /** Every definition change, the current entry of each key first, until `signal` aborts. */
-  async *watchDefinitions(signal: AbortSignal): AsyncIterable<DefinitionEntry> {
-    const watcher = await this.pipelines.watch();
-    yield* untilAborted(watcher, signal, toDefinitionEntry);
+  watchDefinitions(signal: AbortSignal): AsyncIterable<DefinitionEntry> {
+    return this.definitions.watch({ signal });
   }
 
   // ---- configs --------------------------------------------------------------------------------
@@ -779,45 +787,11 @@ async function ensureStream(
   });
 }
 
-function toDefinitionEntry(e: KvEntry): DefinitionEntry {
-  return { key: e.key, revision: e.revision, operation: e.operation, value: e.value, created: e.created };
-}
-
-async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
-  try {
-    await jsm.streams.info(name);
-    return true;
-  } catch (err) {
-    if (isStreamNotFound(err)) return false;
-    throw err;
-  }
-}
-
 function safeJson(e: KvEntry): unknown {
   try {
     return e.json();
   } catch {
     return undefined;
-  }
-}
-
-/**
- * The items of a watcher (KV or Object Store), mapped, until `signal` aborts or the watcher ends;
- * the watcher is stopped either way.
- */
-async function* untilAborted<E, T>(
-  watcher: AsyncIterable<E> & { stop(): void },
-  signal: AbortSignal | undefined,
-  map: (e: E) => T,
-): AsyncIterable<T> {
-  const stop = () => watcher.stop();
-  signal?.addEventListener("abort", stop, { once: true });
-  try {
-    if (signal?.aborted) return;
-    for await (const e of watcher) yield map(e);
-  } finally {
-    signal?.removeEventListener("abort", stop);
-    watcher.stop();
   }
 }
 

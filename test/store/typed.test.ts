@@ -14,20 +14,27 @@ afterAll(() => t.close());
 
 const silent: Log = { info() {}, warn() {}, error() {} };
 
-/** Collects what an iterable yields until `n` items came, then aborts it. */
+/** Collects what an iterable yields while `run` makes changes, until `done(got)` says enough. */
 async function take<T>(
   iterable: (signal: AbortSignal) => AsyncIterable<T>,
-  n: number,
+  done: (got: T[]) => boolean,
   run: () => Promise<void>,
-) {
+): Promise<T[]> {
   const ac = new AbortController();
   const got: T[] = [];
-  const done = (async () => {
-    for await (const item of iterable(ac.signal)) if (got.push(item) >= n) ac.abort();
+  const reading = (async () => {
+    for await (const item of iterable(ac.signal)) {
+      got.push(item);
+      if (done(got)) break;
+    }
   })();
-  await run();
-  await Promise.race([done, waitFor(() => got.length >= n, `${n} items`).then(() => ac.abort())]);
-  await done;
+  try {
+    await run();
+    await waitFor(() => done(got), "the changes");
+  } finally {
+    ac.abort();
+    await reading;
+  }
   return got;
 }
 
@@ -79,15 +86,16 @@ describe("definitions", () => {
 
   it("watches definitions: the current entries first, then each change", async () => {
     await t.store.putDefinition("w1", "{}");
-    const keys = new Set(await t.store.listDefinitionKeys());
     const got = await take(
       (s) => t.store.watchDefinitions(s),
-      keys.size + 2,
+      (got) => got.some((e) => e.key === "w1" && e.operation === "DEL"),
       async () => {
         await t.store.putDefinition("w2", '{"x":1}');
         await t.store.deleteDefinition("w1");
       },
     );
+    // the current entries first (w1 among them), then the two changes in order
+    expect(got.findIndex((e) => e.key === "w1")).toBeLessThan(got.findIndex((e) => e.key === "w2"));
     const tail = got.slice(-2).map((e) => [e.key, e.operation]);
     expect(tail).toEqual([
       ["w2", "PUT"],
@@ -109,7 +117,7 @@ describe("configs", () => {
 
     const got = await take(
       (s) => t.store.watchConfigs(s),
-      1,
+      (got) => got.length >= 1,
       async () => {
         await t.store.putConfig("cfg", "3", new TextEncoder().encode("y: 2\n"));
       },
@@ -124,7 +132,7 @@ describe("status", () => {
     await t.store.writeStatus(status(1));
     const got = await take(
       (s) => t.store.watchStatus("st", s),
-      3,
+      (got) => got.length >= 3,
       async () => {
         await t.store.writeStatus(status(2));
         await t.store.deleteStatus("st");
@@ -188,5 +196,37 @@ describe("subjects", () => {
     t.store.publish(published.subject, "done");
     await t.store.flush();
     expect(new TextDecoder().decode((await published.wait())!)).toBe("done");
+  });
+});
+
+describe("host buckets", () => {
+  it("writes placements with compare-and-set, lists keys without consumers, and resumes a watch", async () => {
+    const { placements, hosts } = await t.store.hostBuckets(5_000);
+    const r1 = await placements.put("p.0", '{"v":1}', { ifRevision: 0 });
+    await expect(placements.put("p.0", '{"v":2}', { ifRevision: 0 })).rejects.toBeInstanceOf(
+      RevisionConflictError,
+    );
+    const r2 = await placements.put("p.0", '{"v":2}', { ifRevision: r1 });
+    await expect(placements.delete("p.0", { ifRevision: r1 })).rejects.toBeInstanceOf(RevisionConflictError);
+    await placements.put("p.1", "{}");
+    await placements.put("q.0", "{}");
+    expect((await placements.keys("p.*")).sort()).toEqual(["p.0", "p.1"]);
+    expect(new TextDecoder().decode((await placements.get("p.0"))!.value)).toBe('{"v":2}');
+    await hosts.put("h1", "{}");
+    expect(await hosts.keys()).toEqual(["h1"]);
+
+    // from a revision on: what came before it is not replayed
+    const got = await take(
+      (signal) => placements.watch({ fromRevision: r2 + 1, signal }),
+      (got) => got.length >= 3,
+      async () => {
+        await placements.delete("p.0");
+      },
+    );
+    expect(got.map((e) => [e.key, e.operation])).toEqual([
+      ["p.1", "PUT"],
+      ["q.0", "PUT"],
+      ["p.0", "DEL"],
+    ]);
   });
 });

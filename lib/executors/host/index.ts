@@ -5,9 +5,8 @@
 // reported `failed` (HOST_LOST) and converge resumes it, which places it on a live host (one whose
 // host went silent but has not expired yet is `pending` meanwhile: converge keeps looking).
 import { randomInt } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { ExecutorError, type Execution, type ExecutionState, type StatusError } from "../../model";
-import { connectNats, storeNamesFromEnv } from "../../store";
+import { ExecutorError, sleep, type Execution, type ExecutionState, type StatusError } from "../../model";
+import { Store } from "../../store";
 import {
   HostBuckets,
   hostSettingsFromEnv,
@@ -29,9 +28,9 @@ export interface HostExecutorOptions {
 
 export async function createHostExecutor(env: NodeJS.ProcessEnv = process.env): Promise<HostExecutor> {
   const settings = hostSettingsFromEnv(env);
-  const nc = await connectNats({ name: "reef-host-executor", env, longRunning: true });
-  const buckets = await HostBuckets.open(nc, storeNamesFromEnv(env), settings.ttlMs);
-  return new HostExecutor(buckets, { settings }, nc);
+  const store = await Store.connect({ name: "reef-host-executor", env, longRunning: true });
+  const buckets = await HostBuckets.open(store, settings.ttlMs);
+  return new HostExecutor(buckets, { settings }, store);
 }
 
 /** How long a read of the hosts bucket is reused; well under a host's TTL (10 s by default). */
@@ -53,7 +52,8 @@ export class HostExecutor implements ReplicaExecutor {
   constructor(
     readonly buckets: HostBuckets,
     private readonly opts: HostExecutorOptions,
-    private readonly nc?: NatsConnection,
+    /** The store whose connection this executor owns (closed with it). */
+    private readonly store?: Store,
   ) {
     this.now = opts.now ?? Date.now;
   }
@@ -111,7 +111,7 @@ export class HostExecutor implements ReplicaExecutor {
       placedAt: new Date(this.now()).toISOString(),
     };
     try {
-      await this.buckets.placements.create(key, JSON.stringify(placement));
+      await this.buckets.placements.put(key, JSON.stringify(placement), { ifRevision: 0 });
       this.placed(placement.host);
     } catch (err) {
       // placed already (by a concurrent converge), or still being removed by its host: the next
@@ -134,7 +134,7 @@ export class HostExecutor implements ReplicaExecutor {
       desired: "running",
       placedAt: new Date(this.now()).toISOString(),
     };
-    await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+    await this.buckets.placements.put(key, JSON.stringify(next), { ifRevision: current.revision });
     if (host !== current.value.host) this.placed(host);
   }
 
@@ -144,7 +144,7 @@ export class HostExecutor implements ReplicaExecutor {
     if (!current || current.value.desired === "removed") return;
     if (current.value.desired !== "stopped") {
       const next: Placement = { ...current.value, desired: "stopped" };
-      await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+      await this.buckets.placements.put(key, JSON.stringify(next), { ifRevision: current.revision });
     }
     // Done when the host says so (or is gone): a paused pipeline writes nothing more. A host slower
     // than that leaves the execution `pending` (stopping) and the converge is requeued.
@@ -167,7 +167,9 @@ export class HostExecutor implements ReplicaExecutor {
     // key starts beside it: a version switch never runs v1 and v2 at once).
     if (current.value.desired !== "removed") {
       const next: Placement = { ...current.value, desired: "removed" };
-      const revision = await this.buckets.placements.update(key, JSON.stringify(next), current.revision);
+      const revision = await this.buckets.placements.put(key, JSON.stringify(next), {
+        ifRevision: current.revision,
+      });
       current = { ...current, revision, value: next };
     }
     const { host } = current.value;
@@ -176,12 +178,12 @@ export class HostExecutor implements ReplicaExecutor {
       // A host that died removes nothing: no trace of the execution remains.
       await this.buckets.reports.purge(key).catch(() => undefined);
       // A delete marker, not a purge: on nats-server 2.9 a watcher could miss a purge (rollup).
-      await this.buckets.placements.delete(key, { previousSeq: current.revision }).catch(() => undefined);
+      await this.buckets.placements.delete(key, { ifRevision: current.revision }).catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
-    await this.nc?.drain().catch(() => undefined);
+    await this.store?.drain().catch(() => undefined);
   }
 
   /**
@@ -194,7 +196,7 @@ export class HostExecutor implements ReplicaExecutor {
       if (await done()) return true;
       if (n % 10 === 9 && !(await this.hostLive(host))) return false;
       if (this.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 100));
+      await sleep(this.opts.pollMs ?? 100);
     }
   }
 
