@@ -29,7 +29,12 @@ export function formatFloatJSON(f: number): string {
 }
 
 const htmlEsc: Record<string, string> = { "<": "\\u003c", ">": "\\u003e", "&": "\\u0026" };
+/** Printable ASCII that JSON never escapes (no `"` or `\\`), with and without `<>&`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const PLAIN_NO_HTML = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
 export function jsonString(s: string, escapeHtml = true): string {
+  // most strings need no escaping at all: skip JSON.stringify and the checks below
+  if ((escapeHtml ? PLAIN_NO_HTML : PLAIN).test(s)) return '"' + s + '"';
   let out = JSON.stringify(s);
   if (escapeHtml && /[<>&]/.test(out)) out = out.replace(/[<>&]/g, (c) => htmlEsc[c]);
   if (/[\u2028\u2029]/.test(out)) out = out.replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
@@ -47,6 +52,7 @@ export interface JsonOpts {
 export function toJsonText(v: Value, opts: JsonOpts = {}): string {
   const esc = opts.escapeHtml ?? true;
   const indent = opts.indent ?? "";
+  if (!indent) return compactJson(v, esc);
   const parts: string[] = [];
   write(v, "");
   return parts.join("");
@@ -123,6 +129,44 @@ export function toJsonText(v: Value, opts: JsonOpts = {}): string {
     }
     parts.push("null");
   }
+}
+
+/** toJsonText without indentation, by string concatenation (the per-message path: message bytes). */
+function compactJson(x: Value, esc: boolean): string {
+  switch (typeof x) {
+    case "string":
+      return jsonString(x, esc);
+    case "bigint":
+      return x.toString();
+    case "number":
+      return formatFloatJSON(x);
+    case "boolean":
+      return x ? "true" : "false";
+    case "undefined":
+      return "null";
+  }
+  if (x === null || x === DELETE || x === NOTHING) return "null";
+  if (Array.isArray(x)) {
+    if (x.length === 0) return x === NIL_ARRAY ? "null" : "[]";
+    let out = "[" + compactJson(x[0], esc);
+    for (let i = 1; i < x.length; i++) out += "," + compactJson(x[i], esc);
+    return out + "]";
+  }
+  if (x instanceof Uint8Array) return '"' + Buffer.from(x).toString("base64") + '"';
+  if (x instanceof Timestamp) return jsonString(formatTime(x, RFC3339Nano), esc);
+  if (x instanceof GoNum) return goNumText(x, true);
+  if (isObject(x)) {
+    const keys = Object.keys(x).sort(compareStrings);
+    if (keys.length === 0) return "{}";
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (i > 0) out += ",";
+      out += jsonString(k, esc) + ":" + compactJson((x as ValueObject)[k], esc);
+    }
+    return out + "}";
+  }
+  return "null";
 }
 
 /** Go's value.IToString */

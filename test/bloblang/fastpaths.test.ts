@@ -1,7 +1,7 @@
 // The interpreter's fast paths (ASCII capitalize, sort of plain strings/numbers, field reads that skip
 // hasOwn, clone) give exactly what the general paths give.
 import { describe, expect, it } from "vitest";
-import { parseJson } from "../../lib/bloblang";
+import { compile, parseJson, toJson } from "../../lib/bloblang";
 import { run, runErr } from "./helpers";
 
 /** The general capitalize: the Unicode regex the ASCII fast path stands in for. */
@@ -77,5 +77,16 @@ root.z = [this.items.0.sku, this.n.m]`,
       "[[11,21],[12,22]]",
     );
     expect(run(`root = this.a.map_each(x -> x.p.q)`, { a: [{ p: { q: 1 } }, { p: 3 }] })).toBe("[1,null]");
+  });
+
+  it("writes JSON as Go does: escapes only where needed, HTML-escaped in format_json, not in message bytes", () => {
+    const v = parseJson(`{"b":"x<y>&z \\"q\\" \\\\ \\u0001 \\u2028 é","a":[1,2.5,"plain",{}],"c":"\\ud800"}`);
+    expect(toJson(v)).toBe(
+      `{"a":[1,2.5,"plain",{}],"b":"x<y>&z \\"q\\" \\\\ \\u0001 \\u2028 é","c":"\ufffd"}`,
+    );
+    const formatted = compile(`root = this.format_json(no_indent: true).string()`).exec({ value: v }).value;
+    expect(formatted).toBe(
+      `{"a":[1,2.5,"plain",{}],"b":"x\\u003cy\\u003e\\u0026z \\"q\\" \\\\ \\u0001 \\u2028 é","c":"\ufffd"}`,
+    );
   });
 });
