@@ -222,4 +222,70 @@ describe("autoscaling on JetStream lag", () => {
     await putDefinition(w, { id: gen, status: "draft", version: "1", replicas: 2, autoscale });
     await converge(deps, gen);
   }, 60_000);
+
+  it("min 0: scales to zero once idle, and a backlog brings it back from zero (the consumer read directly)", async () => {
+    const zero = `scaled-zero-${s}`;
+    const subject = `autoscale.${s}.zero`;
+    const out = `autoscale.${s}.zero-out`;
+    await natsHandles(w.store).jsm.streams.add({ name: `${STREAM}_ZERO`, subjects: [subject] });
+    const seen = new Set<number>();
+    w.nc.subscribe(out, { callback: (_e, m) => void seen.add((m.json() as { i: number }).i) });
+    await putConfig(
+      w,
+      zero,
+      "1",
+      `input:\n  nats_jetstream:\n    urls: [ "\${NATS_URL}" ]\n    subject: ${subject}\n    durable: zero\n    deliver: all\n    max_ack_pending: 40\noutput:\n  nats:\n    urls: [ "\${NATS_URL}" ]\n    subject: ${out}\n`,
+    );
+    const scaleToZero = { min: 0, max: 2, targetPending: 300, cooldown: "10s" };
+    const zeroStatus = async () => (await w.store.getStatus(zero))!;
+    await putDefinition(w, {
+      id: zero,
+      status: "published",
+      version: "1",
+      replicas: 1,
+      autoscale: scaleToZero,
+    });
+    clock = Date.now();
+    await converge(deps, zero);
+    await waitFor(
+      async () => (await w.store.listHeartbeats(zero)).some((h) => h.heartbeat.lag?.pending === 0),
+      "a heartbeat with no lag",
+      30_000,
+    );
+    clock = Date.parse((await zeroStatus()).replicas!.changedAt) + 11_000;
+    await converge(deps, zero);
+    expect((await zeroStatus()).replicas).toMatchObject({
+      desired: 0,
+      reason: expect.stringMatching(/one step down/),
+    });
+    await waitFor(async () => (await w.executor.list(zero)).length === 0, "no replica left", 30_000);
+    // idle at zero: nothing to read but the consumer, which has nothing: it stays at zero
+    clock += 60_000;
+    await converge(deps, zero);
+    expect((await zeroStatus()).replicas).toMatchObject({ desired: 0, current: 0 });
+
+    const js = jetstream(w.nc);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => js.publish(subject, JSON.stringify({ i }))));
+    clock += 1_000;
+    await converge(deps, zero);
+    expect((await zeroStatus()).replicas).toMatchObject({
+      desired: 2,
+      reason: "pending 500 / targetPending 300 → 2: up",
+    });
+    await waitFor(async () => (await runningOf(zero)) === 2, "2 replicas running", 30_000);
+    await waitFor(() => seen.size === 500, "every message delivered", 60_000);
+    const records = (await readEvents(w.store, { pipeline: zero })).filter(
+      (e) => e.record?.event.operation === "SCALE",
+    );
+    expect(records.map((e) => [e.record?.scale?.from, e.record?.scale?.to])).toEqual([
+      [1, 0],
+      [0, 2],
+    ]);
+    await putDefinition(w, { id: zero, status: "draft", version: "1", replicas: 1, autoscale: scaleToZero });
+    await converge(deps, zero);
+  }, 120_000);
 });
+
+async function runningOf(pipeline: string): Promise<number> {
+  return (await w.executor.list(pipeline)).filter((e) => e.state === "running").length;
+}

@@ -253,6 +253,10 @@ class JetStreamInput implements Input {
     this.markStopped();
     // close() settles only once the consumer's pull loop ended; do not hold the shutdown on it.
     void this.messages?.close().catch(() => undefined);
+    // Messages pulled but not read yet are handed back at once (nak), so another replica takes
+    // them now rather than after the ack wait (a replica removed by a scale-down drains: what it
+    // finished is acked by the stream's drain, the rest goes back).
+    if (this.iter) await withinMs(nakRemaining(this.iter), NAK_ON_STOP_MS);
   }
 
   async close(): Promise<void> {
@@ -360,3 +364,23 @@ export const natsInput = (
 ): Input => new NatsInput(c, ctx);
 export const jetStreamInput = (c: JetStreamConf, ctx: BuildContext): Input => new JetStreamInput(c, ctx);
 export const kvInput = (c: KvConf, ctx: BuildContext): Input => new KvInput(c, ctx);
+
+/** How long a stop may take to hand back the buffered messages (they are in memory: quick). */
+const NAK_ON_STOP_MS = 2_000;
+
+function withinMs(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.catch(() => undefined),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Naks every message a closed consumer still yields (its buffer), until it ends. */
+async function nakRemaining(iter: AsyncIterator<JsMsg>): Promise<void> {
+  for (;;) {
+    const r = await iter.next();
+    if (r.done) return;
+    r.value.nak();
+  }
+}
