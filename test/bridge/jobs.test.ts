@@ -1,6 +1,7 @@
 // Subject-triggered jobs through the bridge (CONTRACT.md §8): two bridges subscribe in one queue
 // group, so each message starts exactly one run; the requester gets the run's result as the reply.
 // Real nats-server, the process executor, the built-in engine and a real PostgreSQL.
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bridge, type BridgeConfig } from "../../lib/bridge";
@@ -111,5 +112,22 @@ output:
       ["subject", "succeeded"],
     ]);
     expect(await w.executor.listRuns(id)).toEqual([]);
+    // No process of the runs is left on this machine (a runner carries its pipeline in its environment).
+    expect(processesOf(id)).toEqual([]);
   });
 });
+
+/** The pids of live processes (of this user) whose environment names pipeline `id`. */
+function processesOf(id: string): number[] {
+  const marker = `PIPELINE_ID=${id}`;
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker);
+      } catch {
+        return false; // gone, or another user's
+      }
+    })
+    .map(Number);
+}

@@ -228,6 +228,42 @@ output:
     await convergeUntil(id, (s) => s.runs?.[0]?.state === "succeeded", "the scheduled run to succeed");
   });
 
+  it("paused: an active run finishes by itself and is recorded; the schedule starts nothing", async () => {
+    const id = uid("pause");
+    // About 2 s of work, then the input is exhausted.
+    const shortConfig = `input:
+  generate:
+    mapping: 'root = "tick"'
+    interval: 500ms
+    count: 4
+output:
+  drop: {}
+`;
+    const boundary = (Math.floor(clock.getTime() / 300_000) + 1) * 300_000;
+    clock = new Date(boundary + 60_000);
+    await publishJob(id, shortConfig, { trigger: { schedule: "*/5 * * * *" } });
+    await converge(deps, id);
+    const { run } = await triggerJob(deps, id, { trigger: "manual" });
+    await putDefinition(w, {
+      id,
+      status: "paused",
+      version: "1",
+      mode: "job",
+      trigger: { schedule: "*/5 * * * *" },
+    });
+    const r = await converge(deps, id);
+    expect(r.actions).toEqual([]); // the active run is left to finish
+    expect((await w.executor.listRuns(id)).map((e) => e.run)).toEqual([run.run]);
+
+    clock = new Date(boundary + 330_000); // a fire time passed while paused
+    const status = await convergeUntil(id, (s) => s.runs?.[0]?.state === "succeeded", "the run to finish");
+    expect(status.runs!.map((x) => [x.run, x.state])).toEqual([[run.run, "succeeded"]]);
+    expect(status.phase).toBe("idle");
+    await reconcile(deps);
+    expect((await w.store.getStatus(id))!.runs).toHaveLength(1);
+    expect(await w.executor.listRuns(id)).toEqual([]);
+  });
+
   it("refuses to trigger a stream, a paused job or an invalid definition", async () => {
     const id = uid("refuse");
     await putConfig(w, id, "1", endlessConfig);
