@@ -2,6 +2,8 @@
 // `nats → mapping → nats` answer a roundtrip; pause and resume; a version switch with no double
 // output; a throwing or unsupported stream next to healthy neighbours; a SIGKILLed host whose
 // pipelines answer again from the other host.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bridge, bridgeConfigFromEnv } from "../../lib/bridge";
 import { converge, reconcile, type ConvergeDeps } from "../../lib/converge";
@@ -217,4 +219,27 @@ describe("host executor", () => {
       await converge(deps, id);
     }
   }, 120_000);
+
+  it("`reef host` runs a host: it registers, and on SIGTERM leaves the hosts bucket and exits 0", async () => {
+    const id = `cli-${uniqueSuffix()}`;
+    const child = spawn(process.execPath, [resolve("dist/reef.mjs"), "host"], {
+      env: { ...w.env, REEF_HOST_ID: id },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      await waitFor(
+        async () => (await w.buckets.liveHosts()).some((h) => h.id === id),
+        `reef host registered (${err})`,
+        20_000,
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect((await w.buckets.liveHosts()).some((h) => h.id === id)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 60_000);
 });

@@ -24,6 +24,7 @@ import { register as replayCommand } from "./replay";
 import { register as upCommand } from "./up";
 import { register as downCommand } from "./down";
 import { register as bridgeCommand } from "./bridge";
+import { register as hostCommand } from "./host";
 import { register as reconcileCommand } from "./reconcile";
 import { register as bloblCommand } from "./blobl";
 import { register as triggerCommand } from "./trigger";
@@ -55,6 +56,7 @@ export const commands: RegisterCommand[] = [
   upCommand,
   downCommand,
   bridgeCommand,
+  hostCommand,
   reconcileCommand,
   triggerCommand,
   bloblCommand,
