@@ -289,6 +289,13 @@ export class Store {
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 
+  /** The connection's disconnects and reconnects, until it is closed (long-running clients log them). */
+  async *connectionChanges(): AsyncIterable<{ type: "disconnect" | "reconnect"; server: string }> {
+    for await (const s of this.nc.status()) {
+      if (s.type === "disconnect" || s.type === "reconnect") yield { type: s.type, server: s.server };
+    }
+  }
+
   /** Resolves once the server has seen everything published so far. */
   async flush(): Promise<void> {
     await this.nc.flush();

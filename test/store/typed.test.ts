@@ -3,7 +3,7 @@
 // a real nats-server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChangeEvent, Log } from "../../lib/model";
-import { RevisionConflictError, subscribeChanges, type ChangeTicket } from "../../lib/store";
+import { RevisionConflictError, Store, subscribeChanges, type ChangeTicket } from "../../lib/store";
 import { openTestStore, statusOf, waitFor, type TestStore } from "../helpers/nats";
 
 let t: TestStore;
@@ -228,5 +228,18 @@ describe("host buckets", () => {
       ["q.0", "PUT"],
       ["p.0", "DEL"],
     ]);
+  });
+});
+
+describe("connection", () => {
+  it("connects, owns its connection and closes it", async () => {
+    const store = await Store.connect({ name: "reef-typed-test", names: t.names });
+    expect(store.isClosed()).toBe(false);
+    const changes = store.connectionChanges()[Symbol.asyncIterator]();
+    const ended = changes.next(); // no disconnect while open: ends when the connection closes
+    expect(await store.getDefinitionEntry("never")).toBeNull();
+    await store.drain();
+    expect(store.isClosed()).toBe(true);
+    expect((await ended).done).toBe(true);
   });
 });
