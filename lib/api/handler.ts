@@ -9,6 +9,7 @@ import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { InvalidIdError, isValidId, type RunRecord, type TriggerEvent } from "../model";
 import { createInvoker, type Invoker } from "../invoke";
+import { settingsFrom } from "../config";
 import { bridgeConfigFromEnv } from "../bridge";
 import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Pipelines } from "../pipelines";
@@ -257,8 +258,8 @@ function triggerFromEnv(env: NodeJS.ProcessEnv) {
       bridgeConfigFromEnv({
         ...env,
         REEF_BRIDGE_INVOKER: "lambda",
-        ...(env.IS_OFFLINE && !env.REEF_LAMBDA_ENDPOINT
-          ? { REEF_LAMBDA_ENDPOINT: `http://127.0.0.1:${env.REEF_LAMBDA_PORT || 3002}` }
+        ...(env.IS_OFFLINE && !settingsFrom(env).lambdaEndpoint
+          ? { REEF_LAMBDA_ENDPOINT: `http://127.0.0.1:${settingsFrom(env).lambdaPort}` }
           : {}),
       }),
       env,
