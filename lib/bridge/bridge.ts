@@ -3,7 +3,7 @@
 // of its own: the durable consumer remembers what was acked, converge reads the current definition.
 import type { ConvergeResult } from "../converge";
 import type { Invoker } from "../invoke";
-import { isPermanent, toStatusError, type ChangeEvent, type Log } from "../model";
+import { isPermanent, sleep, toStatusError, type ChangeEvent, type Log } from "../model";
 import { subscribeChanges, type ChangeTicket, type Store } from "../store";
 import { HealthMonitor } from "../telemetry";
 import type { BridgeConfig } from "./config";
@@ -296,10 +296,7 @@ export class Bridge {
   private backoff(attempt: number): Promise<void> {
     const { retryBaseMs, retryMaxMs } = this.opts.config;
     const ms = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
+    return sleep(ms, this.abort.signal);
   }
 
   /**

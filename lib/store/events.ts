@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, type StoredMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { ReefError, type ChangeEvent, type Execution, type StatusError } from "../model";
+import { ReefError, sleep, type ChangeEvent, type Execution, type StatusError } from "../model";
 import { isNoMessageFound, isWrongLastSequence } from "./errors";
 import { natsHandles, type Store } from "./store";
 
@@ -169,8 +169,7 @@ export async function appendEvent(
         throw err;
       }
       // another writer appended to this pipeline: re-read its last record and chain after it
-      if (!cached)
-        await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 500) * (0.5 + Math.random())));
+      if (!cached) await sleep(Math.min(10 * 2 ** attempt, 500) * (0.5 + Math.random()));
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   heartbeatKey,
   heartbeatSchema,
   ReefError,
+  sleep,
   statusSchema,
   type Heartbeat,
   type PipelineStatus,
@@ -484,7 +485,7 @@ export class Store {
             `pipeline ${id} is busy: another converge holds its lease`,
           );
         }
-        await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+        await sleep(delay * (0.5 + Math.random()));
       }
     }
     let held = revision;

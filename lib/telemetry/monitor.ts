@@ -2,7 +2,7 @@
 // when a pipeline's health STATE differs from the one its status shows, or when the autoscaler would
 // now want another replica count than its status shows, so that converge (the only writer of
 // status) acts on it. Not on every heartbeat: rates alone never trigger a converge.
-import { STATUSES, type DesiredStatus, type HealthState, type PipelineStatus } from "../model";
+import { sleep, STATUSES, type DesiredStatus, type HealthState, type PipelineStatus } from "../model";
 import type { Store } from "../store";
 import { redecide } from "./autoscale";
 import { foldHealth, type ReplicaReport } from "./health";
@@ -121,7 +121,7 @@ export class HealthMonitor {
       } catch (err) {
         if (!signal.aborted) log.warn(`${what} watch failed; retrying`, { error: String(err) });
       }
-      if (!signal.aborted) await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, signal);
     }
   }
 }
