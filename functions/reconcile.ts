@@ -1,17 +1,13 @@
 // `reconcile`: runs on a schedule (cloud) and on demand (the bridge at start and every
 // REEF_RESYNC_INTERVAL locally). Converges every defined pipeline and removes orphaned executions;
 // safe to run concurrently with converges (each pipeline is converged under its lease).
+import { closeAfterLocalInvoke } from "../lib/context";
+import { settings } from "../lib/config";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import {
-  abortBeforeTimeout,
-  closeAfterLocalInvoke,
-  convergeDepsFromEnv,
-  reconcile,
-  type ReconcileResult,
-} from "../lib/converge";
+import { abortBeforeTimeout, functionDeps, reconcile, type ReconcileResult } from "../lib/converge";
 
 const logger = new Logger({ serviceName: "reef" });
 
@@ -20,8 +16,8 @@ export async function reconcileHandler(
   _event?: unknown,
   context?: Partial<Context>,
 ): Promise<ReconcileResult> {
-  const deps = await convergeDepsFromEnv(logger);
-  const concurrency = Number(process.env.REEF_RECONCILE_CONCURRENCY) || 4;
+  const deps = await functionDeps(logger);
+  const concurrency = settings().reconcileConcurrency;
   const result = await reconcile(deps, concurrency, { signal: abortBeforeTimeout(context) });
   logger.info("reconciled", {
     pipelines: result.results.length,

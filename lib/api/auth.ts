@@ -93,7 +93,8 @@ export function apiKeyAuth(auth: ApiAuth): MiddlewareObj<APIGatewayProxyEventV2>
  */
 export function apiKeyForLocalStack(opts: { env?: NodeJS.ProcessEnv; stateDir?: string } = {}): string {
   const env = opts.env ?? process.env;
-  if (env.REEF_API_KEY) return env.REEF_API_KEY;
+  const configured = settingsFrom(env).apiKey;
+  if (configured) return configured;
   const dir = opts.stateDir ?? join(process.cwd(), ".reef");
   const file = join(dir, "api-key");
   try {

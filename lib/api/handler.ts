@@ -1,5 +1,7 @@
 // The api Lambda handler: middy with header normalisation, API key, size limit, JSON body
 // parsing, the router, and JSON errors.
+import { functionContext, type ReefContext } from "../context";
+import { localLambdaEndpoint, settingsFrom } from "../config";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
@@ -9,9 +11,7 @@ import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { InvalidIdError, isValidId, type RunRecord, type TriggerEvent } from "../model";
 import { createInvoker, type Invoker } from "../invoke";
-import { settingsFrom } from "../config";
 import { bridgeConfigFromEnv } from "../bridge";
-import { connectNats, Store, storeNamesFromEnv } from "../store";
 import { Pipelines } from "../pipelines";
 import {
   CONSOLE_API_PREFIX,
@@ -227,23 +227,17 @@ export function createApiHandler(opts: ApiOptions) {
     .handler(router as unknown as (event: Event, context: Context) => Promise<Result>);
 }
 
-let cached: Promise<Pipelines> | undefined;
+const pipelinesOf = new WeakMap<ReefContext, Pipelines>();
 
-/** The Pipelines service from the environment, connected once per Lambda container. */
-export function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Pipelines> {
-  cached ??= (async () => {
-    const nc = await connectNats({ name: "reef-api", env });
-    // a connection that gave up reconnecting is replaced on the next request
-    void nc.closed().then(() => {
-      cached = undefined;
-    });
-    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
-    return new Pipelines(store, { env });
-  })().catch((err) => {
-    cached = undefined; // NATS down: retried on the next request
-    throw err;
-  });
-  return cached;
+/**
+ * The Pipelines service on the container's context (lib/context: connected once per Lambda
+ * container, connected again when the connection gave up or the first connect failed).
+ */
+export async function pipelinesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Pipelines> {
+  const ctx = await functionContext({ env });
+  let pipelines = pipelinesOf.get(ctx);
+  if (!pipelines) pipelinesOf.set(ctx, (pipelines = new Pipelines(ctx.store, { env })));
+  return pipelines;
 }
 
 let invoker: Invoker | undefined;
@@ -254,14 +248,13 @@ let invoker: Invoker | undefined;
  */
 function triggerFromEnv(env: NodeJS.ProcessEnv) {
   return async (event: TriggerEvent): Promise<{ run: RunRecord }> => {
+    const config = bridgeConfigFromEnv(env);
     invoker ??= createInvoker(
-      bridgeConfigFromEnv({
-        ...env,
-        REEF_BRIDGE_INVOKER: "lambda",
-        ...(env.IS_OFFLINE && !settingsFrom(env).lambdaEndpoint
-          ? { REEF_LAMBDA_ENDPOINT: `http://127.0.0.1:${settingsFrom(env).lambdaPort}` }
-          : {}),
-      }),
+      {
+        ...config,
+        invoker: "lambda",
+        lambdaEndpoint: config.lambdaEndpoint ?? (env.IS_OFFLINE ? localLambdaEndpoint(env) : undefined),
+      },
       env,
     );
     return invoker.trigger!(event);
@@ -277,13 +270,12 @@ function consoleAuthOf(auth: ApiAuth): "none" | "key" | "authorizer" {
 
 /** The handler configured from the environment (REEF_API_AUTH, REEF_API_KEY, REEF_API_MAX_BODY_BYTES, REEF_CONSOLE_*). */
 export function apiHandlerFromEnv(env: NodeJS.ProcessEnv = process.env, log?: ApiLog) {
-  const max = Number(env.REEF_API_MAX_BODY_BYTES);
   const auth = apiAuthFromEnv(env);
   return createApiHandler({
     pipelines: () => pipelinesFromEnv(env),
     trigger: triggerFromEnv(env),
     auth,
-    maxBodyBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: settingsFrom(env).apiMaxBodyBytes,
     log,
     console: new ConsoleFiles(
       DEFAULT_CONSOLE_DIR,

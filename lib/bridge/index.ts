@@ -3,7 +3,7 @@
 // The public surface; the parts tests drive directly are in ./internal.
 export { Bridge } from "./bridge";
 export type { BridgeOptions, BridgeStats } from "./bridge";
-export { bridgeConfigFromEnv, parseDuration } from "./config";
+export { bridgeConfigFromEnv } from "./config";
 export type { BridgeConfig } from "./config";
 export { BridgeError } from "./errors";
 export type { BridgeErrorCode } from "./errors";

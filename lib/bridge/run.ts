@@ -1,22 +1,16 @@
 // `reef bridge` (and the bridge inside `reef up`): connects with unlimited reconnects, creates
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
+import { settingsFrom } from "../config";
 import type { Log } from "../model";
-import { Logger } from "@aws-lambda-powertools/logger";
-import {
-  connectNats,
-  eventsRetentionFromEnv,
-  heartbeatIntervalFromEnv,
-  Store,
-  storeNamesFromEnv,
-} from "../store";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { openContext, reefLogger } from "../context";
 import { Bridge } from "./bridge";
 import { bridgeConfigFromEnv, type BridgeConfig } from "./config";
 import { createInvoker, functionName } from "../invoke";
 
 /** JSON-lines logger (Powertools: the same shape as the functions' logs). */
 export function bridgeLogger(env: NodeJS.ProcessEnv = process.env): Logger {
-  const level = (env.REEF_LOG_LEVEL || env.POWERTOOLS_LOG_LEVEL || "INFO").toUpperCase();
-  return new Logger({ serviceName: "reef-bridge", logLevel: level as "INFO" });
+  return reefLogger("reef-bridge", env);
 }
 
 export interface RunningBridge {
@@ -34,27 +28,22 @@ export async function startBridge(
   const env = opts.env ?? process.env;
   const log = opts.log ?? bridgeLogger(env);
   const config = bridgeConfigFromEnv(env);
-  log.info("connecting to NATS (waits until it answers)", { nats: env.NATS_URL || "nats://127.0.0.1:4222" });
-  const nc = await connectNats({ name: "reef-bridge", longRunning: true, env });
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === "disconnect" || s.type === "reconnect") log.warn(`nats ${s.type}`, { server: s.server });
-    }
-  })();
-  // the bridge writes the events stream: its retention applies if the stream is created here
-  const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
+  log.info("connecting to NATS (waits until it answers)", { nats: settingsFrom(env).natsUrl });
+  // the bridge writes the events stream: its retention (from env) applies if the stream is created here
+  const ctx = await openContext({ name: "reef-bridge", env, log, longRunning: true, logConnection: true });
+  const { store } = ctx;
   const invoker = createInvoker(config, env);
   const bridge = new Bridge({
     store,
     invoker,
     config,
     log,
-    executorKind: env.REEF_EXECUTOR || undefined,
-    heartbeatIntervalMs: heartbeatIntervalFromEnv(env),
+    executorKind: ctx.settings.executor,
+    heartbeatIntervalMs: ctx.settings.heartbeatInterval,
   });
   bridge.start();
   log.info("bridge started", {
-    nats: env.NATS_URL || "nats://127.0.0.1:4222",
+    nats: settingsFrom(env).natsUrl,
     bucket: store.names.pipelines,
     durable: config.durable,
     invoker: config.invoker,
@@ -72,13 +61,7 @@ export async function startBridge(
       log.info("bridge stopping");
       await bridge.stop();
       await invoker.close();
-      // bounded: a drain against an unreachable server would wait for the reconnect forever
-      const drained = nc.drain().then(
-        () => true,
-        () => false,
-      );
-      const timer = new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref());
-      if (!(await Promise.race([drained, timer]))) await nc.close().catch(() => undefined);
+      await ctx.close();
       log.info("bridge stopped", { ...bridge.stats });
       resolveDone();
     })());

@@ -5,7 +5,7 @@ import { SCHEMA, type Group, type Setting } from "./schema";
 
 /** The README's tables and the groups each shows. */
 export const DOC_TABLES: Record<string, readonly Group[]> = {
-  main: ["nats", "store", "executors", "telemetry", "host", "api", "local"],
+  main: ["nats", "aws", "store", "executors", "telemetry", "host", "api", "local"],
   bridge: ["bridge"],
   docker: ["docker"],
   ecs: ["ecs"],

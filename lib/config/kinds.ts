@@ -45,11 +45,9 @@ export function matching(pattern: RegExp, form: string): Kind<string> {
 }
 
 /** One of `values`. */
-export function oneOf<const V extends string>(values: readonly V[]): Kind<V> {
+export function oneOf<const V extends string>(values: readonly V[], form = values.join(", ")): Kind<V> {
   const short = values.map((v) => `\`${v}\``).join(" \\| ");
-  return kind(values.join(", "), short, (s, fail) =>
-    (values as readonly string[]).includes(s) ? (s as V) : fail(),
-  );
+  return kind(form, short, (s, fail) => ((values as readonly string[]).includes(s) ? (s as V) : fail()));
 }
 
 /** A whole number from `min` (and up to `max`). */

@@ -13,6 +13,7 @@ import type { Kind } from "./kinds";
 /** Where a setting's row is shown: each group is a table in the README (see ./docs.ts). */
 export type Group =
   | "nats"
+  | "aws"
   | "store"
   | "executors"
   | "telemetry"
@@ -56,6 +57,9 @@ function optional<T>(env: string, spec: Spec<T> & { defaultDoc?: string }): Sett
 /** The NATS server the control plane (and, unless REEF_RUNNER_NATS_URL, every execution) uses. */
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
+/** Where the process executor keeps its records when REEF_STATE_DIR is unset. */
+export const DEFAULT_STATE_DIR = ".reef/state";
+
 /** The local stack's serverless-offline Lambda port (REEF_LAMBDA_PORT). */
 export const DEFAULT_LAMBDA_PORT = 3002;
 
@@ -79,6 +83,25 @@ export const SCHEMA = {
     group: "nats",
     doc: "NATS password of `NATS_USER` (or a file holding it: `NATS_PASSWORD_FILE`)",
   }),
+
+  // AWS (read by the SDK too; reef reads them to choose between AWS and the local stack)
+  awsRegion: optional("AWS_REGION", {
+    kind: k.text,
+    defaultDoc: "`AWS_DEFAULT_REGION`, else `us-east-1`",
+    group: "aws",
+    doc: "the AWS region of the functions and ECS",
+  }),
+  awsDefaultRegion: optional("AWS_DEFAULT_REGION", {
+    kind: k.text,
+    group: "aws",
+    doc: "the AWS region when `AWS_REGION` is unset",
+  }),
+  awsProfile: optional("AWS_PROFILE", {
+    kind: k.text,
+    group: "aws",
+    doc: "with it (or `AWS_ACCESS_KEY_ID`), `reef reconcile` and `reef trigger` invoke the functions in AWS, not the local stack",
+  }),
+  awsAccessKeyId: optional("AWS_ACCESS_KEY_ID", { kind: k.text, group: "aws", doc: "as `AWS_PROFILE`" }),
 
   // buckets and streams (CONTRACT.md §1)
   pipelinesBucket: setting("REEF_PIPELINES_BUCKET", {
@@ -132,7 +155,7 @@ export const SCHEMA = {
 
   // executors and executions
   executor: optional("REEF_EXECUTOR", {
-    kind: k.oneOf(["process", "docker", "ecs", "host"] as const),
+    kind: k.oneOf(["process", "docker", "ecs", "host"] as const, "process, docker, ecs or host"),
     defaultDoc: "`ecs` in AWS Lambda, else `docker` if a daemon answers, else `process`",
     group: "executors",
     doc: "where executions run",
@@ -145,7 +168,7 @@ export const SCHEMA = {
   }),
   stateDir: optional("REEF_STATE_DIR", {
     kind: k.text,
-    defaultDoc: "`.reef/state`",
+    defaultDoc: `\`${DEFAULT_STATE_DIR}\``,
     group: "executors",
     doc: "process executor records and logs",
   }),
@@ -184,6 +207,12 @@ export const SCHEMA = {
     defaultDoc: "`POWERTOOLS_LOG_LEVEL`, else `INFO`",
     group: "executors",
     doc: "log level of the bridge and the executions",
+  }),
+  powertoolsLogLevel: optional("POWERTOOLS_LOG_LEVEL", {
+    kind: k.text,
+    defaultDoc: "`INFO`",
+    group: "executors",
+    doc: "log level of the functions (AWS Lambda Powertools)",
   }),
 
   // telemetry (CONTRACT.md §6)

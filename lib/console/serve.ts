@@ -3,6 +3,7 @@
 // reads at start. The page calls the API under /ui/api/ (see CONSOLE_API_PREFIX). Files are read on
 // first use and kept in memory: one Lambda container serves many requests, and the function's own
 // bundle stays small.
+import { settingsFrom } from "../config";
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join, relative, resolve, sep } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -59,15 +60,16 @@ export function consoleSettingsFromEnv(
   } else if (apiAuth === "key") {
     auth = { mode: "api-key", header: keyHeader };
   } else {
-    const issuer = env.REEF_CONSOLE_OIDC_ISSUER?.trim();
-    const clientId = env.REEF_CONSOLE_OIDC_CLIENT_ID?.trim();
+    const s = settingsFrom(env);
+    const issuer = s.consoleOidcIssuer;
+    const clientId = s.consoleOidcClientId;
     auth =
       issuer && clientId
         ? {
             mode: "oidc",
             authority: issuer,
             clientId,
-            scope: env.REEF_CONSOLE_OIDC_SCOPE?.trim() || "openid",
+            scope: s.consoleOidcScope,
           }
         : {
             mode: "unavailable",

@@ -8,6 +8,6 @@ export { JobTriggerError } from "./job";
 export type { TriggerRequest } from "./job";
 export type { TriggerAnswer } from "./converge";
 export type { ConvergeDeps, ConvergeOptions, ConvergeResult, ReconcileResult } from "./converge";
-export { abortBeforeTimeout, convergeDepsFromEnv, closeConvergeDeps, closeAfterLocalInvoke } from "./context";
+export { abortBeforeTimeout, functionDeps, convergeDepsOf } from "./context";
 export { decideScaling, decideAsRecorded } from "./autoscale";
 export type { ScaleRequest, Scaling } from "./autoscale";

@@ -1,7 +1,7 @@
 // The environment an execution's runner gets (CONTRACT.md §3), the same for every executor: what
 // the runner needs, plus the variables REEF_EXECUTION_ENV names. Never the control plane's whole
 // environment: its secrets (cloud keys, the API key…) are no business of a pipeline.
-import { settingsFrom } from "../config";
+import { settingsEnv, settingsFrom, type SettingKey } from "../config";
 import { natsCredentialEnv } from "../store";
 import type { StartSpec } from "./types";
 
@@ -29,29 +29,29 @@ export const RUN_ENV = {
  * Settings executions share with the control plane: the engine, where reef's buckets and streams
  * are (the runner reads its config and reports heartbeats and logs there) and how often to report.
  */
-const PASSED_ENV = [
-  "REEF_ENGINE",
-  "REEF_LOG_LEVEL",
-  "REEF_PIPELINES_BUCKET",
-  "REEF_CONFIGS_BUCKET",
-  "REEF_STATUS_BUCKET",
-  "REEF_EVENTS_STREAM",
-  "REEF_EVENTS_SUBJECT",
-  "REEF_LEASES_BUCKET",
-  "REEF_HEALTH_BUCKET",
-  "REEF_LOGS_STREAM",
-  "REEF_LOGS_SUBJECT",
-  "REEF_LOGS_MAX_AGE",
-  "REEF_LOGS_MAX_BYTES",
-  "REEF_LOGS_RATE",
-  "REEF_HEARTBEAT_INTERVAL",
-  "REEF_HOSTS_BUCKET",
-  "REEF_PLACEMENTS_BUCKET",
-  "REEF_HOST_REPORTS_BUCKET",
+const PASSED_SETTINGS: readonly SettingKey[] = [
+  "engine",
+  "logLevel",
+  "pipelinesBucket",
+  "configsBucket",
+  "statusBucket",
+  "eventsStream",
+  "eventsSubject",
+  "leasesBucket",
+  "healthBucket",
+  "logsStream",
+  "logsSubject",
+  "logsMaxAge",
+  "logsMaxBytes",
+  "logsRate",
+  "heartbeatInterval",
+  "hostsBucket",
+  "placementsBucket",
+  "hostReportsBucket",
 ];
 
 /** What a reef host process reads besides (lib/host): its TTL, memory guard and stop timeout. */
-const HOST_SETTINGS_ENV = ["REEF_HOST_TTL", "REEF_HOST_MAX_MEMORY", "REEF_STOP_TIMEOUT"];
+const HOST_SETTINGS: readonly SettingKey[] = ["hostTtl", "hostMaxMemory", "stopTimeout"];
 
 /** What a process on the control plane's own machine needs to run at all (the process executor). */
 const HOST_ENV = ["PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL"];
@@ -99,20 +99,17 @@ export function runnerEnv(spec: StartSpec, env: NodeJS.ProcessEnv = process.env)
  * executions), and the host's own settings.
  */
 export function hostProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return { ...hostEnv(env), ...executionBaseEnv(env), ...pick(env, HOST_SETTINGS_ENV) };
+  return { ...hostEnv(env), ...executionBaseEnv(env), ...settingsEnv(env, HOST_SETTINGS) };
 }
 
 function executionBaseEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {
+  const s = settingsFrom(env);
+  return {
     ...pick(env, executionEnvNames(env)),
-    NATS_URL: env.REEF_RUNNER_NATS_URL || env.NATS_URL || "nats://127.0.0.1:4222",
+    NATS_URL: s.runnerNatsUrl ?? s.natsUrl,
     ...natsCredentialEnv(env),
+    ...settingsEnv(env, PASSED_SETTINGS),
   };
-  for (const key of PASSED_ENV) {
-    const value = env[key];
-    if (value) out[key] = value;
-  }
-  return out;
 }
 
 /** Labels of an execution (Docker labels, ECS tags, process records). */

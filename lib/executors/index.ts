@@ -1,6 +1,7 @@
 // lib/executors: picks and builds the executor (CONTRACT.md §4). Each implementation is loaded
 // on demand so a bundle only pulls the one it uses (dockerode never reaches the ECS bundle).
-import { EXECUTOR_KINDS, ReefError, type ExecutorKind } from "../model";
+import { settingsFrom } from "../config";
+import type { ExecutorKind } from "../model";
 import type { Executor } from "./types";
 
 export type {
@@ -32,14 +33,8 @@ export async function createExecutor(env: NodeJS.ProcessEnv = process.env): Prom
 
 /** REEF_EXECUTOR; else `ecs` in AWS Lambda; else `docker` when a Docker daemon answers, else `process`. */
 export async function chooseExecutorKind(env: NodeJS.ProcessEnv = process.env): Promise<ExecutorKind> {
-  const wanted = env.REEF_EXECUTOR?.trim();
-  if (wanted) {
-    if ((EXECUTOR_KINDS as readonly string[]).includes(wanted)) return wanted as ExecutorKind;
-    throw new ReefError(
-      "EXECUTOR_ERROR",
-      `REEF_EXECUTOR must be process, docker, ecs or host (got ${JSON.stringify(wanted)})`,
-    );
-  }
+  const wanted = settingsFrom(env).executor;
+  if (wanted) return wanted;
   // In AWS Lambda (not serverless-offline) there is no Docker daemon: executions are ECS services.
   if (env.AWS_LAMBDA_FUNCTION_NAME && !env.IS_OFFLINE) return "ecs";
   const { dockerAnswers } = await import("./docker");

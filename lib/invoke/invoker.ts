@@ -2,7 +2,9 @@
 // Invoke API (AWS, or serverless-offline's lambda port locally), or in this process (lib/converge
 // directly: tests, benchmarks, `--in-process`).
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { closeConvergeDeps, converge, convergeDepsFromEnv, reconcile, triggerJob } from "../converge";
+import { converge, convergeDepsOf, reconcile, triggerJob } from "../converge";
+import { openContext, type ReefContext } from "../context";
+import { createExecutor } from "../executors";
 import type { ConvergeDeps, ConvergeResult, ReconcileResult, TriggerAnswer } from "../converge";
 import { PERMANENT_ERROR_NAMES, type ChangeEvent, type TriggerEvent } from "../model";
 import { FunctionRejectedError, InvokeError } from "./errors";
@@ -177,8 +179,21 @@ export class InProcessInvoker implements Invoker {
 
 export function createInvoker(config: InvokerOptions, env: NodeJS.ProcessEnv = process.env): Invoker {
   if (config.invoker === "in-process") {
-    // its own connection (as a function's): closed with the invoker, or `reef bridge` never exits
-    return new InProcessInvoker(() => convergeDepsFromEnv(undefined, env), closeConvergeDeps);
+    // its own context (as a function's): closed with the invoker, or `reef bridge` never exits
+    let ctx: Promise<ReefContext> | undefined;
+    const open = () =>
+      (ctx ??= openContext({ name: "reef-in-process", env, executor: createExecutor }).catch((err) => {
+        ctx = undefined; // NATS down: tried again on the next call
+        throw err;
+      }));
+    return new InProcessInvoker(
+      async () => convergeDepsOf(await open()),
+      async () => {
+        const opened = await ctx?.catch(() => undefined);
+        ctx = undefined;
+        await opened?.close();
+      },
+    );
   }
   return new LambdaInvoker(config, env);
 }

@@ -1,12 +1,12 @@
 // The reef hosts of the local stack (REEF_EXECUTOR=host): `npm start` runs REEF_HOSTS of them
 // (`node dist/runner.mjs host`, ids local-0, local-1, …: a restarted host finds its placements again
 // within its TTL) and restarts one that dies, with a growing pause (1 s, doubling, at most 30 s).
+import { settingsFrom } from "../config";
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { hostProcessEnv } from "../executors";
 import { terminate, processStartTime } from "../processes";
-import { LocalStackError } from "./errors";
 
 export interface HostSupervisorOptions {
   count: number;
@@ -28,12 +28,7 @@ export interface HostSupervisor {
 
 /** REEF_HOSTS: how many hosts the local stack runs (default 1, at most 64). */
 export function localHostCount(env: NodeJS.ProcessEnv): number {
-  const text = env.REEF_HOSTS?.trim();
-  const n = text ? Number(text) : 1;
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new LocalStackError(`REEF_HOSTS must be an integer from 1 to 64, got ${text}`);
-  }
-  return n;
+  return settingsFrom(env).hosts;
 }
 
 export function superviseHosts(opts: HostSupervisorOptions): HostSupervisor {

@@ -3,6 +3,7 @@
 //   → the bridge (in this process). Ctrl-C stops all of that (CONTRACT.md §5) but not the
 //   executions: they keep running, reconnect when NATS is back, and are adopted by the next start's
 //   reconcile. `down` stops the executions (and a nats-server left behind by a crashed start).
+import { settingsFrom } from "../config";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { apiKeyForLocalStack } from "../api";
@@ -46,15 +47,6 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const v = env[name];
-  if (!v) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new LocalStackError(`${name} must be a port number (got ${v})`);
-  return n;
-}
-
 /** host:port of the first NATS URL, if it is on this machine. */
 function loopbackPort(url: string): number | null {
   const first = url.split(",")[0]!.trim();
@@ -82,9 +74,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
   }
   writePid(paths.upPidFile, process.pid);
 
-  const natsPort = port(env, "REEF_NATS_PORT", 4222);
-  const lambdaPort = port(env, "REEF_LAMBDA_PORT", 3002);
-  const httpPort = port(env, "REEF_HTTP_PORT", 3000);
+  const { natsPort, lambdaPort, httpPort } = settingsFrom(env);
 
   // What this start launched, undone in reverse order by stop() or by a failed start.
   const undo: (() => Promise<void>)[] = [async () => removePid(paths.upPidFile)];
@@ -139,7 +129,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     // Everything below (handlers, bridge, executions) sees the same settings.
     env.NATS_URL = natsUrl;
     env.REEF_STATE_DIR = paths.stateDir;
-    env.REEF_STAGE ||= "dev";
+    env.REEF_STAGE = settingsFrom(env).stage;
 
     // 2. Buckets (Store.open creates what is missing) and the sample pipeline.
     const nc = await connectNats({ name: "reef-up", env });
@@ -197,7 +187,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
         own: (pid) => tether.own(pid),
         release: (pid) => tether.release(pid),
         say,
-        stopTimeoutMs: Number(env.REEF_STOP_TIMEOUT || 10) * 1000,
+        stopTimeoutMs: settingsFrom(env).stopTimeout,
       });
       undo.push(() => hosts.stop());
       say(
@@ -206,7 +196,8 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     }
 
     // The HTTP api requires `x-api-key`; the key is kept in .reef/api-key across starts.
-    env.REEF_API_KEY = apiKeyForLocalStack({ env, stateDir: paths.home });
+    const apiKey = apiKeyForLocalStack({ env, stateDir: paths.home });
+    env.REEF_API_KEY = apiKey;
 
     // 4. The functions under serverless-offline.
     say(`functions     starting serverless-offline (bundling takes a few seconds)…`);
@@ -217,7 +208,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
       env,
       logFile: join(paths.logs, "functions.log"),
       onLine: (line) => opts.print.echo?.("functions", line),
-      startTimeoutMs: env.REEF_OFFLINE_START_TIMEOUT ? Number(env.REEF_OFFLINE_START_TIMEOUT) * 1000 : 90_000,
+      startTimeoutMs: settingsFrom(env).offlineStartTimeout,
       onSpawn: (pid) => {
         tether.own(pid);
         writePid(paths.offlinePidFile, pid);
@@ -230,11 +221,11 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     });
     const fns = offline.functions.length
       ? offline.functions.join(", ")
-      : `reef-${env.REEF_STAGE}-converge, …`;
+      : `reef-${settingsFrom(env).stage}-converge, …`;
     say(
       `functions     ${fns}: Lambda API on ${offline.lambdaEndpoint}, HTTP on http://127.0.0.1:${httpPort}`,
     );
-    say(`api key       ${env.REEF_API_KEY} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
+    say(`api key       ${apiKey} (header x-api-key; kept in ${join(paths.home, "api-key")})`);
     say(`console       http://127.0.0.1:${httpPort}/ui (asks for the api key once)`);
 
     // 5. The bridge, in this process.
@@ -242,7 +233,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     const bridge = await startBridge({ env });
     undo.push(() => bridge.stop());
     say(
-      `bridge        consuming ${env.REEF_PIPELINES_BUCKET || "pipelines"} changes → converge; reconcile every ${Math.round(bridge.config.resyncIntervalMs / 1000)} s`,
+      `bridge        consuming ${settingsFrom(env).pipelinesBucket} changes → converge; reconcile every ${Math.round(bridge.config.resyncIntervalMs / 1000)} s`,
     );
 
     let stopping: Promise<void> | undefined;
@@ -378,7 +369,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv; print: Printer }): P
  */
 async function markStopped(env: NodeJS.ProcessEnv, stopped: Map<string, Execution[]>): Promise<void> {
   if (stopped.size === 0) return;
-  const lp = loopbackPort(env.NATS_URL || "nats://127.0.0.1:4222");
+  const lp = loopbackPort(settingsFrom(env).natsUrl);
   if (lp !== null && !(await portAnswers("127.0.0.1", lp))) return;
   const nc = await connectNats({ name: "reef-down", env });
   try {

@@ -1,6 +1,8 @@
 // A Pipelines service over a NATS connection from the environment (CLI commands, the api function).
+import { settingsFrom } from "../config";
 import { ReefError } from "../model";
-import { connectNats, DEFAULT_NATS_URL, Store } from "../store";
+import type { Store } from "../store";
+import { openContext } from "../context";
 import { Pipelines } from "./service";
 
 export interface OpenPipelines {
@@ -13,19 +15,14 @@ export async function openPipelines(
   opts: { name?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<OpenPipelines> {
   const env = opts.env ?? process.env;
-  const nc = await connectNats({ name: opts.name ?? "reef-cli", env }).catch((err: Error) => {
+  const ctx = await openContext({ name: opts.name ?? "reef-cli", env }).catch((err: Error) => {
+    if (err instanceof ReefError) throw err;
     throw new ReefError(
       "NATS_ERROR",
-      `cannot connect to NATS at ${env.NATS_URL || DEFAULT_NATS_URL}: ${err.message} (set NATS_URL, or start the local stack with npm start)`,
+      `cannot connect to NATS at ${settingsFrom(env).natsUrl}: ${err.message} (set NATS_URL, or start the local stack with npm start)`,
     );
   });
-  try {
-    const store = await Store.open(nc, { env });
-    return { pipelines: new Pipelines(store, { env }), store, close: () => nc.close() };
-  } catch (err) {
-    await nc.close().catch(() => undefined);
-    throw err;
-  }
+  return { pipelines: new Pipelines(ctx.store, { env }), store: ctx.store, close: () => ctx.close() };
 }
 
 /** Runs `fn` with a Pipelines service and always closes the connection. */

@@ -1,5 +1,6 @@
 // Lint before publish: `<binary> lint` when a Benthos / Redpanda Connect / Bento binary is the
 // engine (so lint agrees with what will run), otherwise the built-in linter of lib/engine.
+import { settingsFrom } from "../config";
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,7 +21,7 @@ const BINARIES = ["benthos", "redpanda-connect", "bento"];
 
 /** The engine binary lint should use, following REEF_ENGINE (auto | builtin | path); null = built-in. */
 export function lintBinary(env: NodeJS.ProcessEnv = process.env): string | null {
-  const engine = env.REEF_ENGINE?.trim() || "auto";
+  const engine = settingsFrom(env).engine;
   if (engine === "builtin") return null;
   if (engine !== "auto") return engine;
   for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
@@ -41,7 +42,7 @@ export function createLinter(env: NodeJS.ProcessEnv = process.env): Linter {
   return async (yamlText) => {
     let binary = lintBinary(env);
     // Under REEF_ENGINE=auto a config with reef-only components runs on the built-in engine (see the runner).
-    if (binary && (env.REEF_ENGINE?.trim() || "auto") === "auto") {
+    if (binary && settingsFrom(env).engine === "auto") {
       const { reefOnlyComponents } = await import("../engine/config");
       if (reefOnlyComponents(yamlText, { env }).length) binary = null;
     }

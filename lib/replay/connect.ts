@@ -1,17 +1,17 @@
 // The store for `reef events` / `reef replay`: NATS, bucket names and the events stream's
 // retention (REEF_EVENTS_MAX_AGE / REEF_EVENTS_MAX_BYTES) from the environment.
-import { connectNats, eventsRetentionFromEnv, Store } from "../store";
+import { openContext } from "../context";
+import { eventsRetentionFromEnv, type Store } from "../store";
 
 export async function withStore<T>(
   fn: (store: Store) => Promise<T>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
-  const retention = eventsRetentionFromEnv(env); // a bad setting fails before connecting
-  const nc = await connectNats({ name: "reef-cli", env });
+  eventsRetentionFromEnv(env); // a bad setting fails before connecting
+  const ctx = await openContext({ name: "reef-cli", env });
   try {
-    const store = await Store.open(nc, { env, ...retention });
-    return await fn(store);
+    return await fn(ctx.store);
   } finally {
-    await nc.close().catch(() => undefined);
+    await ctx.close().catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ export { selectEvents, selectHistory, itemFromStoredEvent, parseSeqRange, retent
 export type { ReplayItem } from "./select";
 export { dryRunStep } from "./dryrun";
 export type { DryRunStep, DryRunDeps, PlanView } from "./dryrun";
-export { liveStep, liveTargetFrom, createLiveInvoker, describeTarget, DEFAULT_LAMBDA_ENDPOINT } from "./live";
+export { liveStep, liveTargetFrom, createLiveInvoker, describeTarget } from "./live";
 export type { LiveStep, LiveTarget } from "./live";
 export { exportStep, exportFileName } from "./export";
 export type { ExportedFile } from "./export";

@@ -1,12 +1,11 @@
 // Live replay: hand each recorded change to the real `converge` function again: through the Lambda
 // Invoke API (serverless-offline's lambda port locally, or a deployed stage), or in this process.
 // converge is level-triggered, so a replayed change converges the pipeline to its CURRENT definition.
+import { awsRegion, localLambdaEndpoint, settingsFrom } from "../config";
 import { InProcessInvoker, LambdaInvoker, functionName, type Invoker } from "../invoke";
 import type { ConvergeDeps, ConvergeResult } from "../converge";
 import { toStatusError, type StatusError } from "../model";
 import type { ReplayItem } from "./select";
-
-export const DEFAULT_LAMBDA_ENDPOINT = "http://127.0.0.1:3002";
 
 export interface LiveTarget {
   /** `lambda`: the Lambda Invoke API; `in-process`: lib/converge here, with executors from this env. */
@@ -25,15 +24,15 @@ export function liveTargetFrom(
   opts: { stage?: string; endpoint?: string; inProcess?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): LiveTarget {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
-  const stage = opts.stage || env.REEF_STAGE || "dev";
+  const region = awsRegion(env);
+  const stage = opts.stage || settingsFrom(env).stage;
   if (opts.inProcess) return { kind: "in-process", stage, region };
   if (opts.stage && !opts.endpoint) return { kind: "lambda", stage, region };
   return {
     kind: "lambda",
     stage,
     region,
-    endpoint: opts.endpoint || env.REEF_LAMBDA_ENDPOINT || DEFAULT_LAMBDA_ENDPOINT,
+    endpoint: opts.endpoint || settingsFrom(env).lambdaEndpoint || localLambdaEndpoint(env),
   };
 }
 

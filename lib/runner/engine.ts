@@ -1,4 +1,5 @@
 // Which engine runs the config (CONTRACT.md §3): REEF_ENGINE = auto | builtin | <path to a binary>.
+import { settingsFrom } from "../config";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { EngineNotFoundError } from "../model";
@@ -12,7 +13,7 @@ export function chooseEngine(
   env: NodeJS.ProcessEnv = process.env,
   config: { reefOnly?: string[] } = {},
 ): EngineChoice {
-  const wanted = (env.REEF_ENGINE || "auto").trim();
+  const wanted = settingsFrom(env).engine;
   if (wanted === "builtin") return { kind: "builtin" };
   if (wanted === "auto") {
     // Components only reef has (postgres_notify) run on the built-in engine whatever binary exists.

@@ -2,13 +2,15 @@
 // pipeline's config from the Object Store, checks it is the exact config reef labelled the
 // execution with, expands ${VAR}s and runs the engine, forwarding stop signals. It reports over
 // NATS the whole time (lib/telemetry): heartbeats in `pipeline-health`, log lines in PIPELINE_LOGS.
+import { settingsFrom } from "../config";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { escapeEnv, expandEnv, reefOnlyComponents } from "../engine";
 import { InvalidConfigError, ReefError, formatFatalLine, toStatusError, type StatusError } from "../model";
-import { configObjectName, connectNats, Store } from "../store";
+import { openContext, type ReefContext } from "../context";
+import { configObjectName, type Store } from "../store";
 import {
   configuredConsumerLag,
   ExecutionTelemetry,
@@ -25,8 +27,8 @@ export { chooseEngine, findOnPath, ENGINE_BINARIES } from "./engine";
 
 /** Runs the execution described by the environment; resolves to the process exit code. */
 export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const state = new RunnerStateFile(env.REEF_RUNNER_STATE_FILE);
-  let store: Store | undefined;
+  const state = new RunnerStateFile(settingsFrom(env).runnerStateFile);
+  let ctx: ReefContext | undefined;
   let telemetry: ExecutionTelemetry | undefined;
   try {
     // An unusable REEF_ENGINE fails before anything else (ENGINE_NOT_FOUND).
@@ -34,13 +36,8 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     const { id, version } = identityOf(env);
     const settings = telemetrySettingsFromEnv(env);
     // Reconnects forever once connected: heartbeats and logs outlive a NATS restart.
-    const nc = await connectNats({
-      name: `reef-runner-${id}`,
-      env,
-      longRunning: true,
-      failFirstConnect: true,
-    });
-    store = await Store.open(nc, { env });
+    ctx = await openContext({ name: `reef-runner-${id}`, env, longRunning: true, failFirstConnect: true });
+    const { store } = ctx;
     const config = await fetchConfig(store, env, id, version);
     // A config with reef-only components (postgres_notify) runs on the built-in engine under auto.
     const engine = chooseEngine(env, { reefOnly: reefOnlyComponents(config.text, { env }) });
@@ -90,7 +87,7 @@ export async function runFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     } else process.stderr.write(`${formatFatalLine(error)}\n`);
     return 1;
   } finally {
-    await store?.drain().catch(() => undefined);
+    await ctx?.close().catch(() => undefined);
   }
 }
 

@@ -1,8 +1,8 @@
 // A job run (CONTRACT.md §8) as the runner sees it: the run's payload is the engine's stdin, the
 // run must end within its timeout, and it succeeds only when no message ended in error.
+import { settingsFrom } from "../config";
 import { Readable } from "node:stream";
 import { ReefError } from "../model";
-import { RUN_ENV } from "../executors/env";
 
 export interface RunOptions {
   id: string;
@@ -13,13 +13,13 @@ export interface RunOptions {
 
 /** The run described by the environment; undefined for a stream execution. */
 export function runOfEnv(env: NodeJS.ProcessEnv): RunOptions | undefined {
-  const id = env[RUN_ENV.id];
-  if (!id) return undefined;
-  const timeout = Number(env[RUN_ENV.timeoutMs]);
+  const s = settingsFrom(env);
+  if (!s.runId) return undefined;
+  const timeout = s.runTimeoutMs;
   return {
-    id,
-    stdin: Buffer.from(env[RUN_ENV.stdin] ?? "", "base64"),
-    ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {}),
+    id: s.runId,
+    stdin: Buffer.from(s.runStdin ?? "", "base64"),
+    ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout } : {}),
   };
 }
 

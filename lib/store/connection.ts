@@ -1,9 +1,10 @@
 // NATS connection from the environment (CONTRACT.md §4).
+import { natsServers } from "../config";
 import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/transport-node";
 
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+export { DEFAULT_NATS_URL } from "../config";
 
 export interface ConnectOptions {
   /** Client name shown by the server (e.g. `reef-bridge`). */
@@ -33,10 +34,7 @@ function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined
  * the password may also come from files (NATS_TOKEN_FILE, NATS_PASSWORD_FILE).
  */
 export function natsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
-  const servers = (env.NATS_URL || DEFAULT_NATS_URL)
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const servers = natsServers(env);
   const opts: ConnectionOptions = { servers };
   let token: string | undefined;
   if (env.NATS_CREDS) {

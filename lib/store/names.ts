@@ -1,4 +1,5 @@
 // Bucket and stream names (CONTRACT.md §1); every one can be overridden by env.
+import { settingsFrom } from "../config";
 
 export interface StoreNames {
   pipelines: string;
@@ -23,18 +24,19 @@ export interface StoreNames {
 }
 
 export function storeNamesFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNames {
+  const s = settingsFrom(env);
   return {
-    pipelines: env.REEF_PIPELINES_BUCKET || "pipelines",
-    configs: env.REEF_CONFIGS_BUCKET || "pipeline-configs",
-    status: env.REEF_STATUS_BUCKET || "pipeline-status",
-    events: env.REEF_EVENTS_STREAM || "PIPELINE_EVENTS",
-    eventsSubject: env.REEF_EVENTS_SUBJECT || "reef.events",
-    leases: env.REEF_LEASES_BUCKET || "reef-leases",
-    health: env.REEF_HEALTH_BUCKET || "pipeline-health",
-    logs: env.REEF_LOGS_STREAM || "PIPELINE_LOGS",
-    logsSubject: env.REEF_LOGS_SUBJECT || "reef.logs",
-    hosts: env.REEF_HOSTS_BUCKET || "reef-hosts",
-    placements: env.REEF_PLACEMENTS_BUCKET || "reef-placements",
-    hostReports: env.REEF_HOST_REPORTS_BUCKET || "reef-host-reports",
+    pipelines: s.pipelinesBucket,
+    configs: s.configsBucket,
+    status: s.statusBucket,
+    events: s.eventsStream,
+    eventsSubject: s.eventsSubject,
+    leases: s.leasesBucket,
+    health: s.healthBucket,
+    logs: s.logsStream,
+    logsSubject: s.logsSubject,
+    hosts: s.hostsBucket,
+    placements: s.placementsBucket,
+    hostReports: s.hostReportsBucket,
   };
 }

@@ -3,7 +3,8 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { bridgeConfigFromEnv, parseDuration } from "../../lib/bridge";
+import { bridgeConfigFromEnv } from "../../lib/bridge";
+import { durationMs } from "../../lib/model";
 import { LambdaInvoker } from "../../lib/invoke";
 
 const lambda = mockClient(LambdaClient);
@@ -65,7 +66,7 @@ describe("bridge config", () => {
     expect(c.lambdaEndpoint).toBeUndefined();
     expect(c.convergeTimeoutMs).toBeGreaterThan(120_000); // above the converge function's timeout
     expect(c.reconcileTimeoutMs).toBeGreaterThan(300_000);
-    expect([parseDuration("90"), parseDuration("90s"), parseDuration("500ms"), parseDuration("2m")]).toEqual([
+    expect([durationMs("90"), durationMs("90s"), durationMs("500ms"), durationMs("2m")]).toEqual([
       90_000, 90_000, 500, 120_000,
     ]);
     expect(bridgeConfigFromEnv({ REEF_RESYNC_INTERVAL: "0" }).resyncIntervalMs).toBe(0);

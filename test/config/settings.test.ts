@@ -83,7 +83,7 @@ describe("settings", () => {
     ["REEF_HOSTS", "65", "hosts", "a whole number from 1 to 64"],
     ["REEF_LAMBDA_PORT", "port", "lambdaPort", "a whole number from 1 to 65535"],
     ["REEF_BRIDGE_INVOKER", "carrier-pigeon", "bridgeInvoker", "lambda, in-process"],
-    ["REEF_EXECUTOR", "kubernetes", "executor", "process, docker, ecs, host"],
+    ["REEF_EXECUTOR", "kubernetes", "executor", "process, docker, ecs or host"],
     ["REEF_EXECUTION_ENV", "GOOD,not-a-name", "executionEnv", '"not-a-name" is not one'],
     ["REEF_HOST_ID", "a host", "hostId", "1-64 letters"],
   ] as const)(

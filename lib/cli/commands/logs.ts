@@ -1,6 +1,7 @@
 // `reef logs <id> [-f] [--replica n] [--since 10m]`: a pipeline's log lines from the PIPELINE_LOGS
 // stream, where every execution publishes them whatever its executor (ECS included). When the
 // stream holds none, the process and docker executors' local logs are the fallback.
+import { settings, variableOf } from "../../config";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { createExecutor } from "../../executors";
@@ -89,9 +90,11 @@ async function printStored(store: Store, id: string, opts: Opts, signal: AbortSi
 /** The fallback: an execution's local log (process and docker executors). */
 async function printLocal(id: string, opts: Opts, signal: AbortSignal): Promise<void> {
   const observed = await withPipelines((p) => p.status(id).catch(() => null));
-  const env = { ...process.env };
-  if (!env.REEF_EXECUTOR && observed?.executor) env.REEF_EXECUTOR = observed.executor;
-  const executor = await createExecutor(env);
+  // the executor that ran it, unless REEF_EXECUTOR says otherwise
+  const kind = settings().executor ?? observed?.executor;
+  const executor = await createExecutor(
+    kind ? { ...process.env, [variableOf("executor")]: kind } : process.env,
+  );
   try {
     if (!executor.logs) {
       throw new UsageError(

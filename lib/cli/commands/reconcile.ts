@@ -1,7 +1,8 @@
 // `reef reconcile`: converge every pipeline now and remove orphaned executions.
+import { cliLambdaEndpoint } from "../../config";
 import type { Command } from "commander";
 import { bridgeConfigFromEnv } from "../../bridge";
-import { createInvoker } from "../../invoke";
+import { createInvoker, type Invoker } from "../../invoke";
 import { color, printJson } from "../output";
 
 export function register(program: Command): void {
@@ -17,10 +18,7 @@ export function register(program: Command): void {
     )
     .option("--json", "machine-readable output")
     .action(async (opts: { inProcess?: boolean; json?: boolean; endpoint?: string }) => {
-      const env = { ...process.env };
-      if (opts.inProcess) env.REEF_BRIDGE_INVOKER = "in-process";
-      else env.REEF_LAMBDA_ENDPOINT = opts.endpoint || env.REEF_LAMBDA_ENDPOINT || defaultEndpoint(env);
-      const invoker = createInvoker(bridgeConfigFromEnv(env), env);
+      const invoker = cliInvoker(opts);
       try {
         const r = await invoker.reconcile();
         if (opts.json) return printJson(r);
@@ -39,14 +37,21 @@ export function register(program: Command): void {
         );
         if (r.failures.length) process.exitCode = 1;
       } finally {
-        await invoker.close();
-        if (opts.inProcess) process.exit(process.exitCode ?? 0); // cached NATS connection of lib/converge
+        await invoker.close(); // in process: its context (NATS connection, executor) too
       }
     });
 }
 
-/** With AWS credentials in the environment: AWS; else the local stack's serverless-offline. */
-export function defaultEndpoint(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID) return undefined;
-  return `http://127.0.0.1:${env.REEF_LAMBDA_PORT || 3002}`;
+/**
+ * The invoker of `reef reconcile` / `reef trigger`: in this process (`--in-process`), else the
+ * Lambda API at `--endpoint`, REEF_LAMBDA_ENDPOINT, AWS (with AWS credentials) or the local stack.
+ */
+export function cliInvoker(opts: { inProcess?: boolean; endpoint?: string }): Invoker {
+  const config = bridgeConfigFromEnv(process.env);
+  if (opts.inProcess) return createInvoker({ ...config, invoker: "in-process" });
+  return createInvoker({
+    ...config,
+    invoker: "lambda",
+    lambdaEndpoint: opts.endpoint || cliLambdaEndpoint(),
+  });
 }

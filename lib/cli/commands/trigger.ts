@@ -2,12 +2,10 @@
 // function; with --wait, waits for the run's result (sent to a reply subject when the run ends).
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { bridgeConfigFromEnv } from "../../bridge";
-import { createInvoker } from "../../invoke";
 import { DURATION_FORM, durationMs, ReefError, type RunResult } from "../../model";
-import { color, exitCodeFor, printError, printJson, UsageError } from "../output";
+import { color, printJson, UsageError } from "../output";
 import { withPipelines } from "../../pipelines";
-import { defaultEndpoint } from "./reconcile";
+import { cliInvoker } from "./reconcile";
 
 interface TriggerOpts {
   payload?: string;
@@ -31,9 +29,6 @@ export function register(program: Command): void {
     .option("--endpoint <url>", "Lambda API endpoint (default REEF_LAMBDA_ENDPOINT, else the local stack)")
     .option("--json", "machine-readable output")
     .action(async (id: string, opts: TriggerOpts) => {
-      const env = { ...process.env };
-      if (opts.inProcess) env.REEF_BRIDGE_INVOKER = "in-process";
-      else env.REEF_LAMBDA_ENDPOINT = opts.endpoint || env.REEF_LAMBDA_ENDPOINT || defaultEndpoint(env);
       const waitMs = durationMs(opts.timeout);
       if (waitMs === undefined) throw new UsageError(`--timeout must be ${DURATION_FORM}`);
       const payload = opts.stdin
@@ -41,7 +36,7 @@ export function register(program: Command): void {
         : opts.payload !== undefined
           ? Buffer.from(opts.payload)
           : undefined;
-      const invoker = createInvoker(bridgeConfigFromEnv(env), env);
+      const invoker = cliInvoker(opts);
       try {
         await withPipelines(async (_pipelines, store) => {
           const reply = opts.wait ? await store.replySubject(waitMs) : undefined;
@@ -71,14 +66,8 @@ export function register(program: Command): void {
           if (opts.wait && result.state !== "succeeded") process.exitCode = 1;
           if (!opts.wait && result.state === "skipped") process.exitCode = 1;
         });
-      } catch (err) {
-        if (!opts.inProcess) throw err;
-        // process.exit below would swallow it: report it here, with its exit code.
-        printError(err);
-        process.exitCode = exitCodeFor(err);
       } finally {
-        await invoker.close();
-        if (opts.inProcess) process.exit(process.exitCode ?? 0); // cached NATS connection of lib/converge
+        await invoker.close(); // in process: its context (NATS connection, executor) too
       }
     });
 }

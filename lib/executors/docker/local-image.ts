@@ -3,6 +3,7 @@
 // CA certificates, a non-root user and the runner bundle, streamed as a tar into `docker import`.
 // The image is labelled with a hash of everything that goes into it; when the label matches,
 // nothing is rebuilt, so calling this on every start is cheap.
+import { settingsFrom } from "../../config";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
@@ -61,7 +62,7 @@ type Entry =
 export async function ensureLocalRunnerImage(opts: LocalImageOptions = {}): Promise<LocalImageResult> {
   const env = opts.env ?? process.env;
   const image = opts.image ?? DEFAULT_RUNNER_IMAGE;
-  const configured = env.REEF_RUNNER_IMAGE?.trim();
+  const configured = settingsFrom(env).runnerImage;
   if (!opts.image && configured && configured !== DEFAULT_RUNNER_IMAGE) {
     // Another runner image is in use: never build over (or tag as) someone's image.
     return {
@@ -129,9 +130,11 @@ function imageChanges(): string[] {
 export function findRunnerBundle(env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
   const candidates = explicit
     ? [explicit]
-    : [env.REEF_RUNNER_BUNDLE, join(process.cwd(), "dist", "runner.mjs"), ...besideThisModule()].filter(
-        (c): c is string => !!c,
-      );
+    : [
+        settingsFrom(env).runnerBundle,
+        join(process.cwd(), "dist", "runner.mjs"),
+        ...besideThisModule(),
+      ].filter((c): c is string => !!c);
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new ExecutorError(
@@ -157,7 +160,7 @@ function besideThisModule(): string[] {
 
 async function rootfsEntries(opts: LocalImageOptions, env: NodeJS.ProcessEnv): Promise<Entry[]> {
   const bundle = findRunnerBundle(env, opts.runnerBundle);
-  const node = await realpath(opts.nodeBinary ?? env.REEF_RUNNER_NODE ?? process.execPath);
+  const node = await realpath(opts.nodeBinary ?? settingsFrom(env).runnerNode ?? process.execPath);
   const entries: Entry[] = [
     { kind: "dir", path: "tmp", mode: 0o1777 },
     { kind: "dir", path: "home/reef", mode: 0o755, uid: UID },

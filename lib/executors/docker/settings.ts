@@ -1,5 +1,6 @@
 // The Docker executor's settings, from the environment. Every knob has a safe default for the
 // local stack; see README.md in this folder.
+import { DEFAULT_STATE_DIR, settingsFrom } from "../../config";
 import { resolve } from "node:path";
 import { ExecutorError } from "../../model";
 import { RUNNER_USER } from "../env";
@@ -32,21 +33,19 @@ export interface DockerSettings {
 }
 
 export function dockerSettings(env: NodeJS.ProcessEnv = process.env): DockerSettings {
-  const creds = env.NATS_CREDS?.trim();
+  const s = settingsFrom(env);
   return {
-    image: env.REEF_RUNNER_IMAGE?.trim() || DEFAULT_RUNNER_IMAGE,
-    memory: parseMemory(env.REEF_DOCKER_MEMORY),
-    nanoCpus: parseCpus(env.REEF_DOCKER_CPUS),
-    network: env.REEF_DOCKER_NETWORK?.trim() || "host",
-    stopTimeout: parseSeconds(env.REEF_STOP_TIMEOUT, 10),
-    user: env.REEF_DOCKER_USER?.trim() || RUNNER_USER,
-    ...(creds ? { credsFile: resolve(creds) } : {}),
-    secretsDir: resolve(env.REEF_STATE_DIR || ".reef/state", "docker-secrets"),
-    binds: (env.REEF_DOCKER_BINDS ?? "")
-      .split(",")
-      .map((b) => b.trim())
-      .filter(Boolean),
-    ...(env.REEF_DOCKER_SCOPE?.trim() ? { scope: env.REEF_DOCKER_SCOPE.trim() } : {}),
+    image: s.runnerImage ?? DEFAULT_RUNNER_IMAGE,
+    memory: parseMemory(s.dockerMemory),
+    nanoCpus: parseCpus(s.dockerCpus),
+    network: s.dockerNetwork,
+    // docker takes whole seconds
+    stopTimeout: Math.ceil(s.stopTimeout / 1000),
+    user: s.dockerUser ?? RUNNER_USER,
+    ...(s.natsCreds ? { credsFile: resolve(s.natsCreds) } : {}),
+    secretsDir: resolve(s.stateDir ?? DEFAULT_STATE_DIR, "docker-secrets"),
+    binds: s.dockerBinds,
+    ...(s.dockerScope ? { scope: s.dockerScope } : {}),
   };
 }
 
@@ -71,16 +70,4 @@ export function parseCpus(value: string | undefined): number {
     throw new ExecutorError(`REEF_DOCKER_CPUS must be a positive number (got ${JSON.stringify(value)})`);
   }
   return Math.round(n * 1e9);
-}
-
-function parseSeconds(value: string | undefined, fallback: number): number {
-  const v = value?.trim();
-  if (!v) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new ExecutorError(
-      `REEF_STOP_TIMEOUT must be a whole number of seconds (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
 }

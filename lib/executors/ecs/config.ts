@@ -1,4 +1,5 @@
 // ECS executor configuration from the environment (REEF_ECS_*, REEF_RUNNER_IMAGE, REEF_NATS_CREDS_*).
+import { settingsFrom } from "../../config";
 import { z } from "zod";
 import { ExecutorError } from "../../model";
 
@@ -67,24 +68,22 @@ function parseBool(name: string, value: string | undefined): boolean {
 
 /** Reads and validates the configuration; a missing or bad value is an ExecutorError naming the variable. */
 export function ecsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EcsConfig {
-  const opt = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined);
+  const s = settingsFrom(env);
   const raw = {
-    cluster: env.REEF_ECS_CLUSTER?.trim() ?? "",
-    subnets: list(env.REEF_ECS_SUBNETS),
-    securityGroups: list(env.REEF_ECS_SECURITY_GROUPS),
-    assignPublicIp: parseBool("REEF_ECS_ASSIGN_PUBLIC_IP", env.REEF_ECS_ASSIGN_PUBLIC_IP),
-    image: env.REEF_RUNNER_IMAGE?.trim() ?? "",
-    cpu: opt(env.REEF_ECS_CPU) ?? "256",
-    memory: opt(env.REEF_ECS_MEMORY) ?? "512",
-    taskRoleArn: opt(env.REEF_ECS_TASK_ROLE_ARN),
-    executionRoleArn: opt(env.REEF_ECS_EXECUTION_ROLE_ARN),
-    natsCredsSecretArn: opt(env.REEF_NATS_CREDS_SECRET_ARN),
-    natsCredsSecretKeys: opt(env.REEF_NATS_CREDS_SECRET_ARN)
-      ? list(env.REEF_NATS_CREDS_SECRET_KEYS || "NATS_TOKEN")
-      : [],
-    logGroup: opt(env.REEF_ECS_LOG_GROUP),
-    region: opt(env.AWS_REGION) ?? opt(env.AWS_DEFAULT_REGION),
-    cpuArchitecture: (opt(env.REEF_ECS_CPU_ARCHITECTURE) ?? "X86_64").toUpperCase(),
+    cluster: s.ecsCluster ?? "",
+    subnets: list(s.ecsSubnets),
+    securityGroups: list(s.ecsSecurityGroups),
+    assignPublicIp: parseBool("REEF_ECS_ASSIGN_PUBLIC_IP", s.ecsAssignPublicIp),
+    image: s.runnerImage ?? "",
+    cpu: s.ecsCpu ?? "256",
+    memory: s.ecsMemory ?? "512",
+    taskRoleArn: s.ecsTaskRoleArn,
+    executionRoleArn: s.ecsExecutionRoleArn,
+    natsCredsSecretArn: s.natsCredsSecretArn,
+    natsCredsSecretKeys: s.natsCredsSecretArn ? list(s.natsCredsSecretKeys ?? "NATS_TOKEN") : [],
+    logGroup: s.ecsLogGroup,
+    region: s.awsRegion ?? s.awsDefaultRegion,
+    cpuArchitecture: (s.ecsCpuArchitecture ?? "X86_64").toUpperCase(),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 // The `process` executor: each execution is a detached runner process in its own process group,
 // with a record under REEF_STATE_DIR. Executions outlive the control plane; a new executor
 // instance adopts them from their records.
+import { DEFAULT_STATE_DIR, settingsFrom } from "../../config";
 import { spawn } from "node:child_process";
 import { existsSync, openSync, closeSync } from "node:fs";
 import { open, readFile, rm, stat } from "node:fs/promises";
@@ -31,10 +32,10 @@ export interface ProcessExecutorOptions {
 
 export function createProcessExecutor(env: NodeJS.ProcessEnv = process.env): ProcessExecutor {
   return new ProcessExecutor({
-    stateDir: resolve(env.REEF_STATE_DIR || ".reef/state"),
-    runnerPath: resolve(env.REEF_RUNNER_PATH || "dist/runner.mjs"),
+    stateDir: resolve(settingsFrom(env).stateDir ?? DEFAULT_STATE_DIR),
+    runnerPath: resolve(settingsFrom(env).runnerPath),
     env,
-    stopTimeoutMs: Number(env.REEF_STOP_TIMEOUT || 10) * 1000,
+    stopTimeoutMs: settingsFrom(env).stopTimeout,
   });
 }
 
