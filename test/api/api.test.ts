@@ -256,7 +256,7 @@ describe("api: lifecycle over HTTP", () => {
     expect(r.status, r.text).toBe(201);
     expect(await definition(id)).toMatchObject({ status: "published", version: "1" });
     const def = await definition(id);
-    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ ...def, owner: "someone" }));
+    await t.store.putDefinition(id, JSON.stringify({ ...def, owner: "someone" }));
     r = await call("PUT", `/pipelines/${id}`, { body: { description: "d" } });
     expect(r.status).toBe(200);
     expect(await definition(id)).toMatchObject({ owner: "someone", description: "d" });

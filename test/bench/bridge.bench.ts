@@ -76,7 +76,7 @@ async function round(
   t0 = performance.now();
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      natsHandles(store).pipelines.put(
+      store.putDefinition(
         `${prefix}${i}`,
         JSON.stringify({ id: `${prefix}${i}`, status: "draft", version: "1" }),
       ),

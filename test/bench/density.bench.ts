@@ -168,7 +168,7 @@ async function measure(side: Side, n: number, sampleSize: number, timeoutMs: num
     const converges = invoker.times.slice().sort((a, b) => a - b);
 
     const t = performance.now();
-    await forEachBounded(ids, 32, undefined, (id) => natsHandles(world.store).pipelines.delete(id));
+    await forEachBounded(ids, 32, undefined, (id) => world.store.deleteDefinition(id));
     await waitFor(() => watch.phases.size === 0, "every status removed", timeoutMs).catch(() => undefined);
     const deleteMs = watch.phases.size === 0 ? performance.now() - t : NaN;
     return {

@@ -79,7 +79,7 @@ export default async function dockerBench(): Promise<void> {
       await store.putConfig(id, "1", new TextEncoder().encode(config(id)));
       const t0 = performance.now();
       const answered = firstAnswer(nc, id);
-      await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+      await store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
       await answered;
       reef.push(performance.now() - t0);
       const r = await converged.get(id)!;

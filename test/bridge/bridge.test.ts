@@ -93,19 +93,19 @@ describe("bridge (in-process invoker)", () => {
     const id = "life-1";
     await t.store.putConfig(id, "1", SAMPLE_CONFIG);
 
-    await natsHandles(t.store).pipelines.put(id, definition(id, "published"));
+    await t.store.putDefinition(id, definition(id, "published"));
     await waitFor(async () => (await t.store.getStatus(id))?.phase === "running", "running");
     expect((await executor.list(id)).map((e) => e.state)).toEqual(["running"]);
 
-    await natsHandles(t.store).pipelines.put(id, definition(id, "paused"));
+    await t.store.putDefinition(id, definition(id, "paused"));
     await waitFor(async () => (await t.store.getStatus(id))?.phase === "stopped", "stopped");
     expect((await executor.list(id)).map((e) => e.state)).toEqual(["stopped"]);
 
-    await natsHandles(t.store).pipelines.put(id, definition(id, "draft"));
+    await t.store.putDefinition(id, definition(id, "draft"));
     await waitFor(async () => (await t.store.getStatus(id))?.phase === "absent", "absent");
     expect(await executor.list(id)).toEqual([]);
 
-    await natsHandles(t.store).pipelines.delete(id);
+    await t.store.deleteDefinition(id);
     await waitFor(async () => (await t.store.getStatus(id)) === null, "status deleted");
 
     const recs = await waitFor(async () => {
@@ -133,7 +133,7 @@ describe("bridge (in-process invoker)", () => {
     const id = `late-${Math.random().toString(16).slice(2, 8)}`;
 
     // a client writes the definition first…
-    await natsHandles(t.store).pipelines.put(id, definition(id, "published", "7"));
+    await t.store.putDefinition(id, definition(id, "published", "7"));
     const failed = await waitFor(async () => (await t.store.getStatus(id))?.error, "CONFIG_NOT_FOUND");
     expect(failed.code).toBe("CONFIG_NOT_FOUND");
     // …a config of another version changes nothing; the named one makes it run
@@ -179,7 +179,7 @@ describe("bridge (in-process invoker)", () => {
     for (let v = 1; v <= 40; v++) await t.store.putConfig(id, String(v), SAMPLE_CONFIG);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        natsHandles(t.store).pipelines.put(id, definition(id, "published", String(i + 1))),
+        t.store.putDefinition(id, definition(id, "published", String(i + 1))),
       ),
     );
     const last = await t.store.getDefinitionEntry(id);
@@ -216,7 +216,7 @@ describe("bridge (in-process invoker)", () => {
     startBridge(invoker, { durable: "conc", concurrency: 3 });
     await consumerReady("conc");
     const ids = Array.from({ length: 20 }, (_, i) => `conc-${i}`);
-    await Promise.all(ids.map((id) => natsHandles(t.store).pipelines.put(id, definition(id, "draft"))));
+    await Promise.all(ids.map((id) => t.store.putDefinition(id, definition(id, "draft"))));
     await waitFor(async () => {
       const s = await Promise.all(ids.map((id) => t.store.getStatus(id)));
       return s.every((x) => x?.phase === "absent");
@@ -243,7 +243,7 @@ describe("bridge (in-process invoker)", () => {
     };
     const { bridge } = startBridge(invoker, { durable: "fail", maxAttempts: 3 });
     await consumerReady("fail");
-    await natsHandles(t.store).pipelines.put("bad-1", definition("bad-1", "draft"));
+    await t.store.putDefinition("bad-1", definition("bad-1", "draft"));
     const status = await waitFor(async () => {
       const s = await t.store.getStatus("bad-1");
       return s?.phase === "failed" ? s : null;
@@ -256,7 +256,7 @@ describe("bridge (in-process invoker)", () => {
     expect(rec).toMatchObject({ outcome: "failed", attempts: 3, error: { code: "FUNCTION_ERROR" } });
     expect(attemptsOnBad).toBe(3);
 
-    await natsHandles(t.store).pipelines.put("good-1", definition("good-1", "draft"));
+    await t.store.putDefinition("good-1", definition("good-1", "draft"));
     await waitFor(async () => (await t.store.getStatus("good-1"))?.phase === "absent", "good converged");
     await bridge.idle();
     expect(bridge.stats.failed).toBe(1);
@@ -270,7 +270,7 @@ describe("bridge (in-process invoker)", () => {
     await first.bridge.stop();
     bridges.splice(bridges.indexOf(first.bridge), 1);
 
-    await natsHandles(t.store).pipelines.put("resume-1", definition("resume-1", "draft"));
+    await t.store.putDefinition("resume-1", definition("resume-1", "draft"));
     let reconciles = 0;
     const inner = inProcess(executor);
     const counting: Invoker = {
@@ -307,7 +307,7 @@ describe("bridge (in-process invoker)", () => {
     await consumerReady("lost");
     await waitFor(() => reconciles >= 1, "first reconcile");
     await natsHandles(t.store).jsm.consumers.delete(`KV_${t.names.pipelines}`, "lost");
-    await natsHandles(t.store).pipelines.put("lost-1", definition("lost-1", "draft"));
+    await t.store.putDefinition("lost-1", definition("lost-1", "draft"));
     await waitFor(
       () => natsHandles(t.store).jsm.consumers.info(`KV_${t.names.pipelines}`, "lost"),
       "consumer re-created",

@@ -39,7 +39,7 @@ it("keeps handling changes across a nats-server restart", async () => {
       () => natsHandles(store).jsm.consumers.info(`KV_${names.pipelines}`, "restart"),
       "consumer",
     );
-    await natsHandles(store).pipelines.put("before", definition("before", "draft"));
+    await store.putDefinition("before", definition("before", "draft"));
     await waitFor(async () => (await store.getStatus("before"))?.phase === "absent", "before restart");
 
     await server.stop();
@@ -47,7 +47,7 @@ it("keeps handling changes across a nats-server restart", async () => {
 
     // the put itself may fail until the client has reconnected
     await waitFor(
-      async () => Boolean(await natsHandles(store).pipelines.put("after", definition("after", "draft"))),
+      async () => Boolean(await store.putDefinition("after", definition("after", "draft"))),
       "put",
       20_000,
     );

@@ -47,7 +47,7 @@ describe("conflicting edits", () => {
     const rev = (await t.store.getDefinitionEntry(id))!.revision;
     // someone else changes it meanwhile (any NATS client)
     const other = { ...(await definition(id)), labels: { edited: "by-someone-else" } };
-    await natsHandles(t.store).pipelines.put(id, JSON.stringify(other));
+    await t.store.putDefinition(id, JSON.stringify(other));
     const r = await reef(["publish", id, "--revision", String(rev)], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("[REVISION_MISMATCH]");
@@ -286,7 +286,7 @@ describe("configs written by other clients", () => {
   it("a zero modification time (nats.go 1.22) is an unknown creation time, not year 1", async () => {
     const id = uid("zero");
     await putConfigWithMtime(t, `${id}/1`, GOOD, "0001-01-01T00:00:00Z");
-    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "draft", version: "1" }));
+    await t.store.putDefinition(id, JSON.stringify({ id, status: "draft", version: "1" }));
     const json = await reef(["versions", id, "--json"], { env });
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).versions).toEqual([

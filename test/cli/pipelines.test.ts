@@ -62,10 +62,7 @@ describe("Pipelines", () => {
         String(["a", "b", "c"].indexOf(tag) + 1),
         new TextEncoder().encode(cfg(tag)),
       );
-    await natsHandles(t.store).pipelines.put(
-      other,
-      JSON.stringify({ id: other, status: "draft", version: "3" }),
-    );
+    await t.store.putDefinition(other, JSON.stringify({ id: other, status: "draft", version: "3" }));
     expect((await p.rollback(other)).version).toBe("2");
     // nothing before version 1
     const first = uid("rb-first");
@@ -89,7 +86,7 @@ describe("Pipelines", () => {
 
   it("lists and repairs a definition another client broke", async () => {
     const id = uid("broken");
-    await natsHandles(t.store).pipelines.put(id, "{not json");
+    await t.store.putDefinition(id, "{not json");
     const view = (await p.list()).find((v) => v.id === id)!;
     expect(view.definition).toBeNull();
     expect(view.definitionError).toMatchObject({ code: "INVALID_DEFINITION" });

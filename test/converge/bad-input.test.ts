@@ -9,7 +9,6 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
-import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 let good: string; // a pipeline that must keep running whatever happens to the others
@@ -23,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => w.destroy());
 
 const uid = () => `bad-${randomBytes(3).toString("hex")}`;
-const raw = (key: string, value: string) => natsHandles(w.store).pipelines.put(key, value);
+const raw = (key: string, value: string) => w.store.putDefinition(key, value);
 
 interface Case {
   name: string;

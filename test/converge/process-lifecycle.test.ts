@@ -12,7 +12,6 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
-import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -71,7 +70,7 @@ describe("converge with the process executor", () => {
     expect(await w.executor.list(id)).toEqual([]);
 
     // delete → status deleted
-    await natsHandles(w.store).pipelines.delete(id);
+    await w.store.deleteDefinition(id);
     r = await convergeSettled(w.deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
@@ -166,7 +165,7 @@ describe("converge with the process executor", () => {
     await putConfig(w, id, "1", sampleConfig("orphan"));
     await putDefinition(w, { id, status: "published", version: "1" });
     await convergeSettled(w.deps, id);
-    await natsHandles(w.store).pipelines.purge(id); // gone without any converge seeing it
+    await w.store.purgeDefinition(id); // gone without any converge seeing it
     const result = await reconcile(w.deps);
     expect(result.orphans).toContain(id);
     expect(await w.executor.list(id)).toEqual([]);

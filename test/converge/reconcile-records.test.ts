@@ -14,7 +14,6 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
-import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -44,7 +43,7 @@ it("records what the reconcile did, and only that; each record replays", async (
   await putDefinition(w, { id: earlyDraft, status: "draft" });
   // an orphan: its key purged by another client, its execution left running
   const [orphaned] = await w.executor.list(orphan);
-  await natsHandles(w.store).pipelines.purge(orphan);
+  await w.store.purgeDefinition(orphan);
   // drift: an execution stopped behind reef's back
   const [execution] = await w.executor.list(drifted);
   await applyPlan(w.executor, {

@@ -23,7 +23,7 @@ it("records a failing converge as failed, with the error in the status, and keep
   const bridge = s.startBridge({ REEF_BRIDGE_MAX_ATTEMPTS: "3", REEF_RESYNC_INTERVAL: "0" });
   await waitFor(() => bridge.lines.some((l) => l.includes('"consuming"')), "bridge consuming", 20_000);
 
-  await natsHandles(s.t.store).pipelines.put("fail-a", def("fail-a"));
+  await s.t.store.putDefinition("fail-a", def("fail-a"));
   const [rec] = await waitFor(async () => {
     const r = await eventRecords(s.t, "fail-a");
     return r.length ? r : null;
@@ -40,7 +40,7 @@ it("records a failing converge as failed, with the error in the status, and keep
   expect(status.revision).toBe(rec.event.revision);
 
   // The bridge is alive and handles the next change (which fails the same way).
-  await natsHandles(s.t.store).pipelines.put("fail-b", def("fail-b"));
+  await s.t.store.putDefinition("fail-b", def("fail-b"));
   await waitFor(async () => (await eventRecords(s.t, "fail-b")).length === 1, "next change handled");
   expect(bridge.child.exitCode).toBeNull();
   await waitFor(async () => {
@@ -59,7 +59,7 @@ it("records an unreachable function as INVOKE_FAILED", async () => {
     REEF_RESYNC_INTERVAL: "0",
   });
   await waitFor(() => bridge.lines.some((l) => l.includes('"consuming"')), "bridge consuming", 20_000);
-  await natsHandles(s.t.store).pipelines.put("fail-c", def("fail-c"));
+  await s.t.store.putDefinition("fail-c", def("fail-c"));
   const recs = await waitFor(async () => {
     const r = (await eventRecords(s.t, "fail-c")).filter((x) => x.error?.code === "INVOKE_FAILED");
     return r.length ? r : null;

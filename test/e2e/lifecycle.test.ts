@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChains } from "../../lib/store";
 import { waitFor } from "../helpers/nats";
 import { eventRecords, listExecutions, ROOT, startStack, type BridgeProc, type Stack } from "./harness";
-import { natsHandles } from "../../lib/store/internal";
 
 const CONFIG = new TextEncoder().encode(
   "input:\n  generate:\n    mapping: 'root = 1'\noutput:\n  drop: {}\n",
@@ -96,7 +95,7 @@ describe("e2e: publish → pause → draft → delete", () => {
     expect(await bridge.stop("SIGTERM")).toBe(0);
     expect(bridge.lines.some((l) => l.includes('"bridge stopped"'))).toBe(true);
     const id = "e2e-after-restart";
-    await natsHandles(s.t.store).pipelines.put(id, def(id, "draft"));
+    await s.t.store.putDefinition(id, def(id, "draft"));
     bridge = s.startBridge({ REEF_RESYNC_INTERVAL: "0" });
     await waitFor(async () => (await phase(id)) === "absent", "converged after restart", 20_000);
   });

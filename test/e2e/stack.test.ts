@@ -16,7 +16,6 @@ import { readFileSync } from "node:fs";
 import { freePort } from "../../lib/local";
 import { openTestStore, uniqueSuffix, waitFor, type TestStore } from "../helpers/nats";
 import { FAKE_ENGINE, listExecutions, removeAllExecutions, ROOT } from "./harness";
-import { natsHandles } from "../../lib/store/internal";
 
 const CONFIG = new TextEncoder().encode(
   "input:\n  generate:\n    mapping: 'root = 1'\noutput:\n  drop: {}\n",
@@ -124,8 +123,8 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   });
   await waitFor(async () => (await phase("sample")) === "absent", "sample converged by the start reconcile");
 
-  await natsHandles(t.store).pipelines.put("keep", def("keep", "published"));
-  await natsHandles(t.store).pipelines.put("gone", def("gone", "published"));
+  await t.store.putDefinition("keep", def("keep", "published"));
+  await t.store.putDefinition("gone", def("gone", "published"));
   await waitFor(
     async () => (await phase("keep")) === "running" && (await phase("gone")) === "running",
     "both running",
@@ -145,8 +144,8 @@ it("reef up runs the system, Ctrl-C leaves executions running, changes made whil
   ).toEqual(["gone", "keep"]);
 
   // Downtime: create one, delete another.
-  await natsHandles(t.store).pipelines.put("new", def("new", "published"));
-  await natsHandles(t.store).pipelines.delete("gone");
+  await t.store.putDefinition("new", def("new", "published"));
+  await t.store.deleteDefinition("gone");
 
   const second = await reefUp();
   expect(second.lines.join("\n")).toMatch(/sample\s+pipeline 'sample' exists already/);

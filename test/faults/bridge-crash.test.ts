@@ -59,7 +59,7 @@ it("bridge SIGKILL mid-burst of 200 changes: nothing lost, orphaned or doubled",
   bridges.push(first);
   for (const id of healthyIds) {
     await t.store.putConfig(id, "1", quietConfig(id));
-    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+    await t.store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
   }
   await waitFor(
     async () => {

@@ -24,7 +24,6 @@ import {
   type BridgeProcess,
   type World,
 } from "./world";
-import { natsHandles } from "../../lib/store/internal";
 
 const unavailable = privateDockerdUnavailable();
 if (unavailable) {
@@ -71,7 +70,7 @@ describe.skipIf(unavailable !== null)("dockerd restart", () => {
     const healthyIds = ["dockerd-healthy"];
     for (const id of [...ids, ...healthyIds]) await store.putConfig(id, "1", quietConfig(id));
     for (const id of healthyIds)
-      await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+      await store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
     bridge = startBridgeProcess(world.env);
     await waitFor(
       async () => (await store.getStatus(healthyIds[0]!))?.phase === "running",

@@ -17,7 +17,6 @@ import {
   worldEnv,
   type World,
 } from "./world";
-import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let world: World;
@@ -51,7 +50,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 async function healthyPipelines(ids: string[]) {
   for (const id of ids) {
     await t.store.putConfig(id, "1", quietConfig(id));
-    await natsHandles(t.store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+    await t.store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
     await convergeSettled(deps, id);
   }
   return snapshotHealthy(deps.executor, ids, processIdentity(world.stateDir));

@@ -19,7 +19,6 @@ import {
   type BridgeProcess,
   type World,
 } from "./world";
-import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let world: World;
@@ -60,7 +59,7 @@ it("hostile input gets an error with a code; healthy pipelines and the bridge ar
   const healthyIds = ["hostile-healthy-a", "hostile-healthy-b"];
   for (const id of healthyIds) {
     await store.putConfig(id, "1", quietConfig(id));
-    await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+    await store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
   }
   bridge = startBridgeProcess(world.env);
   await waitFor(

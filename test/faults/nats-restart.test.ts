@@ -20,7 +20,6 @@ import {
   type BridgeProcess,
   type World,
 } from "./world";
-import { natsHandles } from "../../lib/store/internal";
 
 const storeDir = mkdtempSync(join(tmpdir(), "reef-fault-nats-"));
 let server: NatsServer | undefined;
@@ -54,7 +53,7 @@ it("nats-server restart during converges: nothing lost, orphaned or doubled", as
     const healthyIds = ["nats-healthy-a", "nats-healthy-b"];
     for (const id of [...ids, ...healthyIds]) await store.putConfig(id, "1", quietConfig(id));
     for (const id of healthyIds)
-      await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+      await store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
     bridge = startBridgeProcess(world.env);
     await waitFor(
       async () => {

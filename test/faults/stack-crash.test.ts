@@ -24,7 +24,6 @@ import {
   worldEnv,
   type World,
 } from "./world";
-import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 let world: World;
@@ -131,7 +130,7 @@ it("whole stack SIGKILLed mid-burst and restarted while definitions change: noth
   const healthyIds = ["stack-healthy"];
   for (const id of [...ids, ...healthyIds]) await store.putConfig(id, "1", quietConfig(id));
   // a definition written before the stack ever ran: the start's reconcile handles (and records) it
-  await natsHandles(store).pipelines.put(
+  await store.putDefinition(
     healthyIds[0]!,
     JSON.stringify({ id: healthyIds[0], status: "published", version: "1" }),
   );

@@ -10,7 +10,6 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
-import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
@@ -50,7 +49,7 @@ it("converges the pipeline named by the change event", async () => {
 it("handles a delete by key alone", async () => {
   const id = `fn-${randomBytes(3).toString("hex")}`;
   await putDefinition(w, { id, status: "draft" });
-  await natsHandles(w.store).pipelines.delete(id);
+  await w.store.deleteDefinition(id);
   const result = await handler(
     { key: id, operation: "DEL", revision: 99, timestamp: new Date().toISOString() },
     context,

@@ -5,7 +5,6 @@ import { join, resolve } from "node:path";
 import { createProcessExecutor, type ProcessExecutor } from "../../lib/executors/process";
 import { applyPlan, type ConvergeDeps } from "../../lib/converge";
 import { openTestStore, waitFor, type TestStore } from "./nats";
-import { natsHandles } from "../../lib/store/internal";
 
 export const FAKE_ENGINE = resolve("test/fixtures/fake-engine.mjs");
 
@@ -19,7 +18,7 @@ export interface Definition {
 }
 
 export async function putDefinition(t: TestStore, def: Definition, key = def.id): Promise<number> {
-  return natsHandles(t.store).pipelines.put(key, JSON.stringify({ name: def.id, ...def }));
+  return t.store.putDefinition(key, JSON.stringify({ name: def.id, ...def }));
 }
 
 export async function putConfig(t: TestStore, id: string, version: string, yaml: string): Promise<void> {

@@ -53,7 +53,7 @@ it(`${N} pipelines on 2 hosts: all run, a sample answers, deleting them all leav
   for (const id of sample) expect(await roundtrip(w.nc, id, "ping")).toBe(`${id}:ping`);
 
   await forEachBounded(ids, 32, undefined, async (id) => {
-    await natsHandles(w.store).pipelines.delete(id);
+    await w.store.deleteDefinition(id);
   });
   const deleting = Date.now();
   const notDeleted: string[] = [];

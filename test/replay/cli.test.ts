@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(() => w?.destroy());
 
 async function change(id: string, def: Record<string, unknown> | "delete") {
-  if (def === "delete") await natsHandles(w.store).pipelines.delete(id);
+  if (def === "delete") await w.store.deleteDefinition(id);
   else await putDefinition(w, { id, ...(def as { status: string }) });
   return handleAndRecord(w.deps, await changeEventFor(w.store, id));
 }

@@ -21,7 +21,6 @@ import {
   type ProcessWorld,
 } from "../helpers/pipelines";
 import { changeEventFor, handleAndRecord } from "./helpers";
-import { natsHandles } from "../../lib/store/internal";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -32,7 +31,7 @@ afterAll(() => w.destroy());
 const uid = (p: string) => `${p}-${randomBytes(3).toString("hex")}`;
 
 async function change(id: string, def: Record<string, unknown> | "delete") {
-  if (def === "delete") await natsHandles(w.store).pipelines.delete(id);
+  if (def === "delete") await w.store.deleteDefinition(id);
   else await putDefinition(w, { id, ...(def as { status: string }) });
   return handleAndRecord(w.deps, await changeEventFor(w.store, id));
 }
@@ -128,7 +127,7 @@ describe("dry-run replay", () => {
     await change(id, { status: "published", version: "1" });
     await change(id, { status: "published", version: "2" });
     // the config of v1 disappears (an operator cleaned up the object store)
-    await natsHandles(w.store).configs.delete(`${id}/1`);
+    await w.store.deleteConfig(id, "1");
     let steps = (
       await runReplay(await selectEvents(w.store, { pipeline: id }), (i) => dryRunStep(dryDeps(), i))
     ).steps;
@@ -139,7 +138,7 @@ describe("dry-run replay", () => {
     expect(steps[1].notes).toEqual([]);
 
     // a purge removes the key's KV history: the revisions are gone
-    await natsHandles(w.store).pipelines.purge(id);
+    await w.store.purgeDefinition(id);
     await change(id, "delete"); // the purge's own change is recorded too (as a DEL of a purged key)
     steps = (await runReplay(await selectEvents(w.store, { pipeline: id }), (i) => dryRunStep(dryDeps(), i)))
       .steps;

@@ -3,7 +3,6 @@ import { Kvm } from "@nats-io/kv";
 import { LeaseBusyError, Store } from "../../lib/store";
 import { openTestStore, statusOf, uniqueNames, type TestStore } from "../helpers/nats";
 import type { PipelineStatus } from "../../lib/model";
-import { natsHandles } from "../../lib/store/internal";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -16,14 +15,14 @@ const status = (revision: number, phase: PipelineStatus["phase"] = "running") =>
 
 describe("Store", () => {
   it("opens existing buckets without recreating them", async () => {
-    await natsHandles(t.store).pipelines.put("a", "{}");
+    await t.store.putDefinition("a", "{}");
     const again = await Store.open(t.nc, { names: t.names });
     expect((await again.getDefinitionEntry("a"))?.operation).toBe("PUT");
   });
 
   it("reports deletes as entries without a value", async () => {
-    await natsHandles(t.store).pipelines.put("gone", "{}");
-    await natsHandles(t.store).pipelines.delete("gone");
+    await t.store.putDefinition("gone", "{}");
+    await t.store.deleteDefinition("gone");
     const e = await t.store.getDefinitionEntry("gone");
     expect(e?.operation).toBe("DEL");
     expect(await t.store.getDefinitionEntry("never")).toBeNull();

@@ -13,7 +13,6 @@ import { dockerSkipReason } from "../../helpers/docker";
 import { uniqueSuffix, waitFor } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
 import { fakeEngineBind, natsMappingConfig, openDockerWorld, roundTrip, type DockerWorld } from "./world";
-import { natsHandles } from "../../../lib/store/internal";
 
 let w: DockerWorld;
 let builtin: DockerExecutor;
@@ -131,7 +130,7 @@ describe.skipIf(noDaemon)("converge with the Docker executor", () => {
     expect(left.filter((v) => volumes.includes(v))).toEqual([]);
 
     // delete → status entry deleted
-    await natsHandles(w.store).pipelines.delete(id);
+    await w.store.deleteDefinition(id);
     r = await convergeSettled(deps, id);
     expect(r.phase).toBe("deleted");
     expect(await w.store.getStatus(id)).toBeNull();
@@ -285,7 +284,7 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
       try {
         const store = await Store.open(nc, { names: w.names });
         await store.putConfig(id, "1", new TextEncoder().encode(sampleConfig(id)));
-        await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "published", version: "1" }));
+        await store.putDefinition(id, JSON.stringify({ id, status: "published", version: "1" }));
         const executor = w.executorWith({
           NATS_URL: url,
           NATS_TOKEN: token,
@@ -311,7 +310,7 @@ describe.skipIf(noDaemon)("NATS secrets against the daemon", () => {
             }),
           ]),
         );
-        await natsHandles(store).pipelines.put(id, JSON.stringify({ id, status: "draft" }));
+        await store.putDefinition(id, JSON.stringify({ id, status: "draft" }));
         expect((await convergeSettled(deps, id)).phase).toBe("absent");
       } finally {
         await nc.close();

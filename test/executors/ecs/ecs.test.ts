@@ -26,7 +26,6 @@ import { configDigest } from "../../../lib/store";
 import { openTestStore, type TestStore } from "../../helpers/nats";
 import { putConfig, putDefinition, sampleConfig } from "../../helpers/pipelines";
 import { FakeEcs, TEST_ECS_CONFIG, TEST_NATS_SECRET, throttling } from "./fake-ecs";
-import { natsHandles } from "../../../lib/store/internal";
 
 const SECRET = TEST_NATS_SECRET;
 const CONFIG = TEST_ECS_CONFIG;
@@ -412,7 +411,7 @@ describe("ECS executor lifecycle through converge()", () => {
   it("delete of the key removes everything and then the status entry", async () => {
     const id = uid();
     await running(id, "1", 1);
-    await natsHandles(t.store).pipelines.delete(id);
+    await t.store.deleteDefinition(id);
     await converge(deps, id);
     expect(ecs.calls(DeleteServiceCommand)).toHaveLength(1);
     ecs.settle();
@@ -448,8 +447,8 @@ describe("orphans and listing", () => {
     ecs.addForeignService("reef-foreign");
     ecs.addForeignService("unrelated");
     // Definitions vanish without a converge (e.g. a lost event, or the bridge was down).
-    await natsHandles(t.store).pipelines.purge(ids[0]);
-    await natsHandles(t.store).pipelines.purge(ids[2]);
+    await t.store.purgeDefinition(ids[0]);
+    await t.store.purgeDefinition(ids[2]);
     const listed = await executor.list();
     expect(new Set(listed.map((e) => e.pipeline))).toEqual(new Set(ids));
     expect(ecs.calls(ListServicesCommand).length).toBeGreaterThanOrEqual(3); // paginated
@@ -759,7 +758,7 @@ describe("error paths", () => {
   it("an invalid definition leaves the running service alone (last-known-good)", async () => {
     const id = uid();
     await running(id, "1", 1);
-    await natsHandles(t.store).pipelines.put(id, "{not json");
+    await t.store.putDefinition(id, "{not json");
     const r = await converge(deps, id);
     expect(r.phase).toBe("failed");
     expect(mutations()).toBe(0);
