@@ -188,6 +188,7 @@ export function namedContextFn(name: string, body: Fn): Fn {
   return {
     ann: body.ann,
     named: name,
+    lambdaBody: body,
     exec(ctx) {
       const v = ctx.current();
       if (v === NONE) throw rtErr(`failed to capture context ${name}: context was undefined`);

@@ -14,6 +14,8 @@ export interface Fn {
   getPath?: { target: Fn; path: string[] };
   /** Set on lambdas (named context captures). */
   named?: string;
+  /** Set on lambdas: the body, run with the capture (see callWith). */
+  lambdaBody?: Fn;
 }
 
 /** An argument of a function or method call, positional or named. */
@@ -87,6 +89,18 @@ export class Ctx {
   /** The context one level up (what `pop` leaves), with `named` as its named captures. */
   popped(named: Named | null): Ctx {
     return new Ctx(this.next, NONE, named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth);
+  }
+  /**
+   * What `f.exec(this.withValue(v))` computes, for a query called on each element (map_each,
+   * filter): a lambda `x -> body` gets its capture directly, one context instead of two.
+   */
+  callWith(f: Fn, v: Value): Value {
+    const body = f.lambdaBody;
+    if (!body) return f.exec(this.withValue(v));
+    const named = f.named === "_" ? this.named : { name: f.named!, value: v, next: this.named };
+    return body.exec(
+      new Ctx(this.value, NONE, named, this.vars, this.maps, this.root, this.meta, this.msg, this.depth),
+    );
   }
   /** The innermost capture called `name` (its `value`), or null. */
   namedValue(name: string): Named | null {

@@ -20,7 +20,6 @@ describe("NATS server restart", () => {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: "RS", subjects: ["rs.>"] });
       await jetstream(nc).publish("rs.a", new TextEncoder().encode("js-before"));
-      await nc.close();
 
       const s = await start(`
 input:
@@ -41,6 +40,13 @@ output:
         () => readLines(out).includes("before") && readLines(out).includes("js-before"),
         "before the restart",
       );
+      // Written is not yet acked: a restart before the ack reaches the server redelivers (at least
+      // once), so wait for the ack before restarting.
+      await waitFor(
+        async () => (await jsm.consumers.info("RS", "restart")).num_ack_pending === 0,
+        "the ack of js-before",
+      );
+      await nc.close();
 
       await server.stop();
       server = await startNatsServer({ storeDir, port });

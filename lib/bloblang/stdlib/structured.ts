@@ -154,7 +154,7 @@ simpleMethod("filter", [{ name: "test", type: "query" }], ([q]) => {
   return (v, ctx) => {
     if (Array.isArray(v)) {
       const out: Value[] = [];
-      for (const e of v) if (f.exec(ctx.withValue(e)) === true) out.push(e);
+      for (const e of v) if (ctx.callWith(f, e) === true) out.push(e);
       return out;
     }
     if (isObject(v)) {
@@ -273,7 +273,7 @@ simpleMethod("map_each", [{ name: "query", type: "query" }], ([q]) => {
       for (let i = 0; i < v.length; i++) {
         let nv: Value;
         try {
-          nv = f.exec(ctx.withValue(v[i]));
+          nv = ctx.callWith(f, v[i]);
         } catch (e) {
           throw wrap(`failed to process element ${i}: `, errFrom(e, f.ann));
         }
