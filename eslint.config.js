@@ -46,6 +46,31 @@ export default tseslint.config(
       ],
     },
   },
+  // Settings are lib/config's: no other code reads a REEF_* variable (settings()/settingsFrom(env)
+  // give it typed and validated). Writing one is allowed: that is how a child process (an
+  // execution, serverless-offline, a host) is given its settings. Tests are outside the rule: they
+  // inspect env maps as data (a packaged function's environment) and have knobs of their own.
+  {
+    files: ["lib/**/*.{ts,tsx}", "functions/**/*.ts", "infra/**/*.{ts,js,mjs,cjs}"],
+    ignores: ["lib/config/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "MemberExpression[property.name=/^REEF_/]:not(AssignmentExpression > MemberExpression.left):not(UnaryExpression[operator='delete'] > MemberExpression)",
+          message:
+            "REEF_* settings are read through lib/config: settings().<name> or settingsFrom(env).<name>",
+        },
+        {
+          selector:
+            "MemberExpression[computed=true][property.value=/^REEF_/]:not(AssignmentExpression > MemberExpression.left):not(UnaryExpression[operator='delete'] > MemberExpression)",
+          message:
+            "REEF_* settings are read through lib/config: settings().<name> or settingsFrom(env).<name>",
+        },
+      ],
+    },
+  },
   // CommonJS files (Serverless Framework plugins) load modules with require()
   { files: ["**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } },
   // the console's browser code (lib/console/web, bundled by infra/build.mjs)

@@ -6,6 +6,9 @@
 
 module.exports = () => {
   const out = {};
+  // serverless.yml loads this plain CommonJS file at packaging time, before any of lib/ is built,
+  // so it cannot use lib/config; lib/config checks REEF_EXECUTION_ENV where executions start.
+  // eslint-disable-next-line no-restricted-syntax
   for (const name of (process.env.REEF_EXECUTION_ENV || "").split(",")) {
     const key = name.trim();
     // a malformed name is reported by the executor (INVALID_SETTING), not here
