@@ -6,7 +6,7 @@
 import { settingsFrom, type Settings } from "../config";
 import type { Executor } from "../executors/types";
 import type { Log } from "../model";
-import { connectNats, Store, type StoreOptions } from "../store";
+import { Store, type StoreOptions } from "../store";
 
 export interface ReefContext {
   readonly env: NodeJS.ProcessEnv;
@@ -27,7 +27,7 @@ export interface ContextOptions {
   /** The environment the settings come from (default process.env). */
   env?: NodeJS.ProcessEnv;
   log?: Log;
-  /** Long-running clients reconnect forever (see connectNats). */
+  /** Long-running clients reconnect forever (see lib/store connectNats). */
   longRunning?: boolean;
   failFirstConnect?: boolean;
   /** Logs disconnects and reconnects (long-running clients). */
@@ -44,29 +44,20 @@ const DRAIN_TIMEOUT_MS = 5_000;
 export async function openContext(opts: ContextOptions): Promise<ReefContext> {
   const env = opts.env ?? process.env;
   const settings = settingsFrom(env);
-  const nc = await connectNats({
+  const store = await Store.connect({
     name: opts.name,
     env,
     longRunning: opts.longRunning,
     failFirstConnect: opts.failFirstConnect,
+    ...opts.store,
   });
   if (opts.logConnection && opts.log) {
     const log = opts.log;
     void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === "disconnect" || s.type === "reconnect")
-          log.warn(`nats ${s.type}`, { server: s.server });
-      }
+      for await (const c of store.connectionChanges()) log.warn(`nats ${c.type}`, { server: c.server });
     })();
   }
-  let store: Store;
-  try {
-    store = await Store.open(nc, { env, ...opts.store });
-  } catch (err) {
-    await nc.close().catch(() => undefined);
-    throw err;
-  }
-  // from here the store owns the connection (isClosed, drain, close)
+  // the store owns the connection (isClosed, drain, close)
   let executor: Promise<Executor> | undefined;
   let closing: Promise<void> | undefined;
   return {

@@ -12,7 +12,7 @@ import { applyPlan } from "../converge";
 import { chooseExecutorKind, createExecutor } from "../executors";
 import type { Executor } from "../executors";
 import type { Execution, ExecutorKind } from "../model";
-import { connectNats, eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
+import { eventsRetentionFromEnv, Store, storeNamesFromEnv } from "../store";
 import { LocalStackError } from "./errors";
 import { portAnswers, startNatsServer, type NatsServer } from "./nats-server";
 import { ensureLocalNatsAuth } from "./nats-auth";
@@ -132,10 +132,14 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
     env.REEF_STAGE = settingsFrom(env).stage;
 
     // 2. Buckets (Store.open creates what is missing) and the sample pipeline.
-    const nc = await connectNats({ name: "reef-up", env });
+    const store = await Store.connect({
+      name: "reef-up",
+      env,
+      names: storeNamesFromEnv(env),
+      ...eventsRetentionFromEnv(env),
+    });
     let sampleLine: string | undefined;
     try {
-      const store = await Store.open(nc, { names: storeNamesFromEnv(env), ...eventsRetentionFromEnv(env) });
       say(
         `buckets       ${store.names.pipelines} (KV), ${store.names.configs} (objects), ${store.names.status} (KV), ${store.names.events} (stream)`,
       );
@@ -147,7 +151,7 @@ export async function up(opts: UpOptions): Promise<RunningStack> {
         if (sample.configProblem) sampleLine += ` — config not stored: ${sample.configProblem}`;
       }
     } finally {
-      await nc.close();
+      await store.close();
     }
     if (sampleLine) say(sampleLine);
 
@@ -371,9 +375,8 @@ async function markStopped(env: NodeJS.ProcessEnv, stopped: Map<string, Executio
   if (stopped.size === 0) return;
   const lp = loopbackPort(settingsFrom(env).natsUrl);
   if (lp !== null && !(await portAnswers("127.0.0.1", lp))) return;
-  const nc = await connectNats({ name: "reef-down", env });
+  const store = await Store.connect({ name: "reef-down", env, names: storeNamesFromEnv(env) });
   try {
-    const store = await Store.open(nc, { names: storeNamesFromEnv(env) });
     for (const [id, executions] of stopped) {
       const current = await store.getStatus(id);
       if (!current) continue;
@@ -390,6 +393,6 @@ async function markStopped(env: NodeJS.ProcessEnv, stopped: Map<string, Executio
       });
     }
   } finally {
-    await nc.close();
+    await store.close();
   }
 }

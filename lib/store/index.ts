@@ -1,6 +1,6 @@
 // lib/store: everything reef keeps in NATS JetStream. The public surface: no NATS handle leaves
 // lib/store (the raw handles are in ./internal, for tests).
-export { connectNats, natsOptionsFromEnv, natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
+export { natsCredentialEnv, DEFAULT_NATS_URL } from "./connection";
 export type { ConnectOptions } from "./connection";
 export { storeNamesFromEnv } from "./names";
 export type { StoreNames } from "./names";

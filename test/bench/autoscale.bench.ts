@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { applyPlan } from "../../lib/converge";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { startNatsServer } from "../../lib/local/nats-server";
-import { connectNats, Store } from "../../lib/store";
+import { connectNats, Store } from "../../lib/store/internal";
 import { natsHandles } from "../../lib/store/internal";
 import {
   Deliveries,

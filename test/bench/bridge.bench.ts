@@ -13,7 +13,7 @@ import { InProcessInvoker, LambdaInvoker, type Invoker } from "../../lib/invoke"
 import type { Log } from "../../lib/model";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { freePort, startNatsServer, startOffline } from "../../lib/local";
-import { connectNats, Store, storeNamesFromEnv } from "../../lib/store";
+import { connectNats, Store, storeNamesFromEnv } from "../../lib/store/internal";
 import { natsHandles } from "../../lib/store/internal";
 
 const N = 1_000;

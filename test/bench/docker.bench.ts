@@ -16,7 +16,7 @@ import {
 } from "../../lib/executors/docker";
 import { runnerEnv } from "../../lib/executors/env";
 import { startNatsServer } from "../../lib/local/nats-server";
-import { connectNats, Store } from "../../lib/store";
+import { connectNats, Store } from "../../lib/store/internal";
 import { natsHandles } from "../../lib/store/internal";
 
 const N = Number(process.env.BENCH_PIPELINES ?? 20);

@@ -15,7 +15,7 @@ import {
   Store,
   verifyChains,
   type EventRecordInput,
-} from "../../lib/store";
+} from "../../lib/store/internal";
 import { uniqueNames } from "../helpers/nats";
 
 const N = 1_000;

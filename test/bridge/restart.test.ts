@@ -7,7 +7,7 @@ import { afterAll, expect, it } from "vitest";
 import { Bridge, bridgeConfigFromEnv } from "../../lib/bridge";
 import { InProcessInvoker } from "../../lib/invoke";
 import { freePort, startNatsServer, type NatsServer } from "../../lib/local";
-import { connectNats, Store } from "../../lib/store";
+import { connectNats, Store } from "../../lib/store/internal";
 import { uniqueNames, waitFor } from "../helpers/nats";
 import { definition, FakeExecutor, memoryLog } from "./fakes";
 import { natsHandles } from "../../lib/store/internal";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createProcessExecutor } from "../../lib/executors/process";
 import { freePort, startNatsServer, type NatsServer } from "../../lib/local";
-import { connectNats, Store } from "../../lib/store";
+import { connectNats, Store } from "../../lib/store/internal";
 import { uniqueNames, waitFor } from "../helpers/nats";
 import {
   Changes,

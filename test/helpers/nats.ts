@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { PipelineStatus } from "../../lib/model";
-import { connectNats, Store, type StoreNames } from "../../lib/store";
+import { connectNats, Store, type StoreNames } from "../../lib/store/internal";
 import { natsHandles } from "../../lib/store/internal";
 
 export function uniqueSuffix(): string {

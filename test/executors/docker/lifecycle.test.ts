@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyPlan, reconcile, type ConvergeDeps } from "../../../lib/converge";
 import { containerName, type DockerExecutor } from "../../../lib/executors/docker";
 import { freePort, portAnswers } from "../../../lib/local/nats-server";
-import { connectNats, Store } from "../../../lib/store";
+import { connectNats, Store } from "../../../lib/store/internal";
 import { convergeSettled } from "../../helpers/converge";
 import { dockerSkipReason } from "../../helpers/docker";
 import { uniqueSuffix, waitFor } from "../../helpers/nats";
