@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadConfig, startStream } from "../../lib/engine";
@@ -17,6 +18,13 @@ const N = Number(process.env.BENCH_N ?? 200_000);
  * (default 2; 0 skips them). More rounds make the medians steadier on a shared machine.
  */
 const TELEMETRY_ROUNDS = Math.max(0, Math.floor(Number(process.env.BENCH_TELEMETRY ?? 2)) || 0);
+/**
+ * BENCH_BASE=<another checkout of reef, with node_modules>: also runs that checkout's engine in this
+ * process, alternated with this one's, BENCH_AB_ROUNDS times (default 4), and prints medians: on a
+ * shared machine, two versions compare only side by side in one run.
+ */
+const BASE = process.env.BENCH_BASE;
+const AB_ROUNDS = Math.max(1, Number(process.env.BENCH_AB_ROUNDS ?? 4) || 4);
 const PACED_N = 20_000;
 const PACED_RATE = 10_000; // msgs/s for the latency run below saturation
 
@@ -119,7 +127,15 @@ async function baseline(
   return { stop: () => nc.drain() };
 }
 
-async function engine(url: string, inSubject: string, outSubject: string, telemetry?: ExecutionTelemetry) {
+type EngineModule = { loadConfig: typeof loadConfig; startStream: typeof startStream };
+
+async function engine(
+  url: string,
+  inSubject: string,
+  outSubject: string,
+  telemetry?: ExecutionTelemetry,
+  mod: EngineModule = { loadConfig, startStream },
+) {
   const yaml = `
 input:
   nats:
@@ -138,8 +154,8 @@ output:
 logger:
   level: WARN
 `;
-  const stream = await startStream(
-    loadConfig(yaml),
+  const stream = await mod.startStream(
+    mod.loadConfig(yaml),
     telemetry ? { logTap: (level, line) => telemetry.builtinLine(level, line) } : {},
   );
   if (telemetry) {
@@ -250,6 +266,7 @@ export default async function bench(): Promise<void> {
         `  overhead               ${((1 - rate(reported) / rate(plain)) * 100).toFixed(1)}% of throughput (median ${Math.round(rate(plain)).toLocaleString("en-US")} → ${Math.round(rate(reported)).toLocaleString("en-US")} msg/s), ${((cpu(reported) / cpu(plain) - 1) * 100).toFixed(1)}% CPU per message (median ${cpu(plain).toFixed(1)} → ${cpu(reported).toFixed(1)} µs)`,
       );
     }
+    if (BASE) await compareWithBase(nc, server.url, BASE);
     const m = metrics["pipeline.processors.0"];
     console.log(
       `\nengine metrics: mapping p50 ${m.latencyMs.p50.toFixed(3)} ms/batch, output p50 ${metrics.output.latencyMs.p50.toFixed(3)} ms/write`,
@@ -259,4 +276,32 @@ export default async function bench(): Promise<void> {
     await server.stop();
     rmSync(storeDir, { recursive: true, force: true });
   }
+}
+
+/** This engine against BENCH_BASE's, alternated in one process against one nats-server. */
+async function compareWithBase(nc: NatsConnection, url: string, base: string): Promise<void> {
+  const baseMod = (await import(pathToFileURL(join(base, "lib/engine/index.ts")).href)) as EngineModule;
+  const streams = [
+    { label: "base", stream: await engine(url, "ab.base.in", "ab.base.out", undefined, baseMod) },
+    { label: "this", stream: await engine(url, "ab.this.in", "ab.this.out") },
+  ];
+  const runs = new Map<string, Result[]>(streams.map((s) => [s.label, []]));
+  for (const { label } of streams) await drive(nc, `ab.${label}.in`, `ab.${label}.out`, 5_000);
+  for (let r = 0; r < AB_ROUNDS; r++)
+    for (const { label } of streams)
+      runs.get(label)!.push(await drive(nc, `ab.${label}.in`, `ab.${label}.out`, N));
+  for (const { stream } of streams) await stream.stop();
+  const med = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  console.log(`\nthis engine against ${base} (alternated, ${AB_ROUNDS} rounds, medians)`);
+  for (const [label, rs] of runs)
+    console.log(
+      `  ${label}  ${Math.round(med(rs.map((x) => x.rate)))
+        .toLocaleString("en-US")
+        .padStart(
+          9,
+        )} msg/s  p50 ${med(rs.map((x) => x.p50)).toFixed(1)} ms  cpu ${med(rs.map((x) => x.cpuUs)).toFixed(1)} µs/msg  (rates ${rs.map((x) => Math.round(x.rate)).join(", ")})`,
+    );
 }
