@@ -5,7 +5,7 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  type ConsumerMessages,
+  type Consumer,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { Kvm, type KvWatchEntry } from "@nats-io/kv";
@@ -135,7 +135,6 @@ const DELIVER: Record<JetStreamConf["deliver"], DeliverPolicy> = {
 };
 
 class JetStreamInput implements Input {
-  private messages?: ConsumerMessages;
   private iter?: AsyncIterator<JsMsg>;
   private stopped = false;
   private ephemeral?: { stream: string; name: string; nc: NatsConnection };
@@ -207,13 +206,40 @@ class JetStreamInput implements Input {
       const info = await jsm.consumers.info(stream, name);
       return { pending: info.num_pending, ackPending: info.num_ack_pending };
     };
-    // A deleted consumer or stream ends the iterator (and the stream, with an error) instead of
-    // retrying forever unnoticed.
-    this.messages = await consumer.consume({
-      max_messages: Math.min(c.max_ack_pending, 1024),
-      abort_on_missing_resource: true,
-    });
-    this.iter = this.messages[Symbol.asyncIterator]();
+    this.iter = this.pull(consumer, Math.min(c.max_ack_pending, 1024), () =>
+      jsm.consumers.info(stream, name),
+    );
+  }
+
+  /**
+   * Bounded pulls, one after the other. Each ends when the server ends it (batch full or expired),
+   * so at a stop the pull under way is let finish and what it still brings is handed back: no
+   * message is left on the wire to wait for the ack wait (a removed replica drains). A pull that
+   * fails is tried again (a server restart) unless the consumer or its stream is gone: that fails
+   * the input (and the stream, with an error) instead of retrying forever unnoticed.
+   */
+  private async *pull(
+    consumer: Consumer,
+    max: number,
+    exists: () => Promise<unknown>,
+  ): AsyncGenerator<JsMsg> {
+    for (let failures = 0; !this.stopped;) {
+      try {
+        const batch = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
+        for await (const m of batch) {
+          failures = 0;
+          yield m;
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        const gone = await exists().then(
+          () => false,
+          (e: unknown) => /not found/i.test(String((e as Error)?.message ?? e)),
+        );
+        if (gone) throw err;
+        await sleep(Math.min(2_000, 100 * 2 ** failures++));
+      }
+    }
   }
 
   async read(): Promise<Transaction | null> {
@@ -251,11 +277,9 @@ class JetStreamInput implements Input {
   async stop(): Promise<void> {
     this.stopped = true;
     this.markStopped();
-    // close() settles only once the consumer's pull loop ended; do not hold the shutdown on it.
-    void this.messages?.close().catch(() => undefined);
-    // Messages pulled but not read yet are handed back at once (nak), so another replica takes
-    // them now rather than after the ack wait (a replica removed by a scale-down drains: what it
-    // finished is acked by the stream's drain, the rest goes back).
+    // Messages pulled but not read yet, and what the pull under way still brings, are handed back
+    // at once (nak), so another replica takes them now rather than after the ack wait (a replica
+    // removed by a scale-down drains: what it finished is acked by the stream's drain).
     if (this.iter) await withinMs(nakRemaining(this.iter), NAK_ON_STOP_MS);
   }
 
@@ -365,8 +389,10 @@ export const natsInput = (
 export const jetStreamInput = (c: JetStreamConf, ctx: BuildContext): Input => new JetStreamInput(c, ctx);
 export const kvInput = (c: KvConf, ctx: BuildContext): Input => new KvInput(c, ctx);
 
-/** How long a stop may take to hand back the buffered messages (they are in memory: quick). */
-const NAK_ON_STOP_MS = 2_000;
+/** One pull's longest wait for messages. */
+const FETCH_EXPIRES_MS = 1_000;
+/** How long a stop may take to hand back what was pulled: the pull under way ends within FETCH_EXPIRES_MS. */
+const NAK_ON_STOP_MS = FETCH_EXPIRES_MS + 2_000;
 
 function withinMs(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
