@@ -5,13 +5,14 @@
 // the same heartbeats and log lines as a runner does (lib/telemetry). Streams share the host's
 // NATS connections (per servers and credentials), one heartbeat ticker and compiled mappings.
 // A stream that fails, or throws where it should not, fails alone: the host and its neighbours go on.
+import { openContext, type ReefContext } from "../context";
 import { settingsFrom } from "../config";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { loadConfig, NatsPool, startStream, type RunningStream } from "../engine";
 import { InvalidSettingError, ReefError, sleep, toStatusError, type Log, type StatusError } from "../model";
-import { configObjectName, Store, type BucketEntry } from "../store";
+import { configObjectName, type BucketEntry, type Store } from "../store";
 import {
   builtinSource,
   ExecutionTelemetry,
@@ -76,8 +77,10 @@ export class ReefHost {
   private refusal: string | null = null;
   private readonly onUncaught = (err: unknown) => this.uncaught(err);
 
+  private readonly store: Store;
+
   private constructor(
-    private readonly store: Store,
+    private readonly ctx: ReefContext,
     private readonly buckets: HostBuckets,
     private readonly settings: HostSettings,
     private readonly telemetry: TelemetrySettings,
@@ -86,6 +89,7 @@ export class ReefHost {
     id: string,
   ) {
     this.id = id;
+    this.store = ctx.store;
     // Connections are made outside any stream's context: their callbacks belong to no one stream.
     this.nats = new NatsPool(env, { detach: (fn) => this.context.exit(fn), shareAll: true });
     this.ticker = new SharedTicker(telemetry.heartbeatIntervalMs);
@@ -99,15 +103,18 @@ export class ReefHost {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
       throw new InvalidSettingError("REEF_HOST_ID", id, "1-64 letters, digits, - or _");
     }
-    const store = await Store.connect({
+    const ctx = await openContext({
       name: `reef-host-${id}`,
       env,
       longRunning: true,
       failFirstConnect: true,
     });
-    const buckets = await HostBuckets.open(store, settings.ttlMs);
+    const buckets = await HostBuckets.open(ctx.store, settings.ttlMs).catch(async (err: unknown) => {
+      await ctx.close();
+      throw err;
+    });
     const log = opts.log ?? stderrLog(id);
-    const host = new ReefHost(store, buckets, settings, telemetry, env, log, id);
+    const host = new ReefHost(ctx, buckets, settings, telemetry, env, log, id);
     process.on("uncaughtException", host.onUncaught);
     process.on("unhandledRejection", host.onUncaught);
     await host.writeRecord();
@@ -140,7 +147,7 @@ export class ReefHost {
     this.ticker.stop();
     process.off("uncaughtException", this.onUncaught);
     process.off("unhandledRejection", this.onUncaught);
-    await this.store.drain().catch(() => undefined);
+    await this.ctx.close().catch(() => undefined);
     this.log.info("reef host stopped", { host: this.id });
   }
 

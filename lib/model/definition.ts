@@ -20,8 +20,6 @@ export function isValidVersion(version: string): boolean {
   return VERSION_PATTERN.test(version);
 }
 
-export const DEFAULT_MAX_REPLICAS = 32;
-
 /**
  * The most replicas one definition may ask for: REEF_MAX_REPLICAS (default 32). A careless or
  * hostile `replicas: 1000000` must make the definition invalid, not start a million runners.
