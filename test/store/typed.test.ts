@@ -231,6 +231,13 @@ describe("host buckets", () => {
   });
 });
 
+describe("events stream", () => {
+  it("says what the events stream holds and its retention limits", async () => {
+    const r = await t.store.eventsRetention();
+    expect(r).toMatchObject({ messages: 0, maxAgeMs: 30 * 24 * 3600_000, maxBytes: 1024 ** 3 });
+  });
+});
+
 describe("connection", () => {
   it("connects, owns its connection and closes it", async () => {
     const store = await Store.connect({ name: "reef-typed-test", names: t.names });
