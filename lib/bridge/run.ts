@@ -1,7 +1,7 @@
 // `reef bridge` (and the bridge inside `reef up`): connects with unlimited reconnects, creates
 // missing buckets, runs until SIGTERM/SIGINT, then drains.
-import { settingsFrom } from "../config";
-import type { Log } from "../model";
+import { settingsFrom, type Settings } from "../config";
+import { InvalidSettingError, type Log } from "../model";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { openContext, reefLogger } from "../context";
 import { Bridge } from "./bridge";
@@ -11,6 +11,19 @@ import { createInvoker, functionName } from "../invoke";
 /** JSON-lines logger (Powertools: the same shape as the functions' logs). */
 export function bridgeLogger(env: NodeJS.ProcessEnv = process.env): Logger {
   return reefLogger("reef-bridge", env);
+}
+
+/**
+ * REEF_EXECUTOR as a hint for the bridge (it runs no executions): a bad value is left for the
+ * functions to report, where every converge fails with it and is recorded per pipeline.
+ */
+function executorHint(settings: Settings): Settings["executor"] {
+  try {
+    return settings.executor;
+  } catch (err) {
+    if (err instanceof InvalidSettingError) return undefined;
+    throw err;
+  }
 }
 
 export interface RunningBridge {
@@ -38,7 +51,7 @@ export async function startBridge(
     invoker,
     config,
     log,
-    executorKind: ctx.settings.executor,
+    executorKind: executorHint(ctx.settings),
     heartbeatIntervalMs: ctx.settings.heartbeatInterval,
   });
   bridge.start();

@@ -1,5 +1,5 @@
 // lib/telemetry: heartbeats, health folding and logs over NATS (CONTRACT.md §6). Depends on model and store.
-export { telemetrySettingsFromEnv, TELEMETRY_ENV } from "./settings";
+export { telemetrySettingsFromEnv } from "./settings";
 export type { TelemetrySettings } from "./settings";
 export { HeartbeatWriter } from "./heartbeat";
 export type { ExecutionIdentity, HeartbeatWriterOptions } from "./heartbeat";

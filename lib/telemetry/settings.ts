@@ -15,12 +15,3 @@ export function telemetrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   const s = settingsFrom(env);
   return { heartbeatIntervalMs: s.heartbeatInterval, logsPerSecond: s.logsRate, maxLineBytes: 16 * 1024 };
 }
-
-/** The env entries executions need to report like the control plane expects (passed by every executor). */
-export const TELEMETRY_ENV = [
-  "REEF_HEARTBEAT_INTERVAL",
-  "REEF_HEALTH_BUCKET",
-  "REEF_LOGS_STREAM",
-  "REEF_LOGS_SUBJECT",
-  "REEF_LOGS_RATE",
-] as const;
