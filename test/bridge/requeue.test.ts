@@ -72,10 +72,13 @@ it("20 pipelines published at once: every status shows running soon after its ru
     );
     expect(bridge.stats.reconciles).toBe(1);
     expect(bridge.stats.requeues).toBeGreaterThan(0);
-    // looks that found nothing to do are not recorded: one record per pipeline, its publish
+    // looks that found nothing to do are not recorded: per pipeline one record of its publish, and
+    // a look again only if it acted (on a very busy machine a runner slow to start may be replaced)
     const events = await readEvents(w.store);
     for (const id of ids) {
-      expect(events.filter((e) => e.pipeline === id).map((e) => e.record?.trigger)).toEqual(["change"]);
+      const records = events.filter((e) => e.pipeline === id).map((e) => e.record!);
+      expect(records.filter((r) => r.trigger === "change")).toHaveLength(1);
+      expect(records.filter((r) => r.trigger === "requeue" && !r.result?.actions.length)).toEqual([]);
     }
   } finally {
     await bridge.stop(); // the world's destroy() removes the executions
