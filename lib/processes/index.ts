@@ -2,6 +2,7 @@
 // is not an identity (pids are reused), so a process we started is "alive" only while its pid runs
 // with the start time we recorded: reef never signals a stranger.
 import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 
 /** Start time of a pid in clock ticks since boot (field 22 of /proc/<pid>/stat); null if gone. */
 export function processStartTime(pid: number): string | null {
@@ -11,6 +12,16 @@ export function processStartTime(pid: number): string | null {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return null; // zombie or dead: not running
     return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The process group of a pid (field 5 of /proc/<pid>/stat); null if gone. */
+function processGroup(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
   } catch {
     return null;
   }
@@ -35,6 +46,30 @@ export function isAlive(pid: number | null, startTime: string | null): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The live processes whose environment holds `entry` (`NAME=value`), as pid + start time; empty
+ * where there is no /proc. Finds a child whose pid was never written down (its parent died between
+ * the spawn and the record) by what only it carries: an environment entry unique to it.
+ */
+export async function processesWithEnv(
+  entry: string,
+  opts: { groupLeaders?: boolean } = {},
+): Promise<{ pid: number; startTime: string }[]> {
+  if (!hasProc) return [];
+  const pids = (await readdir("/proc").catch(() => [])).filter((d) => /^\d+$/.test(d)).map(Number);
+  const found: { pid: number; startTime: string }[] = [];
+  await Promise.all(
+    pids.map(async (pid) => {
+      const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+      if (!environ.split("\0").includes(entry)) return;
+      if (opts.groupLeaders && processGroup(pid) !== pid) return; // a child that inherited it
+      const startTime = processStartTime(pid);
+      if (startTime) found.push({ pid, startTime });
+    }),
+  );
+  return found.sort((a, b) => a.pid - b.pid);
 }
 
 /** Signals a process group (`group`, the default: the pid leads it) or one process; ignores one already gone. */

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, reconcile } from "../../lib/converge";
+import { processesWithEnv } from "../../lib/processes";
 import { convergeSettled } from "../helpers/converge";
 import { waitFor } from "../helpers/nats";
 import {
@@ -158,6 +159,44 @@ describe("converge with the process executor", () => {
     interrupt(unspawned);
     expect((await convergeSettled(w.deps, unspawned)).phase).toBe("running");
     expect((await w.executor.list(unspawned)).map((e) => e.state)).toEqual(["running"]);
+  });
+
+  it("finds an unrecorded runner by its environment, before it wrote its state: adopted, or stopped on delete", async () => {
+    const record = (id: string) => join(w.stateDir, `reef-${id}-0.json`);
+    // what a converge SIGKILLed right after the spawn leaves: a record without pid, and a runner
+    // that has not said anything yet (no state file)
+    const interrupt = (id: string) => {
+      const r = JSON.parse(readFileSync(record(id), "utf8")) as Record<string, unknown>;
+      const createdAt = new Date(Date.now() - 60_000).toISOString();
+      writeFileSync(
+        record(id),
+        JSON.stringify({ ...r, pid: null, startTime: null, startedAt: null, createdAt }),
+      );
+      rmSync(join(w.stateDir, `reef-${id}-0.state.json`), { force: true });
+      return r.pid as number;
+    };
+    const adopted = uid("silent");
+    await putConfig(w, adopted, "1", sampleConfig("silent"));
+    await putDefinition(w, { id: adopted, status: "published", version: "1" });
+    expect((await convergeSettled(w.deps, adopted)).phase).toBe("running");
+    const runnerPid = interrupt(adopted);
+    await converge(w.deps, adopted); // (its runner will say "running" when it next writes its state)
+    expect((JSON.parse(readFileSync(record(adopted), "utf8")) as { pid: number }).pid).toBe(runnerPid);
+    expect(
+      await processesWithEnv(`REEF_RUNNER_STATE_FILE=${w.stateDir}/reef-${adopted}-0.state.json`, {
+        groupLeaders: true,
+      }),
+    ).toEqual([expect.objectContaining({ pid: runnerPid })]);
+
+    const deleted = uid("silent-del");
+    await putConfig(w, deleted, "1", sampleConfig("silent-del"));
+    await putDefinition(w, { id: deleted, status: "published", version: "1" });
+    expect((await convergeSettled(w.deps, deleted)).phase).toBe("running");
+    const orphanPid = interrupt(deleted);
+    await w.store.deleteDefinition(deleted);
+    await convergeSettled(w.deps, deleted);
+    expect(await w.executor.list(deleted)).toEqual([]);
+    expect(alive(orphanPid)).toBe(false);
   });
 
   it("reconcile removes orphans: executions whose pipeline has no definition", async () => {

@@ -17,7 +17,7 @@ import {
 import { executionEnvNames, executionLabels, hostEnv, runnerEnv, RUNNER_ENV } from "../env";
 import type { ReplicaExecutor, StartSpec } from "../types";
 import { RUN_LABEL, runEnvOf, type RunExecution, type RunExecutor, type RunSpec } from "../runs";
-import { isAlive, processStartTime, terminate } from "../../processes";
+import { isAlive, processesWithEnv, processStartTime, terminate } from "../../processes";
 import { RecordStore, type ProcessRecord } from "./records";
 
 export interface ProcessExecutorOptions {
@@ -144,17 +144,7 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
       if (record.desired !== "running") await this.records.write({ ...record, desired: "running" });
       return;
     }
-    // A launch interrupted after the spawn: adopt the runner it started rather than start a second.
-    const unrecorded = record.pid === null ? await this.unrecordedRunner(record) : null;
-    if (unrecorded) {
-      await this.records.write({
-        ...record,
-        ...unrecorded,
-        desired: "running",
-        startedAt: new Date().toISOString(),
-      });
-      return;
-    }
+    // launch() adopts a runner an interrupted launch started rather than start a second
     await this.launch(record);
   }
 
@@ -163,6 +153,18 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
       throw new ExecutorError(
         `runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`,
       );
+    }
+    // A runner of this execution still alive that no record names (its launcher died after the
+    // spawn): adopt it, never start a second one beside it.
+    const [orphan] = await this.unrecordedRunners(record);
+    if (orphan) {
+      await this.records.write({
+        ...record,
+        ...orphan,
+        desired: "running",
+        startedAt: new Date().toISOString(),
+      });
+      return;
     }
     const statePath = this.records.runnerStatePath(record.id);
     await rm(statePath, { force: true });
@@ -215,25 +217,29 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
     await this.records.remove(execution.id);
   }
 
+  /** Stops the recorded runner and any of this execution that no record names. */
   private async kill(record: ProcessRecord): Promise<void> {
-    const target = record.pid !== null ? record : await this.unrecordedRunner(record);
-    if (target?.pid && !(await terminate(target.pid, target.startTime, this.opts.stopTimeoutMs))) {
-      throw new ExecutorError(`execution ${record.id} (pid ${target.pid}) did not stop after SIGKILL`);
+    const targets = [
+      ...(record.pid !== null ? [{ pid: record.pid, startTime: record.startTime }] : []),
+      ...(await this.unrecordedRunners(record)),
+    ];
+    for (const target of targets) {
+      if (!(await terminate(target.pid, target.startTime, this.opts.stopTimeoutMs))) {
+        throw new ExecutorError(`execution ${record.id} (pid ${target.pid}) did not stop after SIGKILL`);
+      }
     }
   }
 
   /**
-   * The runner of a record that never got its pid: the converge that launched it died between the
-   * spawn and the record's update. The runner names its pid in its state file; it is ours only if
-   * that process runs with this execution's state file in its environment.
+   * Live runners of this execution other than the recorded one: a converge that launched one died
+   * between the spawn and the record's update. A runner is ours only if it runs with this
+   * execution's state file in its environment (the state file itself may not be written yet).
    */
-  private async unrecordedRunner(record: ProcessRecord): Promise<{ pid: number; startTime: string } | null> {
-    const runner = await this.readRunnerState(record.id);
-    if (runner?.state !== "running") return null;
-    const startTime = processStartTime(runner.pid);
-    const environ = await readFile(`/proc/${runner.pid}/environ`, "utf8").catch(() => "");
+  private async unrecordedRunners(record: ProcessRecord): Promise<{ pid: number; startTime: string }[]> {
     const marker = `${RUNNER_ENV.stateFile}=${this.records.runnerStatePath(record.id)}`;
-    return startTime && environ.split("\0").includes(marker) ? { pid: runner.pid, startTime } : null;
+    // the runner leads its own process group; its engine, a child in that group, carries the entry too
+    const runners = await processesWithEnv(marker, { groupLeaders: true });
+    return runners.filter((r) => r.pid !== record.pid || r.startTime !== record.startTime);
   }
 
   private async observe(record: ProcessRecord): Promise<Execution> {
