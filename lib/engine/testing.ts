@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import fg from "fast-glob";
 import { isMap, isSeq, parseDocument, parse as parseYaml, visit } from "yaml";
 import { compile, execInput } from "./blobl";
 import { buildInput } from "./components/inputs";
@@ -67,11 +68,32 @@ interface TestDef {
 const TEST_SUFFIX = /_benthos_test\.ya?ml$/;
 
 /** Runs the tests found at a config file, a `_benthos_test.yaml` file, or every YAML file under a directory. */
-export async function runConfigTests(pathOrDir: string): Promise<TestReport> {
+export interface TestOptions {
+  /**
+   * Benthos's `--log <level>`: the components' logs at that level (none, fatal, error, warn, info,
+   * debug, trace, all) are written to stdout, as logfmt lines. By default they are discarded.
+   */
+  logLevel?: string;
+}
+
+export async function runConfigTests(pathOrDir: string, opts: TestOptions = {}): Promise<TestReport> {
   // `dir/...` is Benthos's "this directory and everything below it" (a directory is walked anyway).
-  const targets = collect(resolve(pathOrDir.replace(/(^|[\\/])\.\.\.$/, "$1.")));
+  const path = pathOrDir.replace(/(^|[\\/])\.\.\.$/, "$1.");
+  // A quoted glob (`'./configs/*.yaml'`) is expanded here, as Benthos does; one that matches
+  // nothing is reported as a failed file rather than silently testing nothing.
+  const paths = fg.isDynamicPattern(path) ? fg.sync(path, { onlyFiles: false }).sort() : [path];
+  if (!paths.length) {
+    const error = `no files match the pattern ${pathOrDir}`;
+    return {
+      ok: false,
+      passed: 0,
+      failed: 1,
+      files: [{ config: pathOrDir, definition: pathOrDir, ok: false, tests: [], error }],
+    };
+  }
+  const targets = paths.flatMap((p) => collect(resolve(p)));
   const files: TestFileResult[] = [];
-  for (const t of targets) files.push(await runFile(t.config, t.definition));
+  for (const t of targets) files.push(await runFile(t.config, t.definition, opts));
   const all = files.flatMap((f) => f.tests);
   const passed = all.filter((t) => t.ok).length;
   const failed = all.length - passed + files.filter((f) => f.error).length;
@@ -121,7 +143,11 @@ function collect(path: string): { config: string; definition: string }[] {
   return out;
 }
 
-async function runFile(configPath: string, definitionPath: string): Promise<TestFileResult> {
+async function runFile(
+  configPath: string,
+  definitionPath: string,
+  opts: TestOptions,
+): Promise<TestFileResult> {
   const result: TestFileResult = { config: configPath, definition: definitionPath, ok: true, tests: [] };
   let defs: TestDef[];
   let configText: string;
@@ -136,7 +162,7 @@ async function runFile(configPath: string, definitionPath: string): Promise<Test
     return { ...result, ok: false, error: errorMessage(err) };
   }
   for (const [i, def] of defs.entries()) {
-    const tc = await runCase(def, configText, configPath, dirname(definitionPath)).catch(
+    const tc = await runCase(def, configText, configPath, dirname(definitionPath), opts).catch(
       (err): TestCaseResult => ({ name: def.name ?? `test ${i}`, ok: false, failures: [errorMessage(err)] }),
     );
     if (!tc.name) tc.name = `test ${i}`;
@@ -151,6 +177,7 @@ async function runCase(
   configText: string,
   configPath: string,
   baseDir: string,
+  opts: TestOptions,
 ): Promise<TestCaseResult> {
   const name = def.name ?? "";
   const env = { ...process.env, ...(def.environment ?? {}) };
@@ -190,7 +217,19 @@ async function runCase(
     ctx = {
       config,
       resources,
-      logger: makeLogger(config.logger, () => {}),
+      logger: opts.logLevel
+        ? makeLogger(
+            {
+              level: opts.logLevel,
+              format: "logfmt",
+              add_timestamp: false,
+              static_fields: { "@service": "benthos" },
+            },
+            undefined,
+            undefined,
+            (line) => process.stdout.write(line),
+          )
+        : makeLogger(config.logger, () => {}),
       metrics: new MetricsRegistry(),
       signal: hardStop.signal,
       nats: new NatsPool(env).lease(),

@@ -43,6 +43,39 @@ describe("reef lint / test / run", () => {
     expect(fail.stdout).toMatch(/✗ expects the wrong content/);
   });
 
+  it("test takes quoted glob patterns and --log <level> (components' logs on stdout), as benthos test", async () => {
+    const dir = tempDir();
+    for (const name of ["a", "b"]) {
+      writeFileSync(
+        join(dir, `${name}.yaml`),
+        [
+          "pipeline:",
+          "  processors:",
+          `    - log: { level: INFO, message: 'seen by ${name}' }`,
+          "    - mapping: root = content().uppercase()",
+          "tests:",
+          `  - name: upper ${name}`,
+          "    input_batch: [{ content: x }]",
+          "    output_batches: [[{ content_equals: X }]]",
+        ].join("\n") + "\n",
+      );
+    }
+    const quiet = await reef(["test", join(dir, "*.yaml")]);
+    expect(quiet).toMatchObject({ code: 0 });
+    expect(quiet.stdout).toMatch(/2 passed, 0 failed/);
+    expect(quiet.stdout).not.toMatch(/seen by/);
+    const logged = await reef(["test", "--log", "info", join(dir, "a*.yaml")]);
+    expect(logged).toMatchObject({ code: 0 });
+    expect(logged.stdout).toMatch(/level=info msg="seen by a"/);
+    expect(logged.stdout).toMatch(/1 passed, 0 failed/);
+    const none = await reef(["test", join(dir, "*.yml")]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/no files match the pattern/);
+    const bad = await reef(["test", "--log", "loud", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--log: 'loud' is not a log level/);
+  });
+
   it("run -c processes stdin to stdout and ends at end of input", async () => {
     const dir = tempDir();
     const cfg = join(dir, "upper.yaml");

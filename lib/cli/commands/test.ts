@@ -2,17 +2,28 @@
 // `<name>_benthos_test.yaml`) with the built-in engine; exits 1 when any test fails.
 import type { Command } from "commander";
 import { runConfigTests, type TestReport } from "../../engine";
-import { color, printJson } from "../output";
+import { color, printJson, UsageError } from "../output";
+
+/** Benthos's log levels, as `benthos test --log` takes them. */
+const LOG_LEVELS = ["none", "off", "fatal", "error", "warn", "info", "debug", "trace", "all"];
 
 export function register(program: Command): void {
   program
     .command("test")
     .description("run Benthos config unit tests with the built-in engine")
-    .argument("[paths...]", "config files, *_benthos_test.yaml files or directories", ["."])
+    .argument(
+      "[paths...]",
+      "config files, *_benthos_test.yaml files, directories (dir/... too) or quoted glob patterns",
+      ["."],
+    )
+    .option("--log <level>", `let components log at a level to stdout (${LOG_LEVELS.join(", ")})`)
     .option("--json", "machine-readable output")
-    .action(async (paths: string[], opts: { json?: boolean }) => {
+    .action(async (paths: string[], opts: { json?: boolean; log?: string }) => {
+      if (opts.log !== undefined && !LOG_LEVELS.includes(opts.log.toLowerCase())) {
+        throw new UsageError(`--log: '${opts.log}' is not a log level (${LOG_LEVELS.join(", ")})`);
+      }
       const reports: TestReport[] = [];
-      for (const p of paths) reports.push(await runConfigTests(p));
+      for (const p of paths) reports.push(await runConfigTests(p, { logLevel: opts.log }));
       const files = reports.flatMap((r) => r.files);
       const passed = reports.reduce((n, r) => n + r.passed, 0);
       const failed = reports.reduce((n, r) => n + r.failed, 0);

@@ -16,8 +16,11 @@ export function makeLogger(
   sink?: LogFn,
   /** Also gets every line written to stderr (the runner publishes them over NATS). */
   tap?: (level: string, line: string) => void,
+  /** Where the lines go (stderr by default; `reef test --log` writes them to stdout, as Benthos). */
+  out: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
-  const max = LEVELS.indexOf(conf.level.toUpperCase());
+  const level = conf.level.toUpperCase();
+  const max = LEVELS.indexOf(level === "OFF" ? "NONE" : level); // Benthos takes both
   const enabled = (lvl: string) => LEVELS.indexOf(lvl) <= (max < 0 ? 4 : max) && lvl !== "NONE";
   const write: LogFn =
     sink ??
@@ -35,7 +38,7 @@ export function makeLogger(
           : Object.entries(rec)
               .map(([k, v]) => `${k}=${fmt(v)}`)
               .join(" ");
-      process.stderr.write(line + "\n");
+      out(line + "\n");
       tap?.(level, line);
     });
   const log = (level: string, msg: string, fields?: object) => {
