@@ -124,6 +124,9 @@ export interface ConfigInfo {
   mtime: string;
 }
 
+/** How much config a Store keeps once read (a config is a few KB; the limit is 1 MiB). */
+const CONFIG_CACHE_BYTES = 16 * 1024 * 1024;
+
 export interface StoredConfig {
   bytes: Uint8Array;
   /** sha256 of the bytes, hex. */
@@ -172,6 +175,9 @@ export class Store {
   private readonly jsm: JetStreamManager;
   private readonly pipelines: KV;
   private readonly configs: ObjectStore;
+  /** Configs read before, by object name, with the object's digest when read (see getConfig). */
+  private readonly configCache = new Map<string, { objectDigest: string; config: StoredConfig }>();
+  private configCacheBytes = 0;
   private readonly status: KV;
   private readonly leases: KV;
   private readonly health: KV;
@@ -358,9 +364,37 @@ export class Store {
 
   // ---- configs --------------------------------------------------------------------------------
 
+  /**
+   * A version's config. Reading an object's content costs a consumer on the server; its metadata
+   * is one direct get. So configs read before are kept (a few hundred, by object name) and served
+   * again while the stored object's digest is unchanged: every converge reads its config, and a
+   * version is immutable.
+   */
   async getConfig(id: string, version: string): Promise<StoredConfig | null> {
-    const bytes = await this.configs.getBlob(configObjectName(id, version));
-    return bytes ? { bytes, digest: configDigest(bytes) } : null;
+    const name = configObjectName(id, version);
+    const info = await this.configs.info(name);
+    if (!info || info.deleted) {
+      this.forgetConfig(name);
+      return null;
+    }
+    const cached = this.configCache.get(name);
+    if (cached?.objectDigest === info.digest) return cached.config;
+    const bytes = await this.configs.getBlob(name);
+    if (!bytes) return null;
+    const config = { bytes, digest: configDigest(bytes) };
+    this.forgetConfig(name);
+    this.configCache.set(name, { objectDigest: info.digest, config });
+    this.configCacheBytes += bytes.length;
+    for (const oldest of this.configCache.keys()) {
+      if (this.configCacheBytes <= CONFIG_CACHE_BYTES) break;
+      this.forgetConfig(oldest);
+    }
+    return config;
+  }
+
+  private forgetConfig(name: string): void {
+    this.configCacheBytes -= this.configCache.get(name)?.config.bytes.length ?? 0;
+    this.configCache.delete(name);
   }
 
   /**

@@ -126,6 +126,22 @@ describe("configs", () => {
   });
 });
 
+describe("config reads", () => {
+  it("serve a config read before until its object changes: deleted reads null, rewritten reads the new content", async () => {
+    const other = await Store.open(t.nc, { names: t.names }); // another control plane's view
+    const text = (c: { bytes: Uint8Array } | null) => (c ? new TextDecoder().decode(c.bytes) : null);
+    await other.putConfig("cached", "1", new TextEncoder().encode("a: 1\n"));
+    expect(text(await t.store.getConfig("cached", "1"))).toBe("a: 1\n");
+    expect(text(await t.store.getConfig("cached", "1"))).toBe("a: 1\n"); // (from what was read)
+    await other.deleteConfig("cached", "1");
+    expect(await t.store.getConfig("cached", "1")).toBeNull();
+    await other.putConfig("cached", "1", new TextEncoder().encode("b: 2\n"));
+    const read = await t.store.getConfig("cached", "1");
+    expect(text(read)).toBe("b: 2\n");
+    expect(read?.digest).toBe((await other.getConfig("cached", "1"))?.digest);
+  });
+});
+
 describe("status", () => {
   it("watches one pipeline's status: current value, changes, null on delete", async () => {
     const status = (revision: number) => statusOf("st", revision);
