@@ -201,17 +201,9 @@ export class Pipelines {
   // ---- reads ----------------------------------------------------------------------------------
 
   async list(): Promise<PipelineView[]> {
-    const [keys, statuses] = await Promise.all([this.store.listDefinitionKeys(), this.store.listStatuses()]);
+    const [entries, statuses] = await Promise.all([this.store.listDefinitions(), this.store.listStatuses()]);
     const observed = new Map(statuses.map((s) => [s.id, s]));
-    const views: PipelineView[] = [];
-    // a few reads in flight at a time: fast for hundreds of pipelines, gentle on the server
-    for (let i = 0; i < keys.length; i += 16) {
-      const entries = await Promise.all(keys.slice(i, i + 16).map((k) => this.store.getDefinitionEntry(k)));
-      for (const entry of entries) {
-        if (entry?.operation === "PUT") views.push(toView(entry, observed.get(entry.key) ?? null));
-      }
-    }
-    return views;
+    return entries.map((entry) => toView(entry, observed.get(entry.key) ?? null));
   }
 
   async get(id: string): Promise<PipelineView> {

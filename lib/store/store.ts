@@ -322,11 +322,21 @@ export class Store {
     return e && e.key === id ? toDefinitionEntry(e) : null;
   }
 
+  /**
+   * Every definition that currently has a value, by key. Listed from the stream's subjects (no
+   * consumer: kv.keys() leaves one on the server for minutes per call, and the console lists every
+   * few seconds), then read a few at a time, skipping delete and purge markers.
+   */
+  async listDefinitions(): Promise<DefinitionEntry[]> {
+    const entries = await readBounded(await this.definitions.keys(), (k) => this.getDefinitionEntry(k));
+    return entries
+      .filter((e): e is DefinitionEntry => e?.operation === "PUT")
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   /** Every key that currently has a value. */
   async listDefinitionKeys(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const k of await this.pipelines.keys()) keys.push(k);
-    return keys.sort();
+    return (await this.listDefinitions()).map((e) => e.key);
   }
 
   /**
@@ -460,12 +470,9 @@ export class Store {
   }
 
   async listStatuses(): Promise<PipelineStatus[]> {
-    const out: PipelineStatus[] = [];
-    for await (const key of await this.status.keys()) {
-      const s = await this.getStatus(key).catch(() => null);
-      if (s) out.push(s);
-    }
-    return out;
+    const keys = await listKvKeys(this.jsm, this.names.status); // no consumer (see listDefinitions)
+    const statuses = await readBounded(keys, (k) => this.getStatus(k).catch(() => null));
+    return statuses.filter((s): s is PipelineStatus => s !== null);
   }
 
   /**
@@ -842,4 +849,11 @@ function objectDigestToHex(digest: string): string {
   const raw = digest.replace(/^SHA-256=/i, "");
   if (/^[0-9a-f]{64}$/i.test(raw)) return raw.toLowerCase();
   return Buffer.from(raw, "base64").toString("hex");
+}
+
+/** Reads each key, a few at a time: fast for a thousand keys, gentle on the server. */
+async function readBounded<T>(keys: string[], read: (key: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 16) out.push(...(await Promise.all(keys.slice(i, i + 16).map(read))));
+  return out;
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChangeEvent, Log } from "../../lib/model";
 import { RevisionConflictError, Store, subscribeChanges, type ChangeTicket } from "../../lib/store";
+import { natsHandles } from "../../lib/store/internal";
 import { openTestStore, statusOf, waitFor, type TestStore } from "../helpers/nats";
 
 let t: TestStore;
@@ -123,6 +124,28 @@ describe("configs", () => {
       },
     );
     expect(got).toEqual([{ id: "cfg", version: "3" }]); // history not replayed: only the new one
+  });
+});
+
+describe("listings", () => {
+  it("list definitions (markers skipped) and statuses without leaving a consumer on the server", async () => {
+    for (const id of ["l-a", "l-b", "l-c"])
+      await t.store.putDefinition(id, JSON.stringify({ id, status: "draft" }));
+    await t.store.deleteDefinition("l-b");
+    await t.store.purgeDefinition("l-c");
+    const { jsm } = natsHandles(t.store);
+    const consumers = async () =>
+      (await jsm.streams.info(`KV_${t.names.pipelines}`)).state.consumer_count +
+      (await jsm.streams.info(`KV_${t.names.status}`)).state.consumer_count;
+    const before = await consumers();
+    for (let i = 0; i < 5; i++) {
+      const keys = await t.store.listDefinitionKeys();
+      expect(keys).toContain("l-a");
+      expect(keys).not.toContain("l-b");
+      expect(keys).not.toContain("l-c");
+      await t.store.listStatuses();
+    }
+    expect(await consumers()).toBe(before);
   });
 });
 
