@@ -476,6 +476,33 @@ describe.skipIf(!haveChromium && !inCi)("web console in chromium", () => {
     await tab.close();
   });
 
+  it("shows a job's runs: one started through the API appears, then ends succeeded with exit code 0", async () => {
+    const api = demoApi(stack.httpUrl, KEY);
+    const job =
+      "input:\n  stdin: {}\npipeline:\n  processors:\n    - mapping: root = content().uppercase()\noutput:\n  drop: {}\n";
+    const created = await api("POST", "/pipelines", {
+      id: "nightly-summary",
+      name: "Nightly summary",
+      config: job,
+      status: "published",
+      mode: "job",
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    await page.goto(`${stack.httpUrl}/ui/#/pipelines/nightly-summary`);
+    await page.getByRole("heading", { name: "nightly-summary", level: 1 }).waitFor();
+    await page.locator('[data-empty="runs"]').waitFor({ timeout: 30_000 });
+    const triggered = await api("POST", "/pipelines/nightly-summary/trigger", { payload: "a\nb\n" });
+    expect(triggered.status).toBe(202);
+    const { run } = (await triggered.json()) as { run: string };
+    // the run arrives without a reload, and its end is observed (the bridge converges the job again)
+    const runRow = page.locator(`table[aria-label="runs"] tr[data-run="${run}"]`);
+    await runRow.waitFor({ timeout: 30_000 });
+    await expect(runRow.innerText()).resolves.toContain("manual");
+    await expect.poll(() => runRow.innerText(), { timeout: 90_000 }).toMatch(/succeeded\s+0/);
+    await shoot("console-job-runs.png", true);
+    await page.getByRole("link", { name: "← All pipelines" }).click();
+  }, 180_000);
+
   it("never puts the key in an address, the log or lasting storage", async () => {
     expect(requestUrls.length).toBeGreaterThan(10);
     expect(requestUrls.filter((u) => u.includes(KEY))).toEqual([]);
