@@ -57,10 +57,11 @@ export const TEST_ECS_CONFIG: EcsConfig = {
 /**
  * The fake ECS's time. ECS stamps deployments, events and stopped tasks with it, and the executor
  * under test reads it (`now: ecs.clock.now`), so what the executor judges by age (stopped tasks,
- * failed deployments) never depends on today's date.
+ * failed deployments) never depends on today's date. It starts at the real time, so stamps it
+ * gives stay comparable with what the rest of a test stamps with the real clock (heartbeats, runs).
  */
 export class TestClock {
-  constructor(private ms = Date.parse("2026-11-24T10:00:00Z")) {}
+  constructor(private ms = Date.now()) {}
   readonly now = (): number => this.ms;
   advance(ms: number): void {
     this.ms += ms;
