@@ -119,80 +119,65 @@ describe("converge with the process executor", () => {
     expect(await w.executor.list(id)).toEqual([]);
   });
 
+  // What a converge SIGKILLed during a launch leaves: the record without pid, created a while ago
+  // (and, killed right after the spawn, a runner that may not have written its state file yet).
+  const recordPath = (id: string) => join(w.stateDir, `reef-${id}-0.json`);
+  const statePath = (id: string) => join(w.stateDir, `reef-${id}-0.state.json`);
+  const recordedPid = (id: string) =>
+    (JSON.parse(readFileSync(recordPath(id), "utf8")) as { pid: number }).pid;
+  const interrupt = (id: string, opts: { stateWritten?: boolean } = {}) => {
+    const r = JSON.parse(readFileSync(recordPath(id), "utf8")) as Record<string, unknown>;
+    const createdAt = new Date(Date.now() - 60_000).toISOString();
+    writeFileSync(
+      recordPath(id),
+      JSON.stringify({ ...r, pid: null, startTime: null, startedAt: null, createdAt }),
+    );
+    if (opts.stateWritten === false) rmSync(statePath(id), { force: true });
+    return r.pid as number;
+  };
+  const publishRunning = async (name: string) => {
+    const id = uid(name);
+    await putConfig(w, id, "1", sampleConfig(name));
+    await putDefinition(w, { id, status: "published", version: "1" });
+    expect((await convergeSettled(w.deps, id)).phase).toBe("running");
+    return id;
+  };
+
   it("finishes a launch its converge did not (killed between creating the record and recording the pid)", async () => {
-    const record = (id: string) => join(w.stateDir, `reef-${id}-0.json`);
-    const interrupt = (id: string) => {
-      // what a SIGKILLed converge leaves: the record without pid, created a while ago
-      const r = JSON.parse(readFileSync(record(id), "utf8")) as Record<string, unknown>;
-      const createdAt = new Date(Date.now() - 60_000).toISOString();
-      writeFileSync(
-        record(id),
-        JSON.stringify({ ...r, pid: null, startTime: null, startedAt: null, createdAt }),
-      );
-      return r.pid as number;
-    };
     // killed after the spawn: the runner runs, unrecorded — it is adopted, not doubled
-    const spawned = uid("spawned");
-    await putConfig(w, spawned, "1", sampleConfig("spawned"));
-    await putDefinition(w, { id: spawned, status: "published", version: "1" });
-    expect((await convergeSettled(w.deps, spawned)).phase).toBe("running");
+    const spawned = await publishRunning("spawned");
     const runnerPid = interrupt(spawned);
     expect((await w.executor.list(spawned)).map((e) => e.state)).toEqual(["failed"]);
     const adopted = await convergeSettled(w.deps, spawned);
     expect(adopted.phase).toBe("running");
-    expect((JSON.parse(readFileSync(record(spawned), "utf8")) as { pid: number }).pid).toBe(runnerPid);
+    expect(recordedPid(spawned)).toBe(runnerPid);
     // …and a stop reaches it
     await putDefinition(w, { id: spawned, status: "paused", version: "1" });
     expect((await convergeSettled(w.deps, spawned)).phase).toBe("stopped");
     expect(alive(runnerPid)).toBe(false);
 
     // killed before the spawn: no runner at all — the next converge starts it
-    const unspawned = uid("unspawned");
-    await putConfig(w, unspawned, "1", sampleConfig("unspawned"));
-    await putDefinition(w, { id: unspawned, status: "published", version: "1" });
-    await convergeSettled(w.deps, unspawned);
+    const unspawned = await publishRunning("unspawned");
     const [execution] = await w.executor.list(unspawned);
     await w.executor.stop(execution);
-    const r = JSON.parse(readFileSync(record(unspawned), "utf8")) as Record<string, unknown>;
-    writeFileSync(record(unspawned), JSON.stringify({ ...r, desired: "running" }));
-    rmSync(join(w.stateDir, `reef-${unspawned}-0.state.json`), { force: true });
-    interrupt(unspawned);
+    const r = JSON.parse(readFileSync(recordPath(unspawned), "utf8")) as Record<string, unknown>;
+    writeFileSync(recordPath(unspawned), JSON.stringify({ ...r, desired: "running" }));
+    interrupt(unspawned, { stateWritten: false });
     expect((await convergeSettled(w.deps, unspawned)).phase).toBe("running");
     expect((await w.executor.list(unspawned)).map((e) => e.state)).toEqual(["running"]);
   });
 
   it("finds an unrecorded runner by its environment, before it wrote its state: adopted, or stopped on delete", async () => {
-    const record = (id: string) => join(w.stateDir, `reef-${id}-0.json`);
-    // what a converge SIGKILLed right after the spawn leaves: a record without pid, and a runner
-    // that has not said anything yet (no state file)
-    const interrupt = (id: string) => {
-      const r = JSON.parse(readFileSync(record(id), "utf8")) as Record<string, unknown>;
-      const createdAt = new Date(Date.now() - 60_000).toISOString();
-      writeFileSync(
-        record(id),
-        JSON.stringify({ ...r, pid: null, startTime: null, startedAt: null, createdAt }),
-      );
-      rmSync(join(w.stateDir, `reef-${id}-0.state.json`), { force: true });
-      return r.pid as number;
-    };
-    const adopted = uid("silent");
-    await putConfig(w, adopted, "1", sampleConfig("silent"));
-    await putDefinition(w, { id: adopted, status: "published", version: "1" });
-    expect((await convergeSettled(w.deps, adopted)).phase).toBe("running");
-    const runnerPid = interrupt(adopted);
+    const adopted = await publishRunning("silent");
+    const runnerPid = interrupt(adopted, { stateWritten: false });
     await converge(w.deps, adopted); // (its runner will say "running" when it next writes its state)
-    expect((JSON.parse(readFileSync(record(adopted), "utf8")) as { pid: number }).pid).toBe(runnerPid);
+    expect(recordedPid(adopted)).toBe(runnerPid);
     expect(
-      await processesWithEnv(`REEF_RUNNER_STATE_FILE=${w.stateDir}/reef-${adopted}-0.state.json`, {
-        groupLeaders: true,
-      }),
+      await processesWithEnv(`REEF_RUNNER_STATE_FILE=${statePath(adopted)}`, { groupLeaders: true }),
     ).toEqual([expect.objectContaining({ pid: runnerPid })]);
 
-    const deleted = uid("silent-del");
-    await putConfig(w, deleted, "1", sampleConfig("silent-del"));
-    await putDefinition(w, { id: deleted, status: "published", version: "1" });
-    expect((await convergeSettled(w.deps, deleted)).phase).toBe("running");
-    const orphanPid = interrupt(deleted);
+    const deleted = await publishRunning("silent-del");
+    const orphanPid = interrupt(deleted, { stateWritten: false });
     await w.store.deleteDefinition(deleted);
     await convergeSettled(w.deps, deleted);
     expect(await w.executor.list(deleted)).toEqual([]);
