@@ -20,7 +20,7 @@ import {
   sampleConfig,
   type ProcessWorld,
 } from "../helpers/pipelines";
-import { changeEventFor, handleAndRecord } from "./helpers";
+import { changeEventFor, fakeRecord, handleAndRecord } from "./helpers";
 
 let w: ProcessWorld;
 beforeAll(async () => {
@@ -205,19 +205,15 @@ describe("dry-run replay of a SCALE record", () => {
     `input:\n  nats_jetstream:\n    urls: [ "\${NATS_URL}" ]\n    subject: ${subject}\n    durable: work\noutput:\n  drop: {}\n`;
 
   async function scaleRecord(id: string, revision: number, to: number, at: number) {
+    const base = fakeRecord(id, revision);
     return appendEvent(w.store, {
-      event: { key: id, operation: "SCALE", revision, timestamp: new Date(at).toISOString() },
+      ...base,
+      event: { ...base.event, operation: "SCALE", timestamp: new Date(at).toISOString() },
       trigger: "autoscale",
-      outcome: "ok",
       result: {
-        id,
-        revision,
-        operation: "PUT",
-        desired: "published",
-        observed: [],
+        ...base.result!,
         actions: Array.from({ length: to }, (_, r) => `start ${id}#${r} v1`),
         phase: "pending",
-        error: null,
       },
       scale: {
         from: 1,
@@ -229,20 +225,18 @@ describe("dry-run replay of a SCALE record", () => {
       },
       durationMs: 1,
       handledAt: new Date(at).toISOString(),
-      attempts: 1,
     });
+  }
+
+  /** A published pipeline with one replica and `autoscale`; its definition's revision. */
+  async function publishScaled(id: string): Promise<number> {
+    await putConfig(w, id, "1", shared(`replay.${id}`));
+    return putDefinition(w, { id, status: "published", version: "1", replicas: 1, autoscale });
   }
 
   it("shows the decision then (made again from the record) and now (today's status and heartbeats), and plans with them", async () => {
     const id = uid("scaled");
-    await putConfig(w, id, "1", shared(`replay.${id}`));
-    const revision = await putDefinition(w, {
-      id,
-      status: "published",
-      version: "1",
-      replicas: 1,
-      autoscale,
-    });
+    const revision = await publishScaled(id);
     const at = Date.now() - 60_000;
     await scaleRecord(id, revision, 4, at);
 
@@ -270,14 +264,7 @@ describe("dry-run replay of a SCALE record", () => {
 
   it("notes when the decision made again differs from the one recorded", async () => {
     const id = uid("scaled");
-    await putConfig(w, id, "1", shared(`replay.${id}`));
-    const revision = await putDefinition(w, {
-      id,
-      status: "published",
-      version: "1",
-      replicas: 1,
-      autoscale,
-    });
+    const revision = await publishScaled(id);
     await scaleRecord(id, revision, 2, Date.now() - 60_000);
     const step = await dryRunStep(dryDeps(), (await selectEvents(w.store, { pipeline: id }))[0]);
     expect(step.scale?.then?.desired).toBe(4);
