@@ -4,27 +4,28 @@
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 
-/** Start time of a pid in clock ticks since boot (field 22 of /proc/<pid>/stat); null if gone. */
-export function processStartTime(pid: number): string | null {
+/**
+ * The fields of /proc/<pid>/stat after the command name (so field 3, the state, is [0]); null if
+ * gone. The command name (field 2) is in parentheses and may contain spaces: split after it.
+ */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may contain spaces: split after it.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return null; // zombie or dead: not running
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
 }
 
-/** The process group of a pid (field 5 of /proc/<pid>/stat); null if gone. */
-function processGroup(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-  } catch {
-    return null;
-  }
+/** Start time in clock ticks since boot (field 22) from a pid's stat fields; null if not running. */
+function startTimeOf(fields: string[] | null): string | null {
+  if (!fields || fields[0] === "Z" || fields[0] === "X") return null; // zombie or dead: not running
+  return fields[19] ?? null;
+}
+
+/** Start time of a pid in clock ticks since boot (field 22 of /proc/<pid>/stat); null if gone. */
+export function processStartTime(pid: number): string | null {
+  return startTimeOf(statFields(pid));
 }
 
 const hasProc = (() => {
@@ -64,8 +65,10 @@ export async function processesWithEnv(
     pids.map(async (pid) => {
       const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
       if (!environ.split("\0").includes(entry)) return;
-      if (opts.groupLeaders && processGroup(pid) !== pid) return; // a child that inherited it
-      const startTime = processStartTime(pid);
+      const fields = statFields(pid);
+      // The process group is field 5: a child that inherited the entry is no group leader.
+      if (opts.groupLeaders && Number(fields?.[2]) !== pid) return;
+      const startTime = startTimeOf(fields);
       if (startTime) found.push({ pid, startTime });
     }),
   );
