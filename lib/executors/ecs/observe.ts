@@ -4,6 +4,7 @@
 import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
 import { LABELS, type Execution, type StatusError } from "../../model";
 import { fromTagList } from "./names";
+import { stopError } from "./runs";
 
 /** The version and digest a task-definition revision runs (from its tags). */
 export interface TaskDefinitionIdentity {
@@ -168,16 +169,5 @@ export function stoppedTaskFailure(
   if (!failed) return undefined;
   const container =
     (failed.containers ?? []).find((c) => c.name === opts.container) ?? failed.containers?.[0];
-  const taskId = (failed.taskArn ?? "").slice((failed.taskArn ?? "").lastIndexOf("/") + 1);
-  const parts = [`ECS task ${taskId} stopped: ${failed.stoppedReason ?? failed.stopCode}`];
-  if (container?.exitCode !== undefined)
-    parts.push(`${container.name} exited with code ${container.exitCode}`);
-  if (container?.reason) parts.push(container.reason);
-  if (opts.logGroup && container?.name) {
-    parts.push(`its log: ${opts.logGroup} ${opts.logPrefix}/${container.name}/${taskId}`);
-  }
-  return {
-    code: container?.exitCode ? "ENGINE_FAILED" : "EXECUTOR_ERROR",
-    message: parts.join("; "),
-  };
+  return stopError(failed, container, String(container?.name), opts);
 }

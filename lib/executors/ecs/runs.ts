@@ -48,7 +48,7 @@ export function runExecutionOfTask(
     if (exitCode === 0) state = "exited";
     else {
       state = "failed";
-      error = stopError(task, container, opts);
+      error = stopError(task, container, "the runner", opts);
     }
   }
   const startedAt = task.startedAt ?? task.createdAt;
@@ -66,14 +66,19 @@ export function runExecutionOfTask(
   };
 }
 
-function stopError(
+/**
+ * Why a task stopped, as a status error: ECS's stop reason, the exit code of `container` (named
+ * `subject` in the message) and where its log is. ENGINE_FAILED when the container exited non-zero.
+ */
+export function stopError(
   task: Task,
   container: { name?: string; exitCode?: number; reason?: string } | undefined,
+  subject: string,
   opts: { logGroup?: string; logPrefix?: string },
 ): StatusError {
   const taskId = taskIdOf(task.taskArn ?? "");
   const parts = [`ECS task ${taskId} stopped: ${task.stoppedReason ?? task.stopCode ?? "unknown reason"}`];
-  if (container?.exitCode !== undefined) parts.push(`the runner exited with code ${container.exitCode}`);
+  if (container?.exitCode !== undefined) parts.push(`${subject} exited with code ${container.exitCode}`);
   if (container?.reason) parts.push(container.reason);
   if (opts.logGroup && container?.name) {
     parts.push(`its log: ${opts.logGroup} ${opts.logPrefix}/${container.name}/${taskId}`);
