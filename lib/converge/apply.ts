@@ -1,6 +1,6 @@
 // Carrying out a plan: the one place that orders steps, runs them in parallel (bounded) and
 // collects their errors, for every executor. The planner stays pure; executors only know how.
-import { NameConflictError, type Log } from "../model";
+import { forEachBounded, NameConflictError, type Log } from "../model";
 import {
   describeAction,
   managesSets,
@@ -79,21 +79,4 @@ function perform(executor: ReplicaExecutor, action: Action): Promise<void> {
     case "remove":
       return executor.remove(action.execution);
   }
-}
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time, in order of start. Once `signal` aborts, no
- * further item starts; resolves when the started ones ended.
- */
-export async function forEachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  signal: AbortSignal | undefined,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }

@@ -1,6 +1,7 @@
 // The reconciler: the one place that turns a pipeline's desired state into actions.
 // Level-triggered: it reads the CURRENT definition and executions, whatever event woke it.
 import {
+  forEachBounded,
   parseConfigYaml,
   ConfigNotFoundError,
   parseDefinition,
@@ -16,7 +17,7 @@ import {
 import type { DefinitionEntry, Store } from "../store";
 import { observeHealth, unknownHealth } from "../telemetry";
 import { describeAction, type Executor } from "../executors/types";
-import { applyPlan, forEachBounded } from "./apply";
+import { applyPlan } from "./apply";
 import { decideScaling, recordScale, type ScaleRequest } from "./autoscale";
 import { plan, type Desired } from "./plan";
 import { notRecorded, reconcileActed, recordReconcileStep, type ReconcileStep } from "./record";

@@ -13,3 +13,4 @@ export * from "./job";
 export * from "./duration";
 export * from "./autoscale";
 export * from "./sleep";
+export * from "./bounded";

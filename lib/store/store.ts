@@ -6,6 +6,7 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { createInbox, type NatsConnection } from "@nats-io/transport-node";
 import {
+  forEachBounded,
   heartbeatKey,
   heartbeatSchema,
   ReefError,
@@ -853,7 +854,9 @@ function objectDigestToHex(digest: string): string {
 
 /** Reads each key, a few at a time: fast for a thousand keys, gentle on the server. */
 async function readBounded<T>(keys: string[], read: (key: string) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < keys.length; i += 16) out.push(...(await Promise.all(keys.slice(i, i + 16).map(read))));
+  const out = new Array<T>(keys.length);
+  await forEachBounded([...keys.keys()], 16, undefined, async (i) => {
+    out[i] = await read(keys[i]);
+  });
   return out;
 }

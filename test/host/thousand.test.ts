@@ -4,7 +4,7 @@
 // (Heavy: its own file; about a minute on a loaded 2-core machine.)
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ConvergeDeps } from "../../lib/converge";
-import { forEachBounded } from "../../lib/converge/apply";
+import { forEachBounded } from "../../lib/model";
 import { convergeSettled } from "../helpers/converge";
 import { openHostWorld, type HostWorld } from "../helpers/hosts";
 import { uniqueSuffix, waitFor } from "../helpers/nats";
