@@ -7,7 +7,14 @@ import { converge, reconcile, triggerJob, type ConvergeDeps } from "../../lib/co
 import { readEvents } from "../../lib/store";
 import type { PipelineStatus } from "../../lib/model";
 import { waitFor } from "../helpers/nats";
-import { openProcessWorld, putConfig, putDefinition, type ProcessWorld } from "../helpers/pipelines";
+import { convergeUntilStatus } from "../helpers/converge";
+import {
+  openProcessWorld,
+  publishJob,
+  putConfig,
+  putDefinition,
+  type ProcessWorld,
+} from "../helpers/pipelines";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres";
 
 const unavailable = postgresUnavailable();
@@ -59,22 +66,9 @@ output:
   drop: {}
 `;
 
-  async function publishJob(id: string, config: string, fields: Record<string, unknown> = {}) {
-    await putConfig(w, id, "1", config);
-    await putDefinition(w, { id, status: "published", version: "1", mode: "job", ...fields });
-  }
-
-  /** Converges until the status satisfies `ok` (the run's end is observed, never assumed). */
+  /** Converges until the status satisfies `ok`; when it never does, prints the status and runs. */
   async function convergeUntil(id: string, ok: (s: PipelineStatus) => boolean, what: string) {
-    return waitFor(
-      async () => {
-        await converge(deps, id);
-        const s = await w.store.getStatus(id);
-        return s && ok(s) ? s : null;
-      },
-      what,
-      30_000,
-    ).catch(async (err) => {
+    return convergeUntilStatus(deps, id, ok, what, 30_000).catch(async (err) => {
       console.log(JSON.stringify(await w.store.getStatus(id), null, 1), await w.executor.listRuns(id));
       throw err;
     });
@@ -82,7 +76,7 @@ output:
 
   it("a triggered run writes to PostgreSQL, is recorded succeeded and leaves no process", async () => {
     const id = uid("load");
-    await publishJob(id, insertConfig(id));
+    await publishJob(w, id, insertConfig(id));
     const first = await converge(deps, id);
     expect(first.phase).toBe("idle");
 
@@ -107,7 +101,7 @@ output:
 
   it("a failing run is retried once, then the job is failed with the reason; no restart after", async () => {
     const id = uid("fail");
-    await publishJob(id, insertConfig(id, `    - mapping: 'root = throw("bad order")'`), { retries: 1 });
+    await publishJob(w, id, insertConfig(id, `    - mapping: 'root = throw("bad order")'`), { retries: 1 });
     await converge(deps, id);
     await triggerJob(deps, id, { trigger: "manual", payload: new TextEncoder().encode('{"name":"x"}\n') });
 
@@ -142,7 +136,7 @@ output:
 
   it("a run past its timeout is stopped and failed", async () => {
     const id = uid("slow");
-    await publishJob(id, endlessConfig, { timeout: "1h" });
+    await publishJob(w, id, endlessConfig, { timeout: "1h" });
     await converge(deps, id);
     const { run } = await triggerJob(deps, id, { trigger: "manual" });
     await waitFor(
@@ -165,7 +159,7 @@ output:
 
   it("the runner enforces the timeout itself", async () => {
     const id = uid("self");
-    await publishJob(id, endlessConfig, { timeout: "1s" });
+    await publishJob(w, id, endlessConfig, { timeout: "1s" });
     await converge(deps, id);
     await triggerJob(deps, id, { trigger: "manual" });
     // The injected clock stands still: the runner's own timer ends the run.
@@ -175,7 +169,7 @@ output:
 
   it("forbid skips while a run is active; replace replaces it; draft removes every run", async () => {
     const id = uid("conc");
-    await publishJob(id, endlessConfig, { concurrency: "forbid" });
+    await publishJob(w, id, endlessConfig, { concurrency: "forbid" });
     await converge(deps, id);
     const first = (await triggerJob(deps, id, { trigger: "manual" })).run;
     const second = (await triggerJob(deps, id, { trigger: "manual" })).run;
@@ -213,7 +207,7 @@ output:
     // Five-minute fire times from the next boundary on: 2 min after one, just before and just past the next.
     const boundary = (Math.floor(Date.now() / 300_000) + 1) * 300_000;
     clock = new Date(boundary + 120_000);
-    await publishJob(id, insertConfig(id), { trigger: { schedule: "*/5 * * * *" } });
+    await publishJob(w, id, insertConfig(id), { trigger: { schedule: "*/5 * * * *" } });
     await reconcile(deps);
     expect((await w.store.getStatus(id))!.runs ?? []).toEqual([]);
     clock = new Date(boundary + 299_000);
@@ -241,7 +235,7 @@ output:
 `;
     const boundary = (Math.floor(clock.getTime() / 300_000) + 1) * 300_000;
     clock = new Date(boundary + 60_000);
-    await publishJob(id, shortConfig, { trigger: { schedule: "*/5 * * * *" } });
+    await publishJob(w, id, shortConfig, { trigger: { schedule: "*/5 * * * *" } });
     await converge(deps, id);
     const { run } = await triggerJob(deps, id, { trigger: "manual" });
     await putDefinition(w, {

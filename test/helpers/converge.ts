@@ -1,6 +1,8 @@
 // Converging as the bridge does: a converge that answers `requeueAfterMs` while executions are
 // still starting or stopping is run again after that long, until the pipeline arrived (bounded).
 import { converge, type ConvergeDeps, type ConvergeResult } from "../../lib/converge";
+import type { PipelineStatus } from "../../lib/model";
+import { waitFor } from "./nats";
 
 /**
  * Calls `call` again after each `requeueAfterMs` it answers while the pipeline is on its way
@@ -32,4 +34,26 @@ export async function convergeSettled(
 ): Promise<ConvergeResult> {
   const { first, last, all } = await followRequeues(() => converge(deps, id), boundMs);
   return { ...last, observed: first.observed, actions: all.flatMap((r) => r.actions) };
+}
+
+/**
+ * Converges `id` again and again until its status satisfies `ok` (a job run's end is observed,
+ * never assumed); fails after `timeoutMs`.
+ */
+export async function convergeUntilStatus(
+  deps: ConvergeDeps,
+  id: string,
+  ok: (s: PipelineStatus) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<PipelineStatus> {
+  return waitFor(
+    async () => {
+      await converge(deps, id);
+      const s = await deps.store.getStatus(id);
+      return s && ok(s) ? s : null;
+    },
+    what,
+    timeoutMs,
+  );
 }

@@ -25,6 +25,17 @@ export async function putConfig(t: TestStore, id: string, version: string, yaml:
   await t.store.putConfig(id, version, new TextEncoder().encode(yaml));
 }
 
+/** Publishes `id` as a job (mode "job", version 1 with `config`), with the definition's other `fields`. */
+export async function publishJob(
+  t: TestStore,
+  id: string,
+  config: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  await putConfig(t, id, "1", config);
+  await putDefinition(t, { id, status: "published", version: "1", mode: "job", ...fields });
+}
+
 export function sampleConfig(tag: string): string {
   return `input:\n  generate:\n    mapping: 'root = "${tag}"'\n    interval: 1s\noutput:\n  drop: {}\n`;
 }

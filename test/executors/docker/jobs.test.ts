@@ -7,7 +7,8 @@ import { runContainerName, type DockerExecutor } from "../../../lib/executors/do
 import type { PipelineStatus } from "../../../lib/model";
 import { dockerSkipReason } from "../../helpers/docker";
 import { uniqueSuffix, waitFor } from "../../helpers/nats";
-import { putConfig, putDefinition } from "../../helpers/pipelines";
+import { convergeUntilStatus } from "../../helpers/converge";
+import { publishJob, putDefinition } from "../../helpers/pipelines";
 import { openDockerWorld, type DockerWorld } from "./world";
 
 let w: DockerWorld;
@@ -50,28 +51,14 @@ output:
   drop: {}
 `;
 
-async function publishJob(id: string, config: string, fields: Record<string, unknown> = {}) {
-  await putConfig(w, id, "1", config);
-  await putDefinition(w, { id, status: "published", version: "1", mode: "job", ...fields });
-}
-
 /** Converges until the status satisfies `ok`: a run's end is observed from the container. */
-async function convergeUntil(id: string, ok: (s: PipelineStatus) => boolean, what: string) {
-  return waitFor(
-    async () => {
-      await converge(deps, id);
-      const s = await w.store.getStatus(id);
-      return s && ok(s) ? s : null;
-    },
-    what,
-    60_000,
-  );
-}
+const convergeUntil = (id: string, ok: (s: PipelineStatus) => boolean, what: string) =>
+  convergeUntilStatus(deps, id, ok, what, 60_000);
 
 describe.skipIf(noDaemon)("job runs on the Docker executor", () => {
   it("3 triggers → 3 succeeded runs, their output delivered, no container left", async () => {
     const id = uid("djob");
-    await publishJob(id, stdinToNats(`out.${id}`));
+    await publishJob(w, id, stdinToNats(`out.${id}`));
     await converge(deps, id);
     const sub = w.nc.subscribe(`out.${id}`);
     const got: string[] = [];
@@ -120,7 +107,7 @@ describe.skipIf(noDaemon)("job runs on the Docker executor", () => {
 
   it("a failing run is failed with its exit code and error; its container is never restarted", async () => {
     const id = uid("dfail");
-    await publishJob(id, stdinToNats(`out.${id}`, `    - mapping: 'root = throw("bad order")'`));
+    await publishJob(w, id, stdinToNats(`out.${id}`, `    - mapping: 'root = throw("bad order")'`));
     await converge(deps, id);
     const { run } = await triggerJob(deps, id, {
       trigger: "manual",
@@ -153,7 +140,7 @@ describe.skipIf(noDaemon)("job runs on the Docker executor", () => {
 
   it("draft removes an active run's container", async () => {
     const id = uid("ddraft");
-    await publishJob(id, endless);
+    await publishJob(w, id, endless);
     await converge(deps, id);
     const { run } = await triggerJob(deps, id, { trigger: "manual" });
     await waitFor(
