@@ -68,6 +68,18 @@ async function consumer() {
   return natsHandles(w.store).jsm.consumers.info(STREAM, "work");
 }
 
+/** Nothing left in the consumer: every message acked (bounded). */
+async function allAcked(): Promise<void> {
+  await waitFor(
+    async () => {
+      const info = await consumer();
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    "every message acked",
+    30_000,
+  );
+}
+
 /** Waits until every message of [from, from + count) was delivered; the error says how far it got. */
 async function allDelivered(from: number, count: number, timeoutMs: number): Promise<void> {
   try {
@@ -118,15 +130,7 @@ describe("autoscaling end to end (process executor, the bridge, 20,000 messages)
       expect(d.now - d.changedAt!).toBeGreaterThanOrEqual(10_000);
     }
     expect(records.at(-1)!.to).toBe(1);
-    // nothing left in the consumer: every message acked
-    await waitFor(
-      async () => {
-        const info = await consumer();
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      "every message acked",
-      30_000,
-    );
+    await allAcked();
   }, 480_000);
 
   it("scaled down mid-backlog: the removed replicas drain (ack what they finished, hand back the rest), nothing is lost or delivered twice", async () => {
@@ -153,14 +157,7 @@ describe("autoscaling end to end (process executor, the bridge, 20,000 messages)
     // was handed back (nak). With a 10-minute ack wait, a message it neither acked nor nak'ed would
     // not come back within these bounds.
     await allDelivered(from, count, 240_000);
-    await waitFor(
-      async () => {
-        const info = await consumer();
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      "every message acked",
-      30_000,
-    );
+    await allAcked();
     expect(deliveries.duplicates - duplicatesBefore).toBe(0);
     console.log(
       `autoscale e2e (process): scaled down to 1 with ${pendingAtScaleDown} of ${count} messages left; all delivered, none twice`,
