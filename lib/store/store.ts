@@ -196,8 +196,9 @@ export class Store {
       pipelines: this.pipelines,
       configs: this.configs,
       status: this.status,
+      leases: this.leases,
+      health: this.health,
     } = raw);
-    ({ leases: this.leases, health: this.health } = raw);
     this.definitions = new Bucket(raw.pipelines, raw.jsm, names.pipelines);
   }
 
