@@ -273,7 +273,7 @@ export class ReefHost {
           this.log.warn("cannot remove a placement's report or heartbeat", { key, error: String(err) });
           return;
         }
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+        await sleep(200 * attempt);
       }
     }
   }
