@@ -1,4 +1,5 @@
 // Test doubles for the bridge: an in-memory executor and a quiet logger.
+import type { BridgeConfig } from "../../lib/bridge";
 import type { Log } from "../../lib/model";
 import type { Action, ReplicaExecutor, StartSpec } from "../../lib/executors/types";
 import type { Execution } from "../../lib/model";
@@ -62,4 +63,27 @@ export function definition(
   extra = {},
 ): string {
   return JSON.stringify({ id, name: id, status, version, replicas: 1, ...extra });
+}
+
+/**
+ * The settings of a bridge that invokes converge in this process (short retries, no resync), with
+ * its own durable consumer and concurrency.
+ */
+export function inProcessBridgeConfig(durable: string, concurrency: number): BridgeConfig {
+  return {
+    stage: "test",
+    region: "us-east-1",
+    invoker: "in-process",
+    concurrency,
+    durable,
+    ackWaitMs: 5_000,
+    maxAckPending: 1_000,
+    maxAttempts: 3,
+    retryBaseMs: 10,
+    retryMaxMs: 50,
+    convergeTimeoutMs: 30_000,
+    reconcileTimeoutMs: 30_000,
+    resyncIntervalMs: 0,
+    drainTimeoutMs: 5_000,
+  };
 }

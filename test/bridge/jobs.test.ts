@@ -4,13 +4,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bridge, type BridgeConfig } from "../../lib/bridge";
+import { Bridge } from "../../lib/bridge";
 import { InProcessInvoker } from "../../lib/invoke";
 import type { RunResult } from "../../lib/model";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, putConfig, putDefinition, type ProcessWorld } from "../helpers/pipelines";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres";
-import { memoryLog } from "./fakes";
+import { inProcessBridgeConfig, memoryLog } from "./fakes";
 
 const unavailable = postgresUnavailable();
 if (unavailable) console.warn(`bridge job tests skipped: ${unavailable}`);
@@ -33,22 +33,7 @@ describe.skipIf(unavailable !== null)("subject triggers through the bridge", () 
   });
 
   function startBridge(durable: string) {
-    const config: BridgeConfig = {
-      stage: "test",
-      region: "us-east-1",
-      invoker: "in-process",
-      concurrency: 8,
-      durable,
-      ackWaitMs: 5_000,
-      maxAckPending: 1_000,
-      maxAttempts: 3,
-      retryBaseMs: 10,
-      retryMaxMs: 50,
-      convergeTimeoutMs: 30_000,
-      reconcileTimeoutMs: 30_000,
-      resyncIntervalMs: 0,
-      drainTimeoutMs: 5_000,
-    };
+    const config = inProcessBridgeConfig(durable, 8);
     const log = memoryLog();
     const bridge = new Bridge({
       store: w.store,

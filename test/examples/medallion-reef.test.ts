@@ -5,10 +5,10 @@
 import { join, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bridge, type BridgeConfig } from "../../lib/bridge";
+import { Bridge } from "../../lib/bridge";
 import { InProcessInvoker } from "../../lib/invoke";
 import type { RunResult } from "../../lib/model";
-import { memoryLog } from "../bridge/fakes";
+import { inProcessBridgeConfig, memoryLog } from "../bridge/fakes";
 import { reef } from "../cli/helpers";
 import { waitFor } from "../helpers/nats";
 import { openProcessWorld, type ProcessWorld } from "../helpers/pipelines";
@@ -48,22 +48,7 @@ describe.skipIf(unavailable !== null)("the medallion example on reef", () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
 
-    const config: BridgeConfig = {
-      stage: "test",
-      region: "us-east-1",
-      invoker: "in-process",
-      concurrency: 4,
-      durable: "medallion",
-      ackWaitMs: 5_000,
-      maxAckPending: 1_000,
-      maxAttempts: 3,
-      retryBaseMs: 10,
-      retryMaxMs: 50,
-      convergeTimeoutMs: 30_000,
-      reconcileTimeoutMs: 30_000,
-      resyncIntervalMs: 0,
-      drainTimeoutMs: 5_000,
-    };
+    const config = inProcessBridgeConfig("medallion", 4);
     const log = memoryLog();
     bridge = new Bridge({ store: w.store, invoker: new InProcessInvoker(async () => w.deps), config, log });
     bridge.start();
