@@ -8,6 +8,7 @@ import {
   type Autoscale,
   type DesiredStatus,
   type Log,
+  type PipelineStatus,
   type ReplicasDecision,
 } from "../model";
 import { appendEvent, type RecordedResult, type ScaleRecord, type Store } from "../store";
@@ -48,9 +49,10 @@ export async function decideScaling(
   id: string,
   request: ScaleRequest,
   now: number,
+  /** The pipeline's status before this decision (converge shares one read); the store's by default. */
+  readStatus: () => Promise<PipelineStatus | null> = () => deps.store.getStatus(id),
 ): Promise<Scaling> {
-  const { store } = deps;
-  const previous = (await store.getStatus(id).catch(() => null))?.replicas;
+  const previous = (await readStatus().catch(() => null))?.replicas;
   const current = previous?.desired ?? request.replicas;
   const changedAt = previous ? Date.parse(previous.changedAt) : null;
   const lag = request.status === "published" ? await lagOf(deps, id, request, current, now) : [];

@@ -11,6 +11,7 @@ import {
   type Log,
   type Health,
   type Phase,
+  type PipelineStatus,
   type RunRecord,
   type StatusError,
 } from "../model";
@@ -92,11 +93,14 @@ async function convergeLocked(
   if (entry && isJob(resolved.desired)) {
     return (await convergeJob(deps, id, entry, { ...resolved, desired: resolved.desired })).result;
   }
+  // The status before this converge, read at most once (removeRuns and the scaler both look at it).
+  let previousStatus: Promise<PipelineStatus | null> | undefined;
+  const readStatus = () => (previousStatus ??= store.getStatus(id));
   // Runs of a job that is now a stream, a draft or deleted go (an invalid definition keeps them).
-  if (resolved.desired.kind !== "invalid") await removeRuns(deps, id, resolved.desired.kind);
+  if (resolved.desired.kind !== "invalid") await removeRuns(deps, id, resolved.desired.kind, readStatus);
   const startedAt = Date.now();
   const now = deps.now?.() ?? startedAt;
-  const scaling = resolved.scale && (await decideScaling(deps, id, resolved.scale, now));
+  const scaling = resolved.scale && (await decideScaling(deps, id, resolved.scale, now, readStatus));
   if (scaling && resolved.desired.kind === "published") {
     resolved.desired = { ...resolved.desired, replicas: scaling.replicas.desired };
   }
@@ -248,9 +252,14 @@ function rawStatusField(value: Uint8Array): string | null {
  * pipeline whose status says it was a job (or a deleted one: its status may be gone) is looked at,
  * so a stream's converge asks the executor nothing more.
  */
-async function removeRuns(deps: ConvergeDeps, id: string, kind: Desired["kind"]): Promise<void> {
+async function removeRuns(
+  deps: ConvergeDeps,
+  id: string,
+  kind: Desired["kind"],
+  readStatus: () => Promise<PipelineStatus | null>,
+): Promise<void> {
   if (!runsSupported(deps.executor)) return;
-  const wasJob = (await deps.store.getStatus(id))?.mode === "job";
+  const wasJob = (await readStatus())?.mode === "job";
   if (!wasJob && kind !== "deleted") return;
   const runner = deps.executor;
   for (const run of await runner.listRuns(id)) await runner.removeRun(run);
