@@ -26,8 +26,6 @@ export interface SettledRuns {
   ended: RunRecord[];
   /** Failed runs whose retry is due now (their `retryAt` passed). */
   retryDue: RunRecord[];
-  /** The soonest time something will change by itself (a timeout or a retry), if any. */
-  nextCheckAt?: number;
 }
 
 /**
@@ -45,8 +43,6 @@ export function settleRuns(
   const remove: RunExecution[] = [];
   const ended: RunRecord[] = [];
   const wanted = new Set<string>();
-  let nextCheckAt: number | undefined;
-  const soonest = (t: number) => (nextCheckAt = Math.min(nextCheckAt ?? t, t));
   const iso = now.toISOString();
 
   const next = records.map((record): RunRecord => {
@@ -65,10 +61,7 @@ export function settleRuns(
     };
     if (!execution) {
       // Started moments ago by another converge and not listed yet: give it a moment.
-      if (now.getTime() - Date.parse(record.startedAt) < 10_000) {
-        soonest(Date.parse(record.startedAt) + 10_000);
-        return record;
-      }
+      if (now.getTime() - Date.parse(record.startedAt) < 10_000) return record;
       return end("failed", null, { code: "RUN_LOST", message: `the execution of run ${record.run} is gone` });
     }
     if (execution.state === "exited") return end("succeeded", 0, null);
@@ -87,7 +80,6 @@ export function settleRuns(
           message: `the run passed its timeout of ${settings.timeoutMs / 1000}s and was stopped`,
         });
       }
-      soonest(deadline);
     }
     wanted.add(record.run);
     return record;
@@ -96,12 +88,9 @@ export function settleRuns(
 
   const retryDue: RunRecord[] = [];
   for (const record of next) {
-    if (!record.retryAt) continue;
-    const at = Date.parse(record.retryAt);
-    if (at <= now.getTime()) retryDue.push(record);
-    else soonest(at);
+    if (record.retryAt && Date.parse(record.retryAt) <= now.getTime()) retryDue.push(record);
   }
-  return { records: next, remove, ended, retryDue, ...(nextCheckAt !== undefined ? { nextCheckAt } : {}) };
+  return { records: next, remove, ended, retryDue };
 }
 
 /** The records a status keeps: the newest RUNS_KEPT, plus any still running (never forgotten). */
