@@ -125,8 +125,10 @@ export async function dryRunStep(deps: DryRunDeps, item: ReplayItem): Promise<Dr
     const request = resolved.scale;
     const recordedScale = rec?.scale ?? null;
     const then = recordedScale ? decideAsRecorded(request, recordedScale, deps.heartbeatIntervalMs) : null;
-    const scaling = await decideScaling(deps, id, request, deps.now?.() ?? Date.now()).catch(() => null);
-    const current = (await store.getStatus(id).catch(() => null))?.replicas?.desired ?? request.replicas;
+    const statusNow = store.getStatus(id).catch(() => null); // read once: the scaler and `current`
+    const now = deps.now?.() ?? Date.now();
+    const scaling = await decideScaling(deps, id, request, now, () => statusNow).catch(() => null);
+    const current = (await statusNow)?.replicas?.desired ?? request.replicas;
     step.scale = {
       recorded: recordedScale
         ? { from: recordedScale.from, to: recordedScale.to, reason: recordedScale.reason }
