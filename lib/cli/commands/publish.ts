@@ -14,6 +14,14 @@ export interface WriteCliOpts {
   json?: boolean;
 }
 
+/** The options every definition write takes: --revision (compare-and-set), --dry-run, --json. */
+export function writeOptions(cmd: Command): Command {
+  return cmd
+    .option("--revision <n>", "only if the definition is still at this KV revision (else fail)", parseIntArg)
+    .option("--dry-run", "show what would change; write nothing")
+    .option("--json", "machine-readable output");
+}
+
 export function printWrite(r: WriteResult, json?: boolean): void {
   if (json) return printJson(r);
   const mark = r.action === "unchanged" ? color("gray", "=") : color("green", r.dryRun ? "~" : "✓");
@@ -33,21 +41,17 @@ export function statusCommand(program: Command, status: DesiredStatus, descripti
     .argument("<id>", "pipeline id", parseIdArg)
     .option("--version <v>", "switch to this existing version (default: the current one)", parseVersionArg);
   if (status === "published") cmd.option("--force", "publish even when lint finds errors");
-  cmd
-    .option("--revision <n>", "only if the definition is still at this KV revision (else fail)", parseIntArg)
-    .option("--dry-run", "show what would change; write nothing")
-    .option("--json", "machine-readable output")
-    .action(async (id: string, opts: WriteCliOpts) => {
-      const r = await withPipelines((p) =>
-        p.setStatus(id, status, {
-          version: opts.version,
-          force: opts.force,
-          ifRevision: opts.revision,
-          dryRun: opts.dryRun,
-        }),
-      );
-      printWrite(r, opts.json);
-    });
+  writeOptions(cmd).action(async (id: string, opts: WriteCliOpts) => {
+    const r = await withPipelines((p) =>
+      p.setStatus(id, status, {
+        version: opts.version,
+        force: opts.force,
+        ifRevision: opts.revision,
+        dryRun: opts.dryRun,
+      }),
+    );
+    printWrite(r, opts.json);
+  });
 }
 
 export function register(program: Command): void {

@@ -5,17 +5,14 @@ import { DURATION_FORM, durationMs } from "../../model";
 import { withPipelines } from "../../pipelines";
 import { parseIdArg, parseIntArg } from "../present";
 import { UsageError } from "../output";
-import { printWrite } from "./publish";
+import { printWrite, writeOptions, type WriteCliOpts } from "./publish";
 
-interface ScaleOpts {
+interface ScaleOpts extends Pick<WriteCliOpts, "revision" | "dryRun" | "json"> {
   min?: number;
   max?: number;
   target?: number;
   cooldown?: string;
   off?: boolean;
-  revision?: number;
-  dryRun?: boolean;
-  json?: boolean;
 }
 
 function parsePositive(value: string): number {
@@ -30,7 +27,7 @@ function parseDurationArg(value: string): string {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("scale")
     .description(
       "set how a pipeline's replicas follow its JetStream consumer lag: ceil(pending / target) kept within [min, max], up at once, down one step per cooldown",
@@ -40,22 +37,17 @@ export function register(program: Command): void {
     .option("--max <n>", "most replicas (at most REEF_MAX_REPLICAS)", parseIntArg)
     .option("--target <n>", "pending messages per replica (targetPending)", parsePositive)
     .option("--cooldown <duration>", "between two steps down (default 60s)", parseDurationArg)
-    .option("--off", "remove autoscaling (replicas is the fixed count again)")
-    .option("--revision <n>", "only if the definition is still at this KV revision (else fail)", parseIntArg)
-    .option("--dry-run", "show what would change; write nothing")
-    .option("--json", "machine-readable output")
-    .action(async (id: string, opts: ScaleOpts) => {
-      const change = { min: opts.min, max: opts.max, targetPending: opts.target, cooldown: opts.cooldown };
-      const edits = Object.values(change).some((v) => v !== undefined);
-      if (!!opts.off === edits) {
-        throw new UsageError("give --min, --max, --target and/or --cooldown, or --off");
-      }
-      const write = { ifRevision: opts.revision, dryRun: opts.dryRun };
-      const r = await withPipelines((p) =>
-        opts.off
-          ? p.apply({ id, autoscale: null }, { ...write, mustExist: true })
-          : p.scale(id, change, write),
-      );
-      printWrite(r, opts.json);
-    });
+    .option("--off", "remove autoscaling (replicas is the fixed count again)");
+  writeOptions(cmd).action(async (id: string, opts: ScaleOpts) => {
+    const change = { min: opts.min, max: opts.max, targetPending: opts.target, cooldown: opts.cooldown };
+    const edits = Object.values(change).some((v) => v !== undefined);
+    if (!!opts.off === edits) {
+      throw new UsageError("give --min, --max, --target and/or --cooldown, or --off");
+    }
+    const write = { ifRevision: opts.revision, dryRun: opts.dryRun };
+    const r = await withPipelines((p) =>
+      opts.off ? p.apply({ id, autoscale: null }, { ...write, mustExist: true }) : p.scale(id, change, write),
+    );
+    printWrite(r, opts.json);
+  });
 }
