@@ -1,7 +1,14 @@
 // The routes of the HTTP API: one table drives routing, validation and the OpenAPI document.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
-import { isValidVersion, VERSION_RULE, type JobFields, type RunRecord, type TriggerEvent } from "../model";
+import {
+  definedOnly,
+  isValidVersion,
+  VERSION_RULE,
+  type JobFields,
+  type RunRecord,
+  type TriggerEvent,
+} from "../model";
 import { configDigest } from "../store";
 import type { Pipelines, WriteResult } from "../pipelines";
 import { HttpError } from "./errors";
@@ -92,9 +99,7 @@ function withJob<T extends JobFields & { id: string }>(
   body: T,
 ): Omit<T, keyof JobFields> & { job?: JobFields } {
   const { mode, trigger, concurrency, timeout, retries, ...rest } = body;
-  const job = Object.fromEntries(
-    Object.entries({ mode, trigger, concurrency, timeout, retries }).filter(([, v]) => v !== undefined),
-  ) as JobFields;
+  const job: JobFields = definedOnly({ mode, trigger, concurrency, timeout, retries });
   return { ...rest, ...(Object.keys(job).length ? { job } : {}) };
 }
 const MAX_EVENTS = 200;

@@ -2,6 +2,7 @@
 // schedule) and `trigger` starts one run. Both hold the pipeline's lease, like converge, so the
 // concurrency policy sees every run. A run's start, end and skip are recorded in the events stream.
 import {
+  definedOnly,
   ReefError,
   toStatusError,
   type Execution,
@@ -163,7 +164,7 @@ export async function convergeJob(
     })),
     error,
     mode: "job",
-    runs: records.map(stripUndefined),
+    runs: records.map(definedOnly),
     ...(schedule ? { schedule } : {}),
     updatedAt: now.toISOString(),
   };
@@ -345,7 +346,7 @@ async function recordRuns(ctx: JobContext, phase: string): Promise<void> {
       await appendEvent(deps.store, {
         event: { key: id, operation, revision: ctx.revision, timestamp: now.toISOString() },
         trigger: "run",
-        run: stripUndefined(run),
+        run: definedOnly(run),
         outcome: run.state === "failed" ? "failed" : "ok",
         ...(run.state === "failed" && run.error
           ? { error: run.error }
@@ -382,8 +383,4 @@ async function recordRuns(ctx: JobContext, phase: string): Promise<void> {
 function warn(log: Log | undefined, id: string, message: string, err: unknown): void {
   const error: StatusError = toStatusError(err);
   log?.warn(message, { pipeline: id, error });
-}
-
-function stripUndefined<T extends object>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T;
 }

@@ -14,3 +14,4 @@ export * from "./duration";
 export * from "./autoscale";
 export * from "./sleep";
 export * from "./bounded";
+export * from "./defined";

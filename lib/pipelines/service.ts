@@ -2,6 +2,7 @@
 // compare-and-set on the `pipelines` KV revision, every config a new immutable version.
 import { createTwoFilesPatch } from "diff";
 import {
+  definedOnly,
   definitionSchema,
   type Autoscale,
   InvalidIdError,
@@ -684,10 +685,6 @@ function checkPreconditions(id: string, entry: DefinitionEntry | null, opts: Wri
 
 export function checkId(id: string): void {
   if (!isValidId(id)) throw new InvalidIdError(id);
-}
-
-function definedOnly<T extends object>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
