@@ -89,9 +89,7 @@ export function executionOf(info: ContainerInfo, error?: StatusError): Execution
   return {
     ...identityOf(info),
     state,
-    ...(state === "failed"
-      ? { error: error ?? { code: "ENGINE_FAILED", message: `container ${info.Name} ${s(info)}` } }
-      : {}),
+    ...(state === "failed" ? { error: error ?? engineFailed(info) } : {}),
   };
 }
 
@@ -123,12 +121,14 @@ export function runExecutionOf(info: ContainerInfo, error?: StatusError): RunExe
     ...(failed
       ? {
           exitCode: st.ExitCode || 1,
-          error: error ?? { code: "ENGINE_FAILED", message: `container ${info.Name} ${s(info)}` },
+          error: error ?? engineFailed(info),
         }
       : {}),
   };
 }
 
-function s(info: ContainerInfo): string {
-  return info.State.Status === "dead" ? "is dead" : `exited with code ${info.State.ExitCode}`;
+/** A failed container's error when its logs name none: how it ended. */
+function engineFailed(info: ContainerInfo): StatusError {
+  const how = info.State.Status === "dead" ? "is dead" : `exited with code ${info.State.ExitCode}`;
+  return { code: "ENGINE_FAILED", message: `container ${info.Name} ${how}` };
 }
