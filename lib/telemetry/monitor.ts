@@ -66,10 +66,9 @@ export class HealthMonitor {
   }
 
   /** The health state the monitor computes for one pipeline now (undefined: no status yet). */
-  stateOf(id: string): HealthState | undefined {
+  stateOf(id: string, reports: ReplicaReport[] = this.reportsOf(id)): HealthState | undefined {
     const status = this.statuses.get(id);
     if (!status) return undefined;
-    const reports = this.reportsOf(id);
     const executions = status.executions.map((e) => ({
       replica: typeof e.replica === "number" ? e.replica : -1,
       state: e.state,
@@ -79,19 +78,27 @@ export class HealthMonitor {
   }
 
   /** The replica count the autoscaler would now want (undefined: the pipeline does not autoscale). */
-  replicasOf(id: string): number | undefined {
+  replicasOf(id: string, reports: ReplicaReport[] = this.reportsOf(id)): number | undefined {
     const status = this.statuses.get(id);
     const desired = STATUSES.find((s): s is DesiredStatus => s === status?.desired);
     if (!status?.replicas || !desired) return undefined;
-    return redecide(status.replicas, desired, this.reportsOf(id), this.opts.intervalMs, this.now())?.desired;
+    return redecide(status.replicas, desired, reports, this.opts.intervalMs, this.now())?.desired;
   }
 
   /** Compares every pipeline's computed state (and replica count) with its status; calls back on a difference. */
   check(): void {
+    // The reports grouped by pipeline once, not filtered out of all of them per pipeline (twice).
+    const byPipeline = new Map<string, ReplicaReport[]>();
+    for (const r of this.reports.values()) {
+      const mine = byPipeline.get(r.heartbeat.id);
+      if (mine) mine.push(r);
+      else byPipeline.set(r.heartbeat.id, [r]);
+    }
     for (const [id, status] of this.statuses) {
-      const state = this.stateOf(id)!;
+      const reports = byPipeline.get(id) ?? [];
+      const state = this.stateOf(id, reports)!;
       const shown = status.health?.state ?? "unknown";
-      const replicas = this.replicasOf(id);
+      const replicas = this.replicasOf(id, reports);
       const changes = [
         state !== shown ? `health ${shown} → ${state}` : "",
         replicas !== undefined && replicas !== status.replicas?.desired
