@@ -23,6 +23,7 @@ import {
   decode,
   HostBuckets,
   hostSettingsFromEnv,
+  placementKey,
   placementSchema,
   type HostRecord,
   type HostReport,
@@ -391,7 +392,8 @@ export class ReefHost {
     if (this.closing) return;
     // Only this host's current placement is reported: not one that moved on or is being removed
     // meanwhile (a report written after its placement went would outlive it).
-    const latest = this.slots.get(`${p.pipeline}.${p.replica}`)?.latest;
+    const key = placementKey(p.pipeline, p.replica);
+    const latest = this.slots.get(key)?.latest;
     if (!latest || latest.host !== this.id || latest.desired === "removed") return;
     const report: HostReport = {
       host: this.id,
@@ -406,7 +408,7 @@ export class ReefHost {
       updatedAt: new Date().toISOString(),
     };
     await this.buckets.reports
-      .put(`${p.pipeline}.${p.replica}`, JSON.stringify(report))
+      .put(key, JSON.stringify(report))
       .catch((err: unknown) => this.log.warn("cannot write a report", { error: String(err) }));
   }
 
