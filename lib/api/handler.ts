@@ -248,15 +248,18 @@ let invoker: Invoker | undefined;
  */
 function triggerFromEnv(env: NodeJS.ProcessEnv) {
   return async (event: TriggerEvent): Promise<{ run: RunRecord }> => {
-    const config = bridgeConfigFromEnv(env);
-    invoker ??= createInvoker(
-      {
-        ...config,
-        invoker: "lambda",
-        lambdaEndpoint: config.lambdaEndpoint ?? (env.IS_OFFLINE ? localLambdaEndpoint(env) : undefined),
-      },
-      env,
-    );
+    if (!invoker) {
+      // Once per container, like the invoker (was read again on every trigger and dropped).
+      const config = bridgeConfigFromEnv(env);
+      invoker = createInvoker(
+        {
+          ...config,
+          invoker: "lambda",
+          lambdaEndpoint: config.lambdaEndpoint ?? (env.IS_OFFLINE ? localLambdaEndpoint(env) : undefined),
+        },
+        env,
+      );
+    }
     return invoker.trigger!(event);
   };
 }
