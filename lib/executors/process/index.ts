@@ -77,8 +77,10 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
     );
     return Promise.all(
       mine.map(async (r) => {
-        const execution = await this.observe(r);
+        // alive first, then the state file (as observe does): read once for both
+        const alive = isAlive(r.pid, r.startTime);
         const runner = await this.readRunnerState(r.id);
+        const execution = this.executionOf(r, alive, runner);
         const exitCode =
           execution.state === "exited"
             ? 0
@@ -243,6 +245,13 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
   }
 
   private async observe(record: ProcessRecord): Promise<Execution> {
+    // alive first, then the state file: a runner found dead has written its last state
+    const alive = isAlive(record.pid, record.startTime);
+    return this.executionOf(record, alive, await this.readRunnerState(record.id));
+  }
+
+  /** The execution of a record, from whether its runner is alive and the runner's state file. */
+  private executionOf(record: ProcessRecord, alive: boolean, runner: RunnerState | null): Execution {
     const base = {
       id: record.id,
       pipeline: record.labels[LABELS.pipeline],
@@ -251,8 +260,6 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
       replica: Number(record.labels[LABELS.replica]),
       ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     };
-    const alive = isAlive(record.pid, record.startTime);
-    const runner = await this.readRunnerState(record.id);
     if (alive) {
       // Stopping in progress counts as pending; running once the runner says its engine started.
       if (record.desired === "stopped") return { ...base, state: "pending" };
