@@ -31,11 +31,12 @@ export interface ProcessExecutorOptions {
 }
 
 export function createProcessExecutor(env: NodeJS.ProcessEnv = process.env): ProcessExecutor {
+  const s = settingsFrom(env);
   return new ProcessExecutor({
-    stateDir: resolve(settingsFrom(env).stateDir ?? DEFAULT_STATE_DIR),
-    runnerPath: resolve(settingsFrom(env).runnerPath),
+    stateDir: resolve(s.stateDir ?? DEFAULT_STATE_DIR),
+    runnerPath: resolve(s.runnerPath),
     env,
-    stopTimeoutMs: settingsFrom(env).stopTimeout,
+    stopTimeoutMs: s.stopTimeout,
   });
 }
 
