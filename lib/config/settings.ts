@@ -52,7 +52,11 @@ const cache = new Map<string, Settings>();
  * setting is read.
  */
 export function settingsFrom(env: NodeJS.ProcessEnv): Settings {
-  const raw = rawValues(env);
+  return settingsOf(rawValues(env));
+}
+
+/** The settings of these variable values, the same object while the values stay the same. */
+function settingsOf(raw: Map<string, string>): Settings {
   const fingerprint = JSON.stringify([...raw]);
   let found = cache.get(fingerprint);
   if (!found) {
@@ -80,8 +84,8 @@ export function checkSettings(env: NodeJS.ProcessEnv = process.env): Settings {
  * another process's environment (an execution, a host, serverless-offline).
  */
 export function settingsEnv(env: NodeJS.ProcessEnv, keys: readonly SettingKey[]): Record<string, string> {
-  const s = settingsFrom(env);
   const raw = rawValues(env);
+  const s = settingsOf(raw);
   const out: Record<string, string> = {};
   for (const key of keys) {
     void s[key];
