@@ -147,18 +147,9 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
       if (record.desired !== "running") await this.records.write({ ...record, desired: "running" });
       return;
     }
-    // launch() adopts a runner an interrupted launch started rather than start a second
-    await this.launch(record);
-  }
-
-  private async launch(record: ProcessRecord, runEnv: Record<string, string> = {}): Promise<void> {
-    if (!existsSync(this.opts.runnerPath)) {
-      throw new ExecutorError(
-        `runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`,
-      );
-    }
-    // A runner of this execution still alive that no record names (its launcher died after the
-    // spawn): adopt it, never start a second one beside it.
+    // A runner of this execution still alive that no record names (the converge that launched it
+    // died after the spawn): adopt it, never start a second one beside it. (A record that start()
+    // has just created has no runner yet: only a resume looks.)
     const [orphan] = await this.unrecordedRunners(record);
     if (orphan) {
       await this.records.write({
@@ -168,6 +159,15 @@ export class ProcessExecutor implements ReplicaExecutor, RunExecutor {
         startedAt: new Date().toISOString(),
       });
       return;
+    }
+    await this.launch(record);
+  }
+
+  private async launch(record: ProcessRecord, runEnv: Record<string, string> = {}): Promise<void> {
+    if (!existsSync(this.opts.runnerPath)) {
+      throw new ExecutorError(
+        `runner not found at ${this.opts.runnerPath}: run 'npm run build' or set REEF_RUNNER_PATH`,
+      );
     }
     const statePath = this.records.runnerStatePath(record.id);
     await rm(statePath, { force: true });
